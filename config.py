@@ -1,0 +1,54 @@
+"""Every setting of the app: name, default and description (the README lists them all)."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment setting."""
+
+    name: str
+    default: str
+    description: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SECRET_KEY", "", "Signs sessions and forms. When unset, a random key is made "
+            "once and kept in `instance/secret_key`; set it in production."),
+    Setting("SHEETS_BACKEND", "local", "`local` (the embedded local server) or `google`."),
+    Setting("SHEETS_LOCAL_DIR", "instance/local-sheets", "Folder of the embedded local "
+            "workbook (`sheets.sqlite3`), relative to the project."),
+    Setting("SHEETS_LOCAL_URL", "", "URL of a local server already running "
+            "(`python -m sheets.local`); when set, the app uses it instead of the embedded one."),
+    Setting("GOOGLE_SHEET_ID", "", "ID of the workbook (from its URL). Required on Google; "
+            "on the local backend it names the local workbook."),
+    Setting("GOOGLE_APPLICATION_CREDENTIALS", "", "Path of the service-account JSON file "
+            "(Google backend). Share the workbook with the account's e-mail."),
+    Setting("SHEETS_CACHE_SECONDS", "30", "How long a snapshot of the tabs serves pages "
+            "before it is read again (seconds)."),
+    Setting("SHEETS_RETRIES", "5", "Attempts for a request that met 429 or a server error."),
+    Setting("SHEETS_TIMEOUT", "30", "Seconds to wait for one workbook request."),
+)
+
+
+def load(environ: Mapping[str, str], root: str | Path) -> dict[str, Any]:
+    """Settings from the environment, defaults filled, paths made absolute under ``root``."""
+    out: dict[str, Any] = {s.name: environ.get(s.name, s.default) for s in SETTINGS}
+    local_dir = Path(out["SHEETS_LOCAL_DIR"])
+    out["SHEETS_LOCAL_DIR"] = str(local_dir if local_dir.is_absolute() else Path(root) / local_dir)
+    return out
+
+
+def instance_secret(instance_path: str) -> str:
+    """A random secret kept in the instance folder (made on first start, mode 600)."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()

@@ -1,0 +1,69 @@
+"""The spreadsheet layer: the only code that talks to a workbook.
+
+``init_app`` follows flaskr's ``db.py``: the workbook handle is opened once per
+app and kept on ``g`` for the request; the CLI commands are registered here.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import click
+from flask import Flask, current_app, g
+
+from .client import open_spreadsheet
+from .errors import SheetsError
+from .layout import ensure_layout
+from .table import Problem, Record, Table, Workbook
+
+__all__ = ["Workbook", "Table", "Record", "Problem", "SheetsError", "ensure_layout",
+           "get_workbook", "init_app"]
+
+
+class _State:
+    """The app's workbook, opened on first use and reused after."""
+
+    def __init__(self, app: Flask) -> None:
+        self.config = app.config
+        self.workbook: Workbook | None = None
+        self.lock = threading.Lock()
+
+    def get(self) -> Workbook:
+        with self.lock:
+            if self.workbook is None:
+                sh = open_spreadsheet(self.config)
+                self.workbook = Workbook(sh, ttl=float(self.config["SHEETS_CACHE_SECONDS"]))
+            return self.workbook
+
+
+def get_workbook() -> Workbook:
+    """The workbook for this request (opened once per app, kept on ``g``)."""
+    if "workbook" not in g:
+        g.workbook = current_app.extensions["sheets"].get()
+    return g.workbook
+
+
+@click.command("init-sheets")
+def init_sheets_command() -> None:
+    """Create the tabs and columns that are missing (safe to run again)."""
+    try:
+        changes = ensure_layout(get_workbook())
+    except SheetsError as exc:
+        raise click.ClickException(f"{exc.message} ({exc.detail})") from None
+    if changes:
+        for line in changes:
+            click.echo(f"+ {line}")
+    else:
+        click.echo("The workbook is up to date; nothing changed.")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["sheets"] = _State(app)
+    app.cli.add_command(init_sheets_command)
+
+
+def local_server_of(app: Flask) -> Any:
+    """The in-process local server behind ``app`` (tests and benchmarks count its calls)."""
+    from .client import local_server
+
+    return local_server(app.config["SHEETS_LOCAL_DIR"])

@@ -1,0 +1,78 @@
+"""Read what people type into cells: digits, dates, numbers, yes/no.
+
+Plain functions with no gspread import; the table and the sync job share them.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+_YES = {"نعم", "yes", "y", "true", "1", "✓", "✔", "صح"}
+_NO = {"لا", "no", "n", "false", "0", "✗", "خطأ"}
+
+
+def ascii_digits(text: str) -> str:
+    """Arabic-Indic (٠-٩) and Persian (۰-۹) digits to ASCII."""
+    return text.translate(_DIGITS)
+
+
+def clean_text(value: object) -> str:
+    """A cell as trimmed text (numbers from an unformatted read become text too)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def norm_header(text: object) -> str:
+    """Header text compared without surrounding or repeated spaces."""
+    return " ".join(clean_text(text).split())
+
+
+def parse_date(text: str) -> date | None:
+    """ISO ``2026-11-22`` and the common hand-typed forms (``22/11/2026``, ``2026/11/22``)."""
+    t = ascii_digits(text).strip()
+    t = re.sub(r"[T\s].*$", "", t) if re.match(r"^\d{4}-\d{1,2}-\d{1,2}[T\s]", t) else t
+    for pattern, order in ((r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$", "ymd"),
+                           (r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$", "dmy")):
+        m = re.match(pattern, t)
+        if m:
+            a, b, c = (int(x) for x in m.groups())
+            y, mo, d = (a, b, c) if order == "ymd" else (c, b, a)
+            try:
+                return date(y, mo, d)
+            except ValueError:
+                return None
+    return None
+
+
+def parse_integer(text: str) -> int | None:
+    t = ascii_digits(text).replace(",", "").replace("٬", "").strip()
+    if re.fullmatch(r"[+-]?\d+(\.0+)?", t):
+        return int(float(t))
+    return None
+
+
+def parse_money(text: str) -> str | None:
+    """Money as canonical text (``1500`` or ``1500.5``); ``None`` when not a number."""
+    t = ascii_digits(text).replace(",", "").replace("٬", "").replace("٫", ".")
+    t = re.sub(r"\s*(ر\.?س\.?|ريال|SAR)\s*$", "", t.strip(), flags=re.IGNORECASE)
+    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", t):
+        return None
+    value = float(t)
+    return str(int(value)) if value.is_integer() else f"{value:.2f}".rstrip("0")
+
+
+def parse_yesno(text: str) -> str | None:
+    t = text.strip().lower()
+    if t in _YES:
+        return "نعم"
+    if t in _NO:
+        return "لا"
+    return None
+
+
+def iso(d: date | datetime | None) -> str:
+    return "" if d is None else d.strftime("%Y-%m-%d")

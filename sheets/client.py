@@ -1,0 +1,182 @@
+"""Open the workbook: Google Sheets with a service account, or the local server.
+
+Both go through gspread; only the requests session differs. Retries are ours:
+gspread's ``BackOffHTTPClient`` recurses without bound.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import gspread
+import requests
+from gspread.exceptions import APIError, SpreadsheetNotFound
+from gspread.http_client import HTTPClient
+
+from .errors import AccessDenied, BadRequest, ConfigError, QuotaExceeded, SheetsError, \
+    WorkbookUnavailable
+from .local import LocalSheets, in_process_session, url_session
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
+          "https://www.googleapis.com/auth/drive")
+WORKBOOK_TITLE = "Mustafid"
+
+
+def is_idempotent(method: str, url: str) -> bool:
+    """True when repeating the request cannot apply it twice."""
+    method = method.upper()
+    if method in ("GET", "PUT", "DELETE"):
+        return True
+    return url.endswith((":batchGet", "values:batchUpdate", ":clear", ":batchClear"))
+
+
+def retry_after(response: requests.Response | None) -> float | None:
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class RetryingHTTPClient(HTTPClient):
+    """gspread's HTTP client with bounded, jittered exponential backoff.
+
+    429 is retried for every request (Google applied nothing); 5xx and network
+    errors only for idempotent ones, because a 5xx may come after a write was
+    applied: the caller decides (see ``Workbook.append``).
+    """
+
+    max_attempts = 5
+    base_delay = 0.5
+    max_delay = 32.0
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+
+    def delay(self, attempt: int, hint: float | None) -> float:
+        backoff = min(self.max_delay, self.base_delay * 2**attempt)
+        wait = random.uniform(backoff / 2, backoff)
+        return min(self.max_delay, max(wait, hint or 0.0))
+
+    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
+        safe = is_idempotent(method, endpoint)
+        attempt = 0
+        while True:
+            try:
+                return super().request(method, endpoint, *args, **kwargs)
+            except APIError as exc:
+                status = exc.response.status_code
+                if not (status == 429 or (status >= 500 and safe)):
+                    raise
+                if attempt + 1 >= self.max_attempts:
+                    raise
+                hint = retry_after(exc.response)
+            except (requests.ConnectionError, requests.Timeout):
+                if not safe or attempt + 1 >= self.max_attempts:
+                    raise
+                hint = None
+            wait = self.delay(attempt, hint)
+            log.warning("sheets: retrying %s after %.2fs (attempt %d)", method.upper(), wait,
+                        attempt + 1)
+            self.sleep(wait)
+            attempt += 1
+
+
+def translate(exc: Exception) -> SheetsError:
+    """Turn a gspread or requests error into one of ours (never shown as a trace)."""
+    if isinstance(exc, SheetsError):
+        return exc
+    if isinstance(exc, APIError):
+        status = exc.response.status_code
+        try:
+            detail = exc.response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            detail = exc.response.text[:200]
+        if status == 429:
+            return QuotaExceeded(detail)
+        if status in (401, 403):
+            return AccessDenied(detail)
+        if status >= 500:
+            return WorkbookUnavailable(detail)
+        return BadRequest(f"{status}: {detail}")
+    if isinstance(exc, SpreadsheetNotFound):
+        return ConfigError("the spreadsheet was not found")
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return WorkbookUnavailable(type(exc).__name__)
+    return SheetsError(repr(exc))
+
+
+_local_servers: dict[str, LocalSheets] = {}
+_local_lock = threading.Lock()
+
+
+def local_server(data_dir: str | Path) -> LocalSheets:
+    """The in-process local server for a data folder (one per folder per process)."""
+    key = str(Path(data_dir).resolve())
+    with _local_lock:
+        if key not in _local_servers:
+            _local_servers[key] = LocalSheets(key)
+        return _local_servers[key]
+
+
+def make_client(config: Mapping[str, Any]) -> gspread.Client:
+    """A gspread client for the configured backend."""
+    backend = (config.get("SHEETS_BACKEND") or "local").lower()
+    if backend == "google":
+        path = config.get("GOOGLE_APPLICATION_CREDENTIALS")
+        if not path or not Path(path).is_file():
+            raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS must name a service-account "
+                              "JSON file")
+        from google.oauth2.service_account import Credentials
+
+        try:
+            creds = Credentials.from_service_account_file(path, scopes=list(SCOPES))
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(f"the service-account file cannot be read: {exc}") from None
+        client = gspread.Client(auth=creds, http_client=RetryingHTTPClient)
+    elif backend == "local":
+        url = config.get("SHEETS_LOCAL_URL")
+        session = url_session(url) if url else \
+            in_process_session(local_server(config["SHEETS_LOCAL_DIR"]))
+        client = gspread.Client(auth=None, session=session, http_client=RetryingHTTPClient)
+    else:
+        raise ConfigError(f"SHEETS_BACKEND must be 'local' or 'google', not {backend!r}")
+    timeout = config.get("SHEETS_TIMEOUT")
+    if timeout:
+        client.set_timeout(float(timeout))
+    client.http_client.max_attempts = int(config.get("SHEETS_RETRIES") or 5)
+    return client
+
+
+def open_spreadsheet(config: Mapping[str, Any]) -> gspread.Spreadsheet:
+    """Open the configured workbook; on the local backend create it on first use."""
+    client = make_client(config)
+    backend = (config.get("SHEETS_BACKEND") or "local").lower()
+    key = config.get("GOOGLE_SHEET_ID")
+    try:
+        if backend == "google":
+            if not key:
+                raise ConfigError("GOOGLE_SHEET_ID is required with SHEETS_BACKEND=google")
+            return client.open_by_key(key)
+        if key:
+            try:
+                return client.open_by_key(key)
+            except SpreadsheetNotFound:
+                client.http_client.request(
+                    "post", gspread.urls.DRIVE_FILES_API_V3_URL,
+                    json={"id": key, "name": WORKBOOK_TITLE,
+                          "mimeType": "application/vnd.google-apps.spreadsheet"})
+                return client.open_by_key(key)
+        files = client.list_spreadsheet_files(title=WORKBOOK_TITLE)
+        if files:
+            return client.open_by_key(files[0]["id"])
+        return client.create(WORKBOOK_TITLE)
+    except SheetsError:
+        raise
+    except (APIError, SpreadsheetNotFound, requests.RequestException) as exc:
+        raise translate(exc) from None

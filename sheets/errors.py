@@ -1,0 +1,66 @@
+"""Errors of the spreadsheet layer; views show ``message`` (Arabic) to the person."""
+from __future__ import annotations
+
+
+class SheetsError(Exception):
+    """Base class for every error the spreadsheet layer raises."""
+
+    message = "حدث خطأ أثناء التعامل مع ملف البيانات."
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.message)
+        self.detail = detail
+
+
+class ConfigError(SheetsError):
+    """The workbook settings are missing or wrong."""
+
+    message = "إعدادات الاتصال بملف البيانات ناقصة أو غير صحيحة."
+
+
+class WorkbookUnavailable(SheetsError):
+    """The workbook could not be reached (network or server error) after retries."""
+
+    message = "تعذر الوصول إلى ملف البيانات الآن. لم يضع شيء مما أدخلته؛ حاول بعد قليل."
+
+
+class QuotaExceeded(WorkbookUnavailable):
+    """Google's request quota stayed exhausted through every retry."""
+
+    message = "تجاوز النظام حد الطلبات المسموح به لدى Google مؤقتًا. انتظر دقيقة ثم أعد المحاولة."
+
+
+class AccessDenied(SheetsError):
+    """The service account may not open the workbook."""
+
+    message = "لا يملك حساب الخدمة صلاحية فتح ملف البيانات. شارك الملف مع بريد حساب الخدمة."
+
+
+class TabMissing(SheetsError):
+    """A tab or column the app needs is not in the workbook."""
+
+    message = "ملف البيانات ينقصه تبويب أو عمود مطلوب. شغّل الأمر init-sheets."
+
+
+class RecordNotFound(SheetsError):
+    """No row holds the ID being written."""
+
+    message = "لم يُعثر على السجل المطلوب في ملف البيانات؛ ربما حُذف أو غُيّر رقمه يدويًا."
+
+
+class DuplicateRecord(SheetsError):
+    """More than one row holds the ID being written."""
+
+    message = "الرقم نفسه مكرر في أكثر من صف في ملف البيانات؛ صحّح التكرار ثم أعد المحاولة."
+
+
+class WriteConflict(SheetsError):
+    """The row moved while it was being written (someone sorted or inserted rows)."""
+
+    message = "تغيّر ترتيب الصفوف أثناء الحفظ. راجع السجل ثم أعد المحاولة."
+
+
+class BadRequest(SheetsError):
+    """The workbook refused a request as invalid (a bug or an unexpected sheet layout)."""
+
+    message = "رفض ملف البيانات الطلب. أبلغ مسؤول النظام."

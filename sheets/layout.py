@@ -1,0 +1,95 @@
+"""``init-sheets``: create the tabs, headers, dropdowns and protections that are missing.
+
+It adds, never deletes, renames or moves: a column a person added stays where
+it is, and a second run sends no write at all.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import cells, schema
+from .local.a1 import index_to_col
+from .table import Workbook, a1, map_header
+
+PROTECT_TAG = "mustafid:computed"
+
+
+def _grid_range(sheet_id: int, col: int) -> dict[str, int]:
+    return {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": col,
+            "endColumnIndex": col + 1}
+
+
+def ensure_layout(wb: Workbook) -> list[str]:
+    """Bring the workbook up to the schema; return what was changed, in words."""
+    changes: list[str] = []
+    meta = wb.call(wb.sh.fetch_sheet_metadata)
+    sheets = {s["properties"]["title"]: s for s in meta["sheets"]}
+    missing = [t for t in schema.TABS if t.name not in sheets]
+    if missing:
+        reply = wb.call(wb.sh.batch_update, {"requests": [
+            {"addSheet": {"properties": {
+                "title": t.name, "rightToLeft": True,
+                "gridProperties": {"rowCount": 1000, "columnCount": max(26, len(t.columns)),
+                                   "frozenRowCount": 1}}}} for t in missing]})
+        for r in reply["replies"]:
+            props = r["addSheet"]["properties"]
+            sheets[props["title"]] = {"properties": props}
+        changes += [f"tab {t.name} created" for t in missing]
+
+    ranges = [a1(t.name, "1:1") for t in schema.TABS]
+    seeded = [t for t in schema.TABS if t.defaults]
+    got = wb.raw_values(ranges + [a1(t.name) for t in seeded])
+    headers = dict(zip((t.name for t in schema.TABS), got[: len(schema.TABS)]))
+    seeded_values = dict(zip((t.name for t in seeded), got[len(schema.TABS):]))
+
+    header_writes: list[dict[str, Any]] = []
+    structure: list[dict[str, Any]] = []
+    for t in schema.TABS:
+        props = sheets[t.name]["properties"]
+        sheet_id = props["sheetId"]
+        row = [cells.clean_text(h) for h in (headers[t.name][0] if headers[t.name] else [])]
+        found = map_header(t, row)
+        last = max((i for i, h in enumerate(row) if h), default=-1)
+        new_cols: dict[str, int] = {}
+        for c in t.columns:
+            if c.key not in found:
+                last += 1
+                new_cols[c.key] = last
+        if not new_cols:
+            continue
+        width = props["gridProperties"]["columnCount"]
+        if last + 1 > width:
+            structure.append({"appendDimension": {"sheetId": sheet_id, "dimension": "COLUMNS",
+                                                  "length": last + 1 - width}})
+        for key, col in new_cols.items():
+            column = t.column(key)
+            header_writes.append({"range": a1(t.name, f"{index_to_col(col)}1"),
+                                  "values": [[column.header]]})
+            if column.choices:
+                structure.append({"setDataValidation": {
+                    "range": _grid_range(sheet_id, col),
+                    "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
+                        {"userEnteredValue": v} for v in column.choices]},
+                        "strict": False, "showCustomUi": True}}})
+            if column.computed:
+                structure.append({"addProtectedRange": {"protectedRange": {
+                    "range": _grid_range(sheet_id, col), "warningOnly": True,
+                    "description": f"{PROTECT_TAG}:{t.name}:{key} — يملؤه النظام"}}})
+        changes.append(f"{t.name}: columns added: " + "، ".join(t.column(k).header
+                                                                 for k in new_cols))
+    if structure:
+        wb.call(wb.sh.batch_update, {"requests": structure})
+    wb.write_cells(header_writes)
+
+    for t in seeded:
+        existing = {cells.clean_text(r[0]) for r in seeded_values[t.name][1:] if r}
+        rows = [dict(zip(t.keys, d)) for d in t.defaults if d[0] not in existing]
+        if rows:
+            wb.titles(refresh=True)
+            wb.invalidate(t.name)
+            wb.append_many(t.name, rows)
+            changes.append(f"{t.name}: {len(rows)} default rows added")
+    if changes:
+        wb.titles(refresh=True)
+        wb.invalidate()
+    return changes

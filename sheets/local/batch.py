@@ -1,0 +1,357 @@
+"""``spreadsheets.batchUpdate``: the structural requests the app and gspread send.
+
+Every request in a batch is applied to the in-memory book; the caller commits
+only if all of them succeed (see ``Store.open``), so a bad request applies nothing.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from .store import Book, Cell, Formula, Grid, new_grid
+from .values import ApiError, bad, insert_dimension
+
+Handler = Callable[[Book, dict[str, Any], str], dict[str, Any] | None]
+
+
+def parse_mask(mask: str) -> list[tuple[str, ...]]:
+    """Field mask to paths: ``a.b``, ``a/b`` and ``a(b,c)`` forms; ``*`` is everything."""
+    paths: list[tuple[str, ...]] = []
+
+    def walk(text: str, prefix: tuple[str, ...]) -> None:
+        depth, start = 0, 0
+        parts = []
+        for i, ch in enumerate(text):
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            elif ch == "," and depth == 0:
+                parts.append(text[start:i])
+                start = i + 1
+        parts.append(text[start:])
+        for part in (p.strip() for p in parts):
+            if not part:
+                continue
+            if "(" in part and part.endswith(")"):
+                head, inner = part[: part.index("(")], part[part.index("(") + 1 : -1]
+                walk(inner, prefix + tuple(_split_path(head)))
+            else:
+                paths.append(prefix + tuple(_split_path(part)))
+
+    if depth_ok(mask):
+        walk(mask, ())
+    else:
+        raise bad(f"Invalid field mask: {mask}")
+    return paths
+
+
+def depth_ok(mask: str) -> bool:
+    depth = 0
+    for ch in mask:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _split_path(text: str) -> list[str]:
+    return [p for p in text.replace("/", ".").split(".") if p]
+
+
+def apply_mask(target: dict[str, Any], source: dict[str, Any], mask: str,
+               allowed: set[str]) -> None:
+    """Copy the masked fields from source to target; a masked field absent in source is reset."""
+    if mask.strip() == "*":
+        paths = [(k,) for k in allowed]
+    else:
+        paths = parse_mask(mask)
+    for path in paths:
+        if path[0] not in allowed:
+            raise bad(f"Invalid field mask: '{'.'.join(path)}' is not supported here")
+        src: Any = source
+        dst = target
+        for key in path[:-1]:
+            src = src.get(key, {}) if isinstance(src, dict) else {}
+            dst = dst.setdefault(key, {})
+        last = path[-1]
+        if isinstance(src, dict) and last in src:
+            dst[last] = copy.deepcopy(src[last])
+        else:
+            dst.pop(last, None)
+
+
+def _grid(book: Book, sheet_id: Any, where: str) -> Grid:
+    grid = book.grid(sheet_id if sheet_id is not None else 0)
+    if grid is None:
+        raise bad(f"Invalid {where}: No grid with id: {sheet_id}")
+    return grid
+
+
+def grid_range(book: Book, rng: dict[str, Any] | None, where: str) -> tuple[Grid, int, int,
+                                                                             int, int]:
+    """Close a GridRange on its sheet; indexes past the grid are rejected."""
+    rng = rng or {}
+    grid = _grid(book, rng.get("sheetId"), where)
+    r0 = rng.get("startRowIndex") or 0
+    r1 = rng.get("endRowIndex")
+    c0 = rng.get("startColumnIndex") or 0
+    c1 = rng.get("endColumnIndex")
+    r1 = grid.row_count if r1 is None else r1
+    c1 = grid.col_count if c1 is None else c1
+    if not (0 <= r0 <= r1 <= grid.row_count and 0 <= c0 <= c1 <= grid.col_count):
+        raise bad(f"Invalid {where}: range [{r0}:{r1}, {c0}:{c1}] is outside the grid "
+                  f"({grid.row_count} rows, {grid.col_count} columns)")
+    return grid, r0, r1, c0, c1
+
+
+def add_sheet(book: Book, req: dict[str, Any], where: str) -> dict[str, Any]:
+    props = dict(req.get("properties") or {})
+    title = props.get("title")
+    if title and book.by_title(title):
+        raise bad(f'Invalid {where}: A sheet with the name "{title}" already exists. '
+                  f"Please enter another name.")
+    if props.get("sheetId") is not None and book.grid(props["sheetId"]):
+        raise bad(f"Invalid {where}: sheet with id {props['sheetId']} already exists")
+    index = props.pop("index", None)
+    grid = new_grid(book, props, len(book.grids))
+    grid.props["index"] = len(book.grids) - 0.5 if index is None else index - 0.5
+    book.grids.append(grid)
+    book.reindex()
+    return {"addSheet": {"properties": copy.deepcopy(grid.props)}}
+
+
+def delete_sheet(book: Book, req: dict[str, Any], where: str) -> None:
+    grid = _grid(book, req.get("sheetId"), where)
+    if len(book.grids) == 1:
+        raise bad(f"Invalid {where}: You can't remove all the sheets in a document.")
+    book.grids.remove(grid)
+    book.reindex()
+
+
+_SHEET_FIELDS = {"title", "index", "gridProperties", "rightToLeft", "hidden", "tabColor",
+                 "tabColorStyle"}
+
+
+def update_sheet_properties(book: Book, req: dict[str, Any], where: str) -> None:
+    props = req.get("properties") or {}
+    grid = _grid(book, props.get("sheetId"), where)
+    fields = req.get("fields")
+    if not fields:
+        raise bad(f"Invalid {where}: 'fields' is required")
+    before = copy.deepcopy(grid.props)
+    apply_mask(grid.props, props, fields, _SHEET_FIELDS)
+    title = grid.props.get("title")
+    if not title:
+        raise bad(f"Invalid {where}: a sheet title cannot be empty")
+    if any(g is not grid and g.title == title for g in book.grids):
+        raise bad(f'Invalid {where}: A sheet with the name "{title}" already exists. '
+                  f"Please enter another name.")
+    gp = grid.props.setdefault("gridProperties", {})
+    gp.setdefault("rowCount", before["gridProperties"]["rowCount"])
+    gp.setdefault("columnCount", before["gridProperties"]["columnCount"])
+    if gp.get("frozenRowCount", 0) > gp["rowCount"] or gp["rowCount"] < 1 or \
+            gp["columnCount"] < 1:
+        raise bad(f"Invalid {where}: grid size or frozen rows out of range")
+    if gp["rowCount"] < len(grid.rows):
+        del grid.rows[gp["rowCount"]:]
+        grid.rewritten = True
+    if gp["columnCount"] < before["gridProperties"]["columnCount"]:
+        for row in grid.rows:
+            del row[gp["columnCount"]:]
+        grid.rewritten = True
+    if "index" in grid.props and grid.props["index"] != before["index"]:
+        grid.props["index"] -= 0.5 if grid.props["index"] < before["index"] else -0.5
+        book.reindex()
+    grid.props["sheetId"] = before["sheetId"]
+    grid.props["sheetType"] = "GRID"
+
+
+def update_spreadsheet_properties(book: Book, req: dict[str, Any], where: str) -> None:
+    apply_mask(book.properties, req.get("properties") or {}, req.get("fields") or "",
+               {"title", "locale", "timeZone", "autoRecalc"})
+
+
+def _dimension_range(book: Book, req: dict[str, Any], where: str) -> tuple[Grid, str, int, int]:
+    rng = req.get("range") or {}
+    grid = _grid(book, rng.get("sheetId"), where)
+    dim = rng.get("dimension")
+    if dim not in ("ROWS", "COLUMNS"):
+        raise bad(f"Invalid {where}: dimension must be ROWS or COLUMNS")
+    start, end = rng.get("startIndex") or 0, rng.get("endIndex")
+    if end is None or end <= start:
+        raise bad(f"Invalid {where}: endIndex must be greater than startIndex")
+    return grid, dim, start, end
+
+
+def insert_dim(book: Book, req: dict[str, Any], where: str) -> None:
+    grid, dim, start, end = _dimension_range(book, req, where)
+    insert_dimension(grid, dim, start, end)
+
+
+def delete_dim(book: Book, req: dict[str, Any], where: str) -> None:
+    grid, dim, start, end = _dimension_range(book, req, where)
+    gp = grid.props["gridProperties"]
+    count = gp["rowCount"] if dim == "ROWS" else gp["columnCount"]
+    if end > count:
+        raise bad(f"Invalid {where}: endIndex {end} is past the grid ({count})")
+    if end - start >= count:
+        raise bad(f"Invalid {where}: You can't delete all the rows/columns on the sheet.")
+    if dim == "ROWS":
+        del grid.rows[start:end]
+        gp["rowCount"] -= end - start
+    else:
+        for row in grid.rows:
+            del row[start:end]
+        gp["columnCount"] -= end - start
+    grid.rewritten = True
+
+
+def append_dim(book: Book, req: dict[str, Any], where: str) -> None:
+    grid = _grid(book, req.get("sheetId"), where)
+    length = req.get("length") or 0
+    if req.get("dimension") not in ("ROWS", "COLUMNS") or length <= 0:
+        raise bad(f"Invalid {where}: a dimension and a positive length are required")
+    key = "rowCount" if req["dimension"] == "ROWS" else "columnCount"
+    grid.props["gridProperties"][key] += length
+
+
+def _cell_value(data: dict[str, Any] | None) -> Cell:
+    value = (data or {}).get("userEnteredValue") or {}
+    if "formulaValue" in value:
+        return Formula(value["formulaValue"])
+    for key in ("stringValue", "numberValue", "boolValue"):
+        if key in value:
+            return value[key]
+    return None
+
+
+def _writes_values(fields: str) -> bool:
+    if not fields:
+        raise bad("Invalid request: 'fields' is required")
+    return fields.strip() == "*" or any(p[0] == "userEnteredValue" for p in parse_mask(fields))
+
+
+def update_cells(book: Book, req: dict[str, Any], where: str) -> None:
+    rows = req.get("rows") or []
+    if "start" in req and req["start"] is not None:
+        start = req["start"]
+        grid = _grid(book, start.get("sheetId"), where)
+        r0, c0 = start.get("rowIndex") or 0, start.get("columnIndex") or 0
+        r1 = r0 + len(rows)
+        c1 = c0 + max((len(r.get("values") or []) for r in rows), default=0)
+        if r1 > grid.row_count or c1 > grid.col_count:
+            raise bad(f"Invalid {where}: data is outside the grid")
+    else:
+        grid, r0, r1, c0, c1 = grid_range(book, req.get("range"), where)
+    if not _writes_values(req.get("fields") or ""):
+        return  # formats only: the local server keeps no formats
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row.get("values") or []):
+            if r0 + i < r1 and c0 + j < c1:
+                grid.set(r0 + i, c0 + j, _cell_value(cell))
+
+
+def repeat_cell(book: Book, req: dict[str, Any], where: str) -> None:
+    grid, r0, r1, c0, c1 = grid_range(book, req.get("range"), where)
+    if not _writes_values(req.get("fields") or ""):
+        return
+    value = _cell_value(req.get("cell"))
+    for r in range(r0, r1):
+        for c in range(c0, c1):
+            grid.set(r, c, value)
+
+
+def set_data_validation(book: Book, req: dict[str, Any], where: str) -> None:
+    grid, r0, r1, c0, c1 = grid_range(book, req.get("range"), where)
+    rng = {"sheetId": grid.sheet_id, "startRowIndex": r0, "endRowIndex": r1,
+           "startColumnIndex": c0, "endColumnIndex": c1}
+    grid.validations = [v for v in grid.validations if v["range"] != rng]
+    rule = req.get("rule")
+    if rule:
+        cond = rule.get("condition") or {}
+        if not cond.get("type"):
+            raise bad(f"Invalid {where}: rule.condition.type is required")
+        grid.validations.append({"range": rng, "rule": copy.deepcopy(rule)})
+
+
+def add_protected_range(book: Book, req: dict[str, Any], where: str) -> dict[str, Any]:
+    pr = copy.deepcopy(req.get("protectedRange") or {})
+    grid, r0, r1, c0, c1 = grid_range(book, pr.get("range"), where)
+    pr["protectedRangeId"] = book.next_id
+    book.next_id += 1
+    pr["range"] = {k: v for k, v in (pr.get("range") or {}).items() if v is not None}
+    pr["range"]["sheetId"] = grid.sheet_id
+    pr.setdefault("warningOnly", False)
+    pr.setdefault("requestingUserCanEdit", True)
+    grid.protected.append(pr)
+    return {"addProtectedRange": {"protectedRange": copy.deepcopy(pr)}}
+
+
+def _sort_key(cell: Cell) -> tuple[int, Any]:
+    # Google orders numbers before text before booleans; empty cells always go last.
+    if cell is None:
+        return (3, 0)
+    if isinstance(cell, bool):
+        return (2, cell)
+    if isinstance(cell, (int, float)):
+        return (0, cell)
+    return (1, str(cell).casefold())
+
+
+def sort_range(book: Book, req: dict[str, Any], where: str) -> None:
+    grid, r0, r1, c0, c1 = grid_range(book, req.get("range"), where)
+    specs = req.get("sortSpecs") or [{"dimensionIndex": c0}]
+    r1 = min(r1, len(grid.rows))
+    block = [[grid.get(r, c) for c in range(c0, c1)] for r in range(r0, r1)]
+    for spec in reversed(specs):
+        col = spec.get("dimensionIndex", c0) - c0
+        if not 0 <= col < c1 - c0:
+            raise bad(f"Invalid {where}: dimensionIndex is outside the range")
+        desc = spec.get("sortOrder") == "DESCENDING"
+        filled = [b for b in block if b[col] is not None]
+        empty = [b for b in block if b[col] is None]
+        filled.sort(key=lambda b: _sort_key(b[col]), reverse=desc)
+        block = filled + empty
+    for i, row in enumerate(block):
+        for j, value in enumerate(row):
+            grid.set(r0 + i, c0 + j, value)
+
+
+HANDLERS: dict[str, Handler] = {
+    "addSheet": add_sheet,
+    "deleteSheet": delete_sheet,
+    "updateSheetProperties": update_sheet_properties,
+    "updateSpreadsheetProperties": update_spreadsheet_properties,
+    "insertDimension": insert_dim,
+    "deleteDimension": delete_dim,
+    "appendDimension": append_dim,
+    "updateCells": update_cells,
+    "repeatCell": repeat_cell,
+    "setDataValidation": set_data_validation,
+    "addProtectedRange": add_protected_range,
+    "sortRange": sort_range,
+}
+
+
+def run(book: Book, requests: Any) -> list[dict[str, Any]]:
+    """Apply every request in order; raise on the first bad one (the caller rolls back)."""
+    if not isinstance(requests, list) or not requests:
+        raise bad("Invalid requests: at least one request is required")
+    replies: list[dict[str, Any]] = []
+    for i, request in enumerate(requests):
+        if not isinstance(request, dict) or len(request) != 1:
+            raise bad(f"Invalid requests[{i}]: exactly one request kind is required")
+        (kind, body), = request.items()
+        handler = HANDLERS.get(kind)
+        if handler is None:
+            raise bad(f"Invalid requests[{i}]: request type '{kind}' is not supported "
+                      f"by the local server")
+        try:
+            replies.append(handler(book, body or {}, f"requests[{i}].{kind}") or {})
+        except ApiError:
+            raise
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            raise bad(f"Invalid requests[{i}].{kind}: {exc}") from None
+    return replies

@@ -1,0 +1,227 @@
+"""Every tab of the workbook: Arabic headers, keys, types, required flags and choices.
+
+Tab names and headers are a contract read by people and other tools: change
+them only with a migration.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TYPES = ("text", "id", "date", "integer", "money", "choice", "yesno", "phone", "national_id")
+
+STATUSES = ("جديد", "ناقص", "لدى الباحث", "لدى اللجنة", "مقبول", "مرفوض", "مسجل",
+            "تم تقديم الخدمة", "مغلق")
+YES, NO = "نعم", "لا"
+INQUIRY_TYPES = ("استفسار", "شكوى", "اقتراح")
+DECLARATION_METHODS = ("توقيع ورقي", "حضوري", "إلكتروني")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its key in code, its Arabic header and how its cells are read."""
+
+    key: str
+    header: str
+    type: str = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    computed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"unknown column type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class Tab:
+    """One tab; ``id_key`` names the column that identifies a row (if any)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    id_key: str | None = None
+    defaults: tuple[tuple[str, ...], ...] = field(default=())
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+
+C = Column
+
+BENEFICIARIES = Tab("المستفيدون", (
+    C("id", "رقم المستفيد", "id", True),
+    C("full_name", "الاسم الكامل", required=True),
+    C("national_id", "رقم الهوية", "national_id", True),
+    C("id_expiry", "تاريخ انتهاء الهوية", "date"),
+    C("mobile", "الجوال", "phone", True),
+    C("alt_mobile", "جوال آخر", "phone"),
+    C("gender", "الجنس", "choice", choices=("ذكر", "أنثى")),
+    C("birth_date", "تاريخ الميلاد", "date"),
+    C("marital_status", "الحالة الاجتماعية", "choice",
+      choices=("أعزب", "متزوج", "مطلق", "أرمل")),
+    C("city", "المدينة", required=True),
+    C("district", "الحي"),
+    C("address", "العنوان"),
+    C("category", "الفئة"),
+    C("family_size", "عدد أفراد الأسرة", "integer"),
+    C("monthly_income", "الدخل الشهري", "money"),
+    C("income_source", "مصدر الدخل"),
+    C("health_status", "الحالة الصحية"),
+    C("notes", "ملاحظات"),
+    C("registered_on", "تاريخ التسجيل", "date", True),
+    C("data_updated_on", "آخر تحديث للبيانات", "date"),
+    C("alerts", "تنبيهات", computed=True),
+), id_key="id")
+
+REQUESTS = Tab("الطلبات", (
+    C("id", "رقم الطلب", "id", True),
+    C("beneficiary_id", "رقم المستفيد", "id", True),
+    C("service", "الخدمة", required=True),
+    C("channel", "القناة", required=True),
+    C("submitted_on", "تاريخ التقديم", "date", True),
+    C("completed_on", "تاريخ اكتمال الطلب", "date"),
+    C("status", "الحالة", "choice", True, STATUSES),
+    C("missing", "النواقص"),
+    C("documents", "المستندات المقدمة"),
+    C("declared_by", "المقر بصحة البيانات"),
+    C("declared_on", "تاريخ الإقرار", "date"),
+    C("declaration_method", "طريقة الإقرار", "choice", choices=DECLARATION_METHODS),
+    C("researcher", "الباحث الاجتماعي"),
+    C("referred_on", "تاريخ الإحالة للباحث", "date"),
+    C("recommendation", "توصية الباحث", "choice", choices=("قبول", "رفض")),
+    C("visit_date", "تاريخ الزيارة الميدانية", "date"),
+    C("researcher_notes", "ملاحظات الباحث"),
+    C("decision", "قرار اللجنة", "choice", choices=("مقبول", "مرفوض")),
+    C("decision_reason", "سبب القرار"),
+    C("decided_on", "تاريخ القرار", "date"),
+    C("registered_on", "تاريخ استكمال التسجيل", "date"),
+    C("service_given", "الخدمة المقدمة"),
+    C("served_on", "تاريخ تقديم الخدمة", "date"),
+    C("served_by", "مقدم الخدمة"),
+    C("amount", "المبلغ أو الكمية"),
+    C("notes", "ملاحظات"),
+    C("created_by", "أدخله"),
+    C("decision_due", "موعد القرار", "date", computed=True),
+    C("days_left", "الأيام المتبقية", "integer", computed=True),
+    C("overdue", "متأخر", "yesno", computed=True),
+    C("followup", "متابعة", computed=True),
+), id_key="id")
+
+SURVEYS = Tab("الاستبيانات", (
+    C("id", "رقم الاستبيان", "id", True),
+    C("request_id", "رقم الطلب", "id", True),
+    C("beneficiary_id", "رقم المستفيد", "id"),
+    C("service", "الخدمة"),
+    C("service_month", "شهر الخدمة"),
+    C("invited_on", "تاريخ الدعوة", "date", True),
+    C("expires_on", "تاريخ انتهاء الرابط", "date"),
+    C("status", "الحالة", "choice", True, ("مرسلة", "مكتملة", "منتهية")),
+    C("answered_on", "تاريخ الإجابة", "date"),
+    C("q_reception", "لباقة الاستقبال", "integer"),
+    C("q_clarity", "وضوح الإجراءات", "integer"),
+    C("q_speed", "سرعة الخدمة", "integer"),
+    C("q_staff", "تعاون الموظفين", "integer"),
+    C("q_overall", "الرضا العام", "integer"),
+    C("comment", "التعليق"),
+    C("anonymous", "إجابة مجهولة", "yesno"),
+), id_key="id")
+
+INQUIRIES = Tab("الاستفسارات", (
+    C("id", "الرقم", "id", True),
+    C("type", "النوع", "choice", True, INQUIRY_TYPES),
+    C("channel", "القناة", required=True),
+    C("beneficiary_id", "رقم المستفيد", "id"),
+    C("name", "الاسم"),
+    C("mobile", "الجوال", "phone"),
+    C("subject", "الموضوع", required=True),
+    C("details", "التفاصيل"),
+    C("assigned_to", "الموظف المكلف"),
+    C("received_on", "تاريخ الاستلام", "date", True),
+    C("status", "الحالة", "choice", True, ("مفتوح", "مغلق")),
+    C("reply", "الرد"),
+    C("replied_on", "تاريخ الرد", "date"),
+    C("adopted", "تم تبني الاقتراح", "yesno"),
+    C("adopted_change", "ما الذي تغير"),
+    C("response_due", "موعد الرد", "date", computed=True),
+    C("overdue", "متأخر", "yesno", computed=True),
+), id_key="id")
+
+AUDIT = Tab("السجل", (
+    C("time", "الوقت", required=True),
+    C("user", "المستخدم", required=True),
+    C("action", "الإجراء", required=True),
+    C("tab", "التبويب"),
+    C("record_id", "رقم السجل"),
+    C("changes", "التغييرات"),
+))
+
+# The association's own settings: (key, default, Arabic description). init-sheets writes
+# the missing ones; a person edits the values in the sheet.
+ASSOCIATION_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("association_name", "الجمعية", "اسم الجمعية كما يظهر في الصفحات والتقارير"),
+    ("beneficiary_word", "مستفيد", "الكلمة المستخدمة للمستفيد: مستفيد أو مستخدم أو مساهم"),
+    ("policy_approval", "", "سطر اعتماد السياسة: رقم جلسة مجلس الإدارة وتاريخها هجريًا وميلاديًا"),
+    ("channels", "المقابلة، الاتصالات الهاتفية، وسائل التواصل الاجتماعي، الخطابات، "
+                 "خدمات طلب المساعدة، خدمة التطوع، الموقع الإلكتروني للجمعية، "
+                 "مناديب المكاتب الفرعية", "قنوات التواصل المفعلة، مفصولة بفواصل"),
+    ("categories", "أسرة محتاجة، أرملة، مطلقة، يتيم، مسن، ذوو إعاقة، أسرة سجين",
+     "فئات المستفيدين، مفصولة بفواصل"),
+    ("decision_days", "14", "مدة الرد على الطلب بعد اكتماله (أيام)"),
+    ("decision_day_kind", "calendar", "نوع أيام مدة الرد: calendar (تقويمية) أو working (أيام عمل)"),
+    ("weekend", "Fri,Sat", "أيام عطلة نهاية الأسبوع"),
+    ("incomplete_followup_days", "7", "بعد كم يومًا يُتابَع الطلب الناقص"),
+    ("incomplete_lapse_days", "30", "بعد كم يومًا يُغلق الطلب الناقص (فارغ = لا يُغلق)"),
+    ("inquiry_response_days", "3", "مدة الرد على الاستفسار (أيام عمل)"),
+    ("complaint_response_days", "5", "مدة الرد على الشكوى (أيام عمل)"),
+    ("suggestion_response_days", "10", "مدة الرد على الاقتراح (أيام عمل)"),
+    ("id_expiry_warning_days", "30", "التنبيه قبل انتهاء الهوية بكم يومًا"),
+    ("data_update_interval_days", "365", "تحديث بيانات المستفيد مطلوب بعد كم يومًا"),
+)
+
+SETTINGS = Tab("الإعدادات", (
+    C("key", "المفتاح", "id", True),
+    C("value", "القيمة"),
+    C("description", "الوصف"),
+), id_key="key", defaults=ASSOCIATION_SETTINGS)
+
+PROBLEMS = Tab("مشكلات المزامنة", (
+    C("tab", "التبويب"),
+    C("row", "الصف", "integer"),
+    C("column", "العمود"),
+    C("value", "القيمة"),
+    C("problem", "المشكلة"),
+    C("found_at", "وقت الاكتشاف"),
+))
+
+HOLIDAYS = Tab("العطل الرسمية", (
+    C("date", "التاريخ", "date", True),
+    C("name", "الوصف"),
+    C("kind", "النوع", "choice", True, ("إضافة", "إلغاء")),
+))
+
+SERVICES = Tab("الخدمات", (
+    C("name", "الخدمة", "id", True),
+    C("documents", "المستندات المطلوبة"),
+    C("active", "مفعلة", "yesno"),
+), id_key="name", defaults=(
+    ("سلة غذائية", "صورة الهوية، إثبات الدخل، صك الإعالة", YES),
+    ("مساعدة إيجار", "صورة الهوية، عقد الإيجار، إثبات الدخل", YES),
+    ("مساعدة علاجية", "صورة الهوية، تقرير طبي، إثبات الدخل", YES),
+    ("سداد فواتير", "صورة الهوية، الفاتورة، إثبات الدخل", YES),
+))
+
+TABS: tuple[Tab, ...] = (BENEFICIARIES, REQUESTS, SURVEYS, INQUIRIES, AUDIT, SETTINGS,
+                         PROBLEMS, HOLIDAYS, SERVICES)
+
+
+def tab(name: str) -> Tab:
+    for t in TABS:
+        if t.name == name:
+            return t
+    raise KeyError(name)

@@ -1,0 +1,305 @@
+"""Header-mapped records, batched snapshot reads and ID-addressed writes.
+
+The sheet is shared with people: columns are found by header text, rows by ID
+at write time, only changed cells are written, and what cannot be parsed is
+reported with its row and column, never dropped.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import gspread
+import requests
+from gspread.exceptions import APIError
+
+from . import cells, schema
+from .client import translate
+from .errors import DuplicateRecord, RecordNotFound, SheetsError, TabMissing, \
+    WorkbookUnavailable, WriteConflict
+from .local.a1 import index_to_col, quote_title
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A cell a person typed that the app cannot read; ``row`` is the sheet row number."""
+
+    tab: str
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+class Record(dict[str, str]):
+    """One row as ``{key: text}``; ``row`` is where it was when read (never used to write)."""
+
+    row: int = 0
+    extra: dict[str, str]
+
+
+@dataclass
+class Table:
+    """A parsed tab: header positions, records and the problems met on the way."""
+
+    tab: schema.Tab
+    header: list[str]
+    columns: dict[str, int]
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def get(self, rid: str) -> Record | None:
+        key = self.tab.id_key
+        return next((r for r in self.records if key and r.get(key) == rid), None)
+
+
+def clean(column: schema.Column, raw: object) -> tuple[str, str | None]:
+    """Normalise one cell for its column type; return the value and a problem (Arabic)."""
+    text = cells.clean_text(raw)
+    if text == "":
+        if column.required and not column.computed:
+            return "", "قيمة مطلوبة مفقودة"
+        return "", None
+    kind = column.type
+    if kind in ("id", "phone", "national_id"):
+        return cells.ascii_digits(text), None
+    if kind == "date":
+        d = cells.parse_date(text)
+        return (cells.iso(d), None) if d else (text, "تاريخ غير مفهوم")
+    if kind == "integer":
+        n = cells.parse_integer(text)
+        return (str(n), None) if n is not None else (text, "ليس عددًا صحيحًا")
+    if kind == "money":
+        m = cells.parse_money(text)
+        return (m, None) if m is not None else (text, "ليس مبلغًا صحيحًا")
+    if kind == "yesno":
+        yn = cells.parse_yesno(text)
+        return (yn, None) if yn else (text, "القيمة يجب أن تكون نعم أو لا")
+    if kind == "choice" and column.choices and text not in column.choices:
+        return text, "قيمة غير معروفة لهذا العمود"
+    return text, None
+
+
+def map_header(tab: schema.Tab, header: list[Any]) -> dict[str, int]:
+    """Column positions by header text; the first of two equal headers wins."""
+    wanted = {cells.norm_header(c.header): c.key for c in tab.columns}
+    found: dict[str, int] = {}
+    for i, text in enumerate(header):
+        key = wanted.get(cells.norm_header(text))
+        if key and key not in found:
+            found[key] = i
+    return found
+
+
+def parse_table(tab: schema.Tab, values: list[list[Any]]) -> Table:
+    """Parse a tab's values (header in the first row) into records and problems."""
+    header = [cells.clean_text(h) for h in (values[0] if values else [])]
+    columns = map_header(tab, header)
+    table = Table(tab, header, columns)
+    for c in tab.columns:
+        if c.key not in columns and c.required:
+            table.problems.append(Problem(tab.name, 1, c.header, "", "العمود غير موجود"))
+    known = set(columns.values())
+    for i, row in enumerate(values[1:], start=2):
+        if all(cells.clean_text(v) == "" for v in row):
+            continue  # a blank row a person left is not a record
+        record = Record()
+        record.row = i
+        record.extra = {header[j]: cells.clean_text(v) for j, v in enumerate(row)
+                        if j not in known and j < len(header) and header[j]}
+        for c in tab.columns:
+            idx = columns.get(c.key)
+            raw = row[idx] if idx is not None and idx < len(row) else ""
+            value, problem = clean(c, raw) if idx is not None else ("", None)
+            record[c.key] = value
+            if problem:
+                table.problems.append(Problem(tab.name, i, c.header, cells.clean_text(raw),
+                                              problem))
+        table.records.append(record)
+    return table
+
+
+def a1(tab: str, cells_part: str = "") -> str:
+    return f"{quote_title(tab)}!{cells_part}" if cells_part else quote_title(tab)
+
+
+class Workbook:
+    """The workbook as the app sees it: a snapshot of tabs and safe writes."""
+
+    def __init__(self, spreadsheet: gspread.Spreadsheet, ttl: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.sh = spreadsheet
+        self.ttl = ttl
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._tables: dict[str, Table] = {}
+        self._stamps: dict[str, float] = {}
+        self._titles: list[str] | None = None
+
+    # -- plumbing ----------------------------------------------------------
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one gspread call; its errors become ours."""
+        try:
+            return fn(*args, **kwargs)
+        except SheetsError:
+            raise
+        except (APIError, requests.RequestException, gspread.exceptions.GSpreadException) \
+                as exc:
+            raise translate(exc) from None
+
+    def titles(self, refresh: bool = False) -> list[str]:
+        """Tab titles, fetched once and kept (``refresh`` after adding tabs)."""
+        with self._lock:
+            if self._titles is None or refresh:
+                meta = self.call(self.sh.fetch_sheet_metadata)
+                self._titles = [s["properties"]["title"] for s in meta["sheets"]]
+            return list(self._titles)
+
+    def _require(self, name: str) -> schema.Tab:
+        if name not in self.titles():
+            raise TabMissing(f"tab {name} is missing")
+        return schema.tab(name)
+
+    # -- reads -------------------------------------------------------------
+    def read(self, *names: str) -> dict[str, Table]:
+        """Tables for the names (all schema tabs present when none), one call for the stale."""
+        names = names or tuple(t.name for t in schema.TABS if t.name in self.titles())
+        with self._lock:
+            now = self.clock()
+            stale = [n for n in names
+                     if n not in self._tables or now - self._stamps[n] >= self.ttl]
+            if stale:
+                for n in stale:
+                    self._require(n)
+                got = self.call(self.sh.values_batch_get, [a1(n) for n in stale],
+                                params={"valueRenderOption": "FORMATTED_VALUE"})
+                for n, vr in zip(stale, got.get("valueRanges", [])):
+                    self._tables[n] = parse_table(schema.tab(n), vr.get("values", []))
+                    self._stamps[n] = now
+            return {n: self._tables[n] for n in names}
+
+    def table(self, name: str) -> Table:
+        return self.read(name)[name]
+
+    def invalidate(self, *names: str) -> None:
+        """Forget the snapshot of these tabs (all when none) so the next read fetches them."""
+        with self._lock:
+            for n in names or list(self._tables):
+                self._tables.pop(n, None)
+                self._stamps.pop(n, None)
+
+    def raw_values(self, ranges: list[str], render: str = "FORMATTED_VALUE") -> list[list[list[Any]]]:
+        """Values of several ranges in one call (for the sync job)."""
+        got = self.call(self.sh.values_batch_get, ranges, params={"valueRenderOption": render})
+        return [vr.get("values", []) for vr in got.get("valueRanges", [])]
+
+    def write_cells(self, data: list[dict[str, Any]]) -> int:
+        """One RAW ``values.batchUpdate`` of ``[{range, values}]``; returns cells written."""
+        if not data:
+            return 0
+        got = self.call(self.sh.values_batch_update,
+                        {"valueInputOption": "RAW", "data": data})
+        return int(got.get("totalUpdatedCells", 0))
+
+    # -- appends -----------------------------------------------------------
+    def _row_for(self, table: Table, values: Mapping[str, str]) -> list[str]:
+        width = max(table.columns.values(), default=-1) + 1
+        row = [""] * width
+        for key, value in values.items():
+            if key not in table.columns:
+                raise TabMissing(f"column {table.tab.column(key).header} is missing "
+                                 f"in {table.tab.name}")
+            row[table.columns[key]] = "" if value is None else str(value)
+        return row
+
+    def append(self, name: str, values: Mapping[str, str]) -> None:
+        """Append one record (RAW); a retry after a lost answer never adds it twice."""
+        self.append_many(name, [values])
+
+    def append_many(self, name: str, records: Iterable[Mapping[str, str]]) -> None:
+        """Append records in one call, below the tab's table of data."""
+        self._require(name)
+        table = self.table(name)
+        rows = [self._row_for(table, r) for r in records]
+        if not rows:
+            return
+        key = table.tab.id_key or table.tab.columns[0].key
+        last = rows[-1][table.columns[key]] if key in table.columns else ""
+        for attempt in range(3):
+            try:
+                self.call(self.sh.values_append, a1(name, "A1"),
+                          params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
+                          body={"majorDimension": "ROWS", "values": rows})
+                break
+            except WorkbookUnavailable:
+                # A 5xx may arrive after Google applied the append: look before retrying.
+                if last and self._holds(name, table.columns[key], last):
+                    break
+                if attempt == 2:
+                    raise
+        self.invalidate(name)
+
+    def _holds(self, name: str, col: int, value: str) -> bool:
+        letter = index_to_col(col)
+        got = self.call(self.sh.values_get, a1(name, f"{letter}:{letter}"))
+        return any(cells.ascii_digits(cells.clean_text(r[0] if r else "")) == value
+                   for r in got.get("values", []))
+
+    # -- updates -----------------------------------------------------------
+    def update(self, name: str, rid: str, changes: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+        """Write the changed fields of the row holding ``rid``; return ``{key: (old, new)}``.
+
+        The row is found at write time (1 call), only changed cells are written
+        (1 call), and the row is checked to still hold the ID (1 call).
+        """
+        tab = self._require(name)
+        assert tab.id_key, f"{name} has no ID column"
+        current = self.table(name).get(rid)
+        diff = {k: ((current or {}).get(k, ""), "" if v is None else str(v))
+                for k, v in changes.items()}
+        diff = {k: ov for k, ov in diff.items() if ov[0] != ov[1]}
+        if not diff:
+            return {}
+        header, row = self._locate(tab, rid)
+        id_letter = index_to_col(header[tab.id_key])
+        data = []
+        for key in diff:
+            if key not in header:
+                raise TabMissing(f"column {tab.column(key).header} is missing in {name}")
+            data.append({"range": a1(name, f"{index_to_col(header[key])}{row}"),
+                         "values": [[diff[key][1]]]})
+        self.write_cells(data)
+        check = self.call(self.sh.values_get, a1(name, f"{id_letter}{row}"))
+        found = cells.ascii_digits(cells.clean_text((check.get("values") or [[""]])[0][0]))
+        self.invalidate(name)
+        if found != rid:
+            raise WriteConflict(f"row {row} of {name} holds {found!r} after writing {rid!r}")
+        return diff
+
+    def _locate(self, tab: schema.Tab, rid: str) -> tuple[dict[str, int], int]:
+        """Read the header and the ID column now; return positions and the row number."""
+        cached = self._tables.get(tab.name)
+        guess = cached.columns.get(tab.id_key or "") if cached else None
+        for _ in range(2):
+            letter = index_to_col(guess if guess is not None else 0)
+            header_rows, ids = self.raw_values([a1(tab.name, "1:1"),
+                                                a1(tab.name, f"{letter}:{letter}")])
+            header = map_header(tab, header_rows[0] if header_rows else [])
+            if tab.id_key not in header:
+                raise TabMissing(f"the ID column of {tab.name} is missing")
+            if header[tab.id_key] != guess:
+                guess = header[tab.id_key]  # a person moved the column: read it again
+                continue
+            hits = [i + 1 for i, r in enumerate(ids) if i > 0 and r and
+                    cells.ascii_digits(cells.clean_text(r[0])) == rid]
+            if not hits:
+                raise RecordNotFound(f"{rid} not found in {tab.name}")
+            if len(hits) > 1:
+                raise DuplicateRecord(f"{rid} is in rows {hits} of {tab.name}")
+            return header, hits[0]
+        raise WriteConflict(f"the columns of {tab.name} keep moving")
