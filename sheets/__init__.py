@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 
 from .client import open_spreadsheet
 from .errors import SheetsError
@@ -44,6 +45,7 @@ def get_workbook() -> Workbook:
 
 
 @click.command("init-sheets")
+@with_appcontext
 def init_sheets_command() -> None:
     """Create the tabs and columns that are missing (safe to run again)."""
     try:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from hijridate import Hijri
+
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 _YES = {"نعم", "yes", "y", "true", "1", "✓", "✔", "صح"}
 _NO = {"لا", "no", "n", "false", "0", "✗", "خطأ"}
@@ -32,7 +34,7 @@ def norm_header(text: object) -> str:
 
 
 def parse_date(text: str) -> date | None:
-    """ISO ``2026-11-22`` and the common hand-typed forms (``22/11/2026``, ``2026/11/22``)."""
+    """ISO ``2026-11-22``, the common hand-typed forms (``22/11/2026``) and Hijri ``1448/06/02``."""
     t = ascii_digits(text).strip()
     t = re.sub(r"[T\s].*$", "", t) if re.match(r"^\d{4}-\d{1,2}-\d{1,2}[T\s]", t) else t
     for pattern, order in ((r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$", "ymd"),
@@ -42,8 +44,10 @@ def parse_date(text: str) -> date | None:
             a, b, c = (int(x) for x in m.groups())
             y, mo, d = (a, b, c) if order == "ymd" else (c, b, a)
             try:
-                return date(y, mo, d)
-            except ValueError:
+                if 1343 <= y <= 1500:  # a Hijri (Umm al-Qura) date typed by hand
+                    return Hijri(y, mo, d).to_gregorian()
+                return date(y, mo, d) if 1900 <= y <= 2200 else None
+            except (ValueError, OverflowError):
                 return None
     return None
 
