@@ -1,16 +1,27 @@
 """Mustafid: the app factory, and ``python app.py`` to run it on the embedded default."""
 from __future__ import annotations
 
+import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import config
 import sheets
+import users
+import views
+from forms.checks import mask_id
+from sheets.cells import parse_date
+from sheets.errors import RecordNotFound, SheetsError, WorkbookUnavailable
+from sync.calendar import both
 
 ROOT = Path(__file__).resolve().parent
+csrf = CSRFProtect()
+log = logging.getLogger("mustafid")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -22,8 +33,75 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret(app.instance_path)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    csrf.init_app(app)
     sheets.init_app(app)
+    users.init_app(app)
+    views.init_app(app)
+    _templates(app)
+    _errors(app)
+    _replay_journal(app)
     return app
+
+
+def _templates(app: Flask) -> None:
+    @app.template_filter("dual_date")
+    def dual_date(value: str | None) -> str:
+        """``2026-11-22`` -> ``2026-11-22 — 12 جمادى الآخرة 1448هـ``."""
+        d = parse_date(value or "") if isinstance(value, str) else value
+        return both(d) if d else (value or "—")
+
+    app.add_template_filter(mask_id, "mask")
+
+    @app.template_filter("mobile")
+    def mobile(value: str | None) -> str:
+        v = value or ""
+        return "0" + v[4:] if v.startswith("+9665") else v
+
+
+def _errors(app: Flask) -> None:
+    def page(title: str, message: str, status: int) -> tuple[str, int]:
+        return render_template("error.html", title=title, message=message), status
+
+    @app.errorhandler(SheetsError)
+    def sheets_error(exc: SheetsError) -> tuple[str, int]:
+        log.warning("sheets error: %s", type(exc).__name__)  # no personal data in logs
+        status = 503 if isinstance(exc, WorkbookUnavailable) else \
+            404 if isinstance(exc, RecordNotFound) else 409
+        return page("تعذر إكمال العملية", exc.message, status)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> tuple[str, int]:
+        return page("انتهت صلاحية النموذج",
+                    "انتهت صلاحية الصفحة أو وصل النموذج دون رمز الحماية. ارجع وأعد المحاولة.",
+                    400)
+
+    @app.errorhandler(403)
+    def forbidden(exc: Exception) -> tuple[str, int]:
+        return page("غير مسموح", "هذه الصفحة أو هذا الإجراء ليس من صلاحيات دورك.", 403)
+
+    @app.errorhandler(404)
+    def not_found(exc: Exception) -> tuple[str, int]:
+        return page("غير موجود", "لم نجد الصفحة أو السجل المطلوب.", 404)
+
+
+def _replay_journal(app: Flask) -> None:
+    """Write kept submissions once the workbook answers again (tried at most every 30 s)."""
+    state = {"next": 0.0}
+
+    @app.before_request
+    def replay() -> None:
+        if time.monotonic() < state["next"] or not Path(app.config["JOURNAL_DB"]).exists():
+            return
+        state["next"] = time.monotonic() + 30
+        from records.store import journal
+
+        try:
+            if journal().pending():
+                journal().replay(sheets.get_workbook())
+        except SheetsError:
+            pass
 
 
 def main() -> None:
@@ -32,6 +110,8 @@ def main() -> None:
     with app.app_context():
         for line in sheets.ensure_layout(sheets.get_workbook()):
             print(f"+ {line}")
+        if users.count() == 0:
+            print(users.FIRST_ADMIN_HINT)
     app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")))
 
 

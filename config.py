@@ -34,14 +34,19 @@ SETTINGS: tuple[Setting, ...] = (
             "before it is read again (seconds)."),
     Setting("SHEETS_RETRIES", "5", "Attempts for a request that met 429 or a server error."),
     Setting("SHEETS_TIMEOUT", "30", "Seconds to wait for one workbook request."),
+    Setting("USERS_DB", "instance/users.sqlite3", "Staff accounts (hashed passwords), kept "
+            "outside the shared workbook."),
+    Setting("JOURNAL_DB", "instance/journal.sqlite3", "Submissions kept while the workbook "
+            "cannot be reached; written later, exactly once."),
 )
 
 
 def load(environ: Mapping[str, str], root: str | Path) -> dict[str, Any]:
     """Settings from the environment, defaults filled, paths made absolute under ``root``."""
     out: dict[str, Any] = {s.name: environ.get(s.name, s.default) for s in SETTINGS}
-    local_dir = Path(out["SHEETS_LOCAL_DIR"])
-    out["SHEETS_LOCAL_DIR"] = str(local_dir if local_dir.is_absolute() else Path(root) / local_dir)
+    for key in ("SHEETS_LOCAL_DIR", "USERS_DB", "JOURNAL_DB"):
+        path = Path(out[key])
+        out[key] = str(path if path.is_absolute() else Path(root) / path)
     return out
 
 

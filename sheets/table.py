@@ -167,15 +167,23 @@ class Workbook:
 
     # -- reads -------------------------------------------------------------
     def read(self, *names: str) -> dict[str, Table]:
-        """Tables for the names (all schema tabs present when none), one call for the stale."""
-        names = names or tuple(t.name for t in schema.TABS if t.name in self.titles())
+        """Tables for the names (all schema tabs when none).
+
+        When any of them is stale, every stale tab is fetched in that same one
+        call, so the pages that follow cost nothing until the snapshot expires.
+        """
+        present = [t.name for t in schema.TABS if t.name in self.titles()]
+        names = names or tuple(present)
         with self._lock:
             now = self.clock()
-            stale = [n for n in names
-                     if n not in self._tables or now - self._stamps[n] >= self.ttl]
-            if stale:
-                for n in stale:
+
+            def is_stale(n: str) -> bool:
+                return n not in self._tables or now - self._stamps[n] >= self.ttl
+
+            if any(is_stale(n) for n in names):
+                for n in names:
                     self._require(n)
+                stale = [n for n in dict.fromkeys([*names, *present]) if is_stale(n)]
                 got = self.call(self.sh.values_batch_get, [a1(n) for n in stale],
                                 params={"valueRenderOption": "FORMATTED_VALUE"})
                 for n, vr in zip(stale, got.get("valueRanges", [])):
@@ -244,10 +252,18 @@ class Workbook:
                     raise
         self.invalidate(name)
 
+    def has(self, name: str, value: str) -> bool:
+        """Whether a row of the tab holds ``value`` in its key column (read now, 1-2 calls)."""
+        tab = self._require(name)
+        key = tab.id_key or tab.columns[0].key
+        col = self.table(name).columns.get(key)
+        return col is not None and bool(value) and self._holds(name, col, value)
+
     def _holds(self, name: str, col: int, value: str) -> bool:
         letter = index_to_col(col)
         got = self.call(self.sh.values_get, a1(name, f"{letter}:{letter}"))
-        return any(cells.ascii_digits(cells.clean_text(r[0] if r else "")) == value
+        return any(cells.clean_text(r[0] if r else "") == value or
+                   cells.ascii_digits(cells.clean_text(r[0] if r else "")) == value
                    for r in got.get("values", []))
 
     # -- updates -----------------------------------------------------------

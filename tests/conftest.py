@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,18 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.serving import make_server
 
+import users
 from app import create_app
 from sheets import Workbook, ensure_layout, get_workbook
 from sheets.client import RetryingHTTPClient
 from sheets.local import LocalSheets, url_session
+
+
+TODAY = date(2026, 11, 22)
+PASSWORD = "correct-horse"
+STAFF = [("reception", "reception", "نورة الاستقبال"), ("researcher", "researcher", "سارة الباحثة"),
+         ("committee", "committee", "لجنة البحث"), ("manager", "manager", "المدير"),
+         ("admin", "admin", "المسؤول")]
 
 
 class Server:
@@ -70,11 +79,17 @@ def app(server: Server, tmp_path: Path) -> Flask:
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
+        "WTF_CSRF_ENABLED": False,  # one test turns it on to check every POST needs it
         "SHEETS_LOCAL_URL": server.url,
         "SHEETS_LOCAL_DIR": str(tmp_path / "unused"),
+        "USERS_DB": str(tmp_path / "users.sqlite3"),
+        "JOURNAL_DB": str(tmp_path / "journal.sqlite3"),
+        "TODAY": TODAY,
     })
     with app.app_context():
         ensure_layout(get_workbook())
+        for username, role, name in STAFF:
+            users.create(username, PASSWORD, role, name)
     server.api.reset()
     return app
 
@@ -87,6 +102,24 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign in and out as one of the test staff (flaskr's helper)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, username: str = "reception", password: str = PASSWORD) -> Any:
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self) -> Any:
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
 
 
 @pytest.fixture

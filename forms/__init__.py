@@ -1,0 +1,1 @@
+"""WTForms classes (one per form) and the validity checks they use."""

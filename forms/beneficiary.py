@@ -1,0 +1,66 @@
+"""The beneficiary file: register and update data (تحديث البيانات)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from sheets import schema
+
+from .fields import LocalDateField, NationalId, NotFuture, NotPast, SaudiMobile, TodayMixin, \
+    digits, options, strip
+
+
+def _choices(key: str) -> list[object]:
+    return options(schema.BENEFICIARIES.column(key).choices)
+
+
+class BeneficiaryForm(TodayMixin, FlaskForm):
+    full_name = StringField("الاسم الكامل", filters=[strip],
+                            validators=[DataRequired("الاسم الكامل مطلوب."), Length(max=120)])
+    national_id = StringField("رقم الهوية / الإقامة", filters=[digits],
+                              validators=[DataRequired("رقم الهوية مطلوب."), NationalId()])
+    id_expiry = LocalDateField("تاريخ انتهاء الهوية", validators=[
+        InputRequired("تاريخ انتهاء الهوية مطلوب (بالصيغة 2027-05-01)."),
+        NotPast("الهوية منتهية: يلزم تجديدها قبل التقديم.")])
+    mobile = StringField("الجوال", filters=[digits],
+                         validators=[DataRequired("رقم الجوال مطلوب."), SaudiMobile()])
+    alt_mobile = StringField("جوال آخر (اختياري)", filters=[digits],
+                             validators=[SaudiMobile(optional=True)])
+    gender = SelectField("الجنس", choices=_choices("gender"), default="")
+    birth_date = LocalDateField("تاريخ الميلاد", validators=[
+        Optional(), NotFuture("تاريخ الميلاد لا يكون في المستقبل.")])
+    marital_status = SelectField("الحالة الاجتماعية", choices=_choices("marital_status"),
+                                 default="")
+    city = StringField("المدينة", filters=[strip],
+                       validators=[DataRequired("المدينة مطلوبة."), Length(max=60)])
+    district = StringField("الحي", filters=[strip], validators=[Length(max=60)])
+    address = StringField("العنوان", filters=[strip], validators=[Length(max=200)])
+    category = SelectField("الفئة", choices=options([]), default="")
+    family_size = IntegerField("عدد أفراد الأسرة", filters=[digits], validators=[
+        Optional(), NumberRange(1, 40, "عدد أفراد الأسرة بين 1 و40.")])
+    monthly_income = StringField("الدخل الشهري (ريال)", filters=[digits],
+                                 validators=[Length(max=12)])
+    income_source = StringField("مصدر الدخل", filters=[strip], validators=[Length(max=100)])
+    health_status = TextAreaField("الحالة الصحية", filters=[strip], validators=[Length(max=500)])
+    notes = TextAreaField("ملاحظات", filters=[strip], validators=[Length(max=1000)])
+    submit = SubmitField("حفظ")
+
+    def validate_monthly_income(self, field: StringField) -> None:
+        from sheets.cells import parse_money
+        from wtforms.validators import ValidationError
+
+        if field.data and parse_money(field.data) is None:
+            raise ValidationError("الدخل رقم بالريال، مثل 3500.")
+
+    def record(self) -> dict[str, str]:
+        """The form as sheet values (dates ISO, numbers as text)."""
+        out: dict[str, str] = {}
+        for key in ("full_name", "national_id", "mobile", "alt_mobile", "gender",
+                    "marital_status", "city", "district", "address", "category",
+                    "monthly_income", "income_source", "health_status", "notes"):
+            out[key] = getattr(self, key).data or ""
+        out["id_expiry"] = self.id_expiry.data.isoformat() if self.id_expiry.data else ""
+        out["birth_date"] = self.birth_date.data.isoformat() if self.birth_date.data else ""
+        out["family_size"] = str(self.family_size.data) if self.family_size.data else ""
+        return out

@@ -1,0 +1,96 @@
+"""Fields and validators that accept what Saudi staff type (Arabic-Indic digits included)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from wtforms import DateField, SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from sheets.cells import ascii_digits
+
+from .checks import canonical_mobile, national_id_error
+
+
+EMPTY = SelectChoice("", "—")
+
+
+def options(values: Any) -> list[Any]:
+    """Choices for a select with an empty first option."""
+    return [EMPTY, *values]
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def digits(value: Any) -> Any:
+    return ascii_digits(value).strip() if isinstance(value, str) else value
+
+
+class LocalDateField(DateField):
+    """A date typed as ``2026-11-22`` with any digits (the browser's date picker sends ISO)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata([ascii_digits(v).strip() for v in valuelist])
+        except ValueError:
+            raise ValueError("تاريخ غير مفهوم؛ اكتبه بالصيغة 2027-05-01.") from None
+
+
+class CheckboxesField(SelectMultipleField):
+    """A list of checkboxes (the documents checklist)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class NationalId:
+    """10 digits starting 1 or 2, with a valid check digit."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        error = national_id_error(field.data or "")
+        if error:
+            raise ValidationError(error)
+        field.data = ascii_digits(field.data.strip())
+
+
+class SaudiMobile:
+    """A Saudi mobile number, stored as ``+9665XXXXXXXX``."""
+
+    def __init__(self, optional: bool = False) -> None:
+        self.optional = optional
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if self.optional and not (field.data or "").strip():
+            field.data = ""
+            return
+        number = canonical_mobile(field.data or "")
+        if number is None:
+            raise ValidationError("رقم جوال سعودي غير صحيح (مثال: 0551234567).")
+        field.data = number
+
+
+class NotPast:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data and field.data < form.today:
+            raise ValidationError(self.message)
+
+
+class NotFuture:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data and field.data > form.today:
+            raise ValidationError(self.message)
+
+
+class TodayMixin:
+    """Forms that compare dates with today (given by the view, so tests can fix it)."""
+
+    today: date = date.today()

@@ -1,0 +1,1 @@
+"""What the pages read and write: one function per task, through ``sheets``, with audit."""

@@ -1,0 +1,112 @@
+"""The association's own settings (the ``الإعدادات`` tab), services and holidays.
+
+A value a person mistyped is reported and its default used, never a crash.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from sheets import Problem, Table, schema
+from sheets.cells import parse_date, parse_integer
+from sync.calendar import Calendar, calendar_from, parse_weekend
+
+DEFAULTS = {k: v for k, v, _ in schema.ASSOCIATION_SETTINGS}
+INTEGER_KEYS = ("decision_days", "incomplete_followup_days", "incomplete_lapse_days",
+                "inquiry_response_days", "complaint_response_days", "suggestion_response_days",
+                "id_expiry_warning_days", "data_update_interval_days")
+OPTIONAL_KEYS = ("incomplete_lapse_days",)  # empty means "never"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    documents: tuple[str, ...]
+
+
+@dataclass
+class Association:
+    """Effective settings (defaults where missing or mistyped) and what was wrong."""
+
+    values: dict[str, str]
+    services: list[Service]
+    calendar: Calendar
+    problems: list[Problem] = field(default_factory=list)
+
+    def number(self, key: str) -> int | None:
+        text = self.values.get(key, "")
+        return int(text) if text != "" else None
+
+    def items(self, key: str) -> list[str]:
+        return [p.strip() for p in self.values.get(key, "").replace("،", ",").split(",")
+                if p.strip()]
+
+    @property
+    def name(self) -> str:
+        return self.values["association_name"]
+
+    @property
+    def channels(self) -> list[str]:
+        return self.items("channels")
+
+    @property
+    def categories(self) -> list[str]:
+        return self.items("categories")
+
+    def service(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.replace("،", ",").split(",") if p.strip())
+
+
+def check_setting(key: str, value: str) -> tuple[str, str | None]:
+    """The value to use for a setting and why the typed one was refused (Arabic)."""
+    default = DEFAULTS[key]
+    if key in INTEGER_KEYS:
+        if value == "" and key in OPTIONAL_KEYS:
+            return "", None
+        n = parse_integer(value)
+        if n is None or n < 0 or n > 3650:
+            return default, f"ليس عددًا صحيحًا من الأيام؛ استُخدمت القيمة الافتراضية {default}"
+        return str(n), None
+    if key == "decision_day_kind":
+        if value.strip().lower() not in ("calendar", "working"):
+            return default, "القيمة calendar أو working؛ استُخدمت calendar"
+        return value.strip().lower(), None
+    if key == "weekend":
+        if parse_weekend(value) is None:
+            return default, f"أيام العطلة غير مفهومة؛ استُخدمت {default}"
+        return value, None
+    return (value if value != "" else default), None
+
+
+def load(tables: Mapping[str, Table]) -> Association:
+    """Read settings, services and holidays from their tabs."""
+    settings = tables[schema.SETTINGS.name]
+    values = dict(DEFAULTS)
+    problems: list[Problem] = []
+    for rec in settings.records:
+        key = rec.get("key", "")
+        if key not in DEFAULTS:
+            continue
+        value, why = check_setting(key, rec.get("value", ""))
+        values[key] = value
+        if why:
+            problems.append(Problem(settings.tab.name, rec.row, "القيمة", rec.get("value", ""),
+                                    why))
+    services = [Service(r["name"], _split(r.get("documents", "")))
+                for r in tables[schema.SERVICES.name].records
+                if r.get("name") and r.get("active", "نعم") != "لا"]
+    rows: list[tuple[date, str]] = []
+    for r in tables[schema.HOLIDAYS.name].records:
+        d = parse_date(r.get("date", ""))
+        if d:
+            rows.append((d, r.get("kind", "إضافة")))
+    weekend = parse_weekend(values["weekend"]) or frozenset({4, 5})
+    return Association(values, services, calendar_from(weekend, rows), problems)
+
+
+TABS = (schema.SETTINGS.name, schema.SERVICES.name, schema.HOLIDAYS.name)

@@ -1,0 +1,17 @@
+"""Reference numbers: given before a record is written, short enough to read over the phone."""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Container
+from datetime import date
+
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
+
+
+def new_id(prefix: str, taken: Container[str] = (), today: date | None = None) -> str:
+    """``R-2611-7KQ3M``: prefix, year and month, five random characters."""
+    stamp = (today or date.today()).strftime("%y%m")
+    while True:
+        rid = f"{prefix}-{stamp}-" + "".join(secrets.choice(_ALPHABET) for _ in range(5))
+        if rid not in taken:
+            return rid

@@ -1,0 +1,100 @@
+"""Support requests: intake, and each step of the policy through one transition rule."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from urllib.parse import quote
+
+import workflow
+from sheets import Record, Workbook, schema
+from sheets.errors import RecordNotFound
+
+from . import store
+from .association import Association, Service
+from .ids import new_id
+
+TAB = schema.REQUESTS
+
+
+class StepRefused(Exception):
+    """A step the workflow does not allow now; the message says why (Arabic)."""
+
+
+def intake(wb: Workbook, beneficiary: Mapping[str, str], service: Service, channel: str,
+           documents: list[str], notes: str, declared_by: str, declaration_method: str,
+           user: str, today: date) -> tuple[Record, bool]:
+    """Record a support request: ناقص with its missing items, or جديد and complete today."""
+    missing = [d for d in service.documents if d not in documents]
+    taken = {r["id"] for r in wb.table(TAB.name).records}
+    record = Record({
+        "id": new_id("R", taken, today), "beneficiary_id": beneficiary["id"],
+        "service": service.name, "channel": channel, "submitted_on": today.isoformat(),
+        "completed_on": "" if missing else today.isoformat(),
+        "status": workflow.INCOMPLETE if missing else workflow.NEW,
+        "missing": "، ".join(missing), "documents": "، ".join(documents),
+        "declared_by": declared_by, "declared_on": today.isoformat(),
+        "declaration_method": declaration_method, "notes": notes, "created_by": user,
+    })
+    written = store.create(wb, TAB, record, user, "طلب دعم مستفيد")
+    return record, written
+
+
+def fresh(wb: Workbook, rid: str) -> Record:
+    """The request as the sheet holds it now (a volunteer may have changed it)."""
+    wb.invalidate(TAB.name)
+    record = wb.table(TAB.name).get(rid)
+    if record is None:
+        raise RecordNotFound(rid)
+    return record
+
+
+def step(wb: Workbook, rid: str, action: str, role: str, changes: Mapping[str, str],
+         user: str, target: str | None = None) -> dict[str, tuple[str, str]]:
+    """Take one workflow step: check it against the request's current status, then write."""
+    if not workflow.can(role, action):
+        raise PermissionError(action)
+    record = fresh(wb, rid)
+    why = workflow.check(action, record.get("status", ""), target)
+    if why:
+        raise StepRefused(why)
+    new_status = target or workflow.ACTIONS[action].targets[0]
+    label = workflow.ACTIONS[action].label
+    return store.update(wb, TAB, rid, {**changes, "status": new_status}, user, label)
+
+
+def complete(wb: Workbook, rid: str, role: str, received: list[str], user: str,
+             today: date) -> dict[str, tuple[str, str]]:
+    """استكمال النواقص: the request becomes complete when nothing is missing any more."""
+    record = fresh(wb, rid)
+    missing = [m for m in split(record.get("missing", "")) if m not in received]
+    documents = split(record.get("documents", "")) + [d for d in received
+                                                       if d not in record.get("documents", "")]
+    changes = {"documents": "، ".join(documents), "missing": "، ".join(missing)}
+    if missing:
+        return store.update(wb, TAB, rid, changes, user, "استلام مستندات ناقصة")
+    return step(wb, rid, "complete", role, {**changes, "completed_on": today.isoformat()}, user)
+
+
+def split(text: str) -> list[str]:
+    return [p.strip() for p in text.replace("،", ",").split(",") if p.strip()]
+
+
+def applicant_message(request: Mapping[str, str], beneficiary: Mapping[str, str],
+                      association: Association) -> str:
+    """The Arabic message that tells the applicant the committee's decision."""
+    name = beneficiary.get("full_name", "").split(" ")[0] or "المستفيد"
+    head = (f"السلام عليكم {name}،\nنفيدكم بأن لجنة البحث في {association.name} درست "
+            f"طلبكم رقم {request['id']} ({request.get('service', '')})")
+    if request.get("decision") == workflow.ACCEPTED:
+        body = ("وتم قبوله. سنتواصل معكم لاستكمال إجراءات التسجيل وتقديم الخدمة.")
+    else:
+        reason = request.get("decision_reason", "")
+        body = (f"ونعتذر عن قبوله للسبب التالي: {reason}.\n"
+                "يمكنكم الاستفسار أو تقديم ملاحظاتكم عبر قنوات التواصل مع الجمعية.")
+    return f"{head} {body}\nمع التحية."
+
+
+def whatsapp_link(mobile: str, text: str) -> str:
+    """A click-to-chat link (no paid gateway): ``https://wa.me/9665XXXXXXXX?text=...``."""
+    digits = "".join(ch for ch in mobile if ch.isdigit())
+    return f"https://wa.me/{digits}?text={quote(text)}"

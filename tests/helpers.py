@@ -1,0 +1,42 @@
+"""Small steps shared by the web tests."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from sheets import schema
+
+PERSON = {
+    "full_name": "فاطمة عبدالله القحطاني", "national_id": "1000000008",
+    "id_expiry": "2027-05-01", "mobile": "0551234567", "city": "القريات",
+    "family_size": "5", "monthly_income": "2500",
+}
+
+
+def register(client: FlaskClient, **overrides: str) -> Any:
+    return client.post("/beneficiaries/new", data={**PERSON, **overrides})
+
+
+def file_number(wb: Any, national_id: str = "1000000008") -> str:
+    wb.invalidate()
+    return next(r["id"] for r in wb.table(schema.BENEFICIARIES.name).records
+                if r["national_id"] == national_id)
+
+
+def intake(client: FlaskClient, bid: str, documents: list[str] | None = None,
+           **overrides: str) -> Any:
+    service = "سلة غذائية"
+    docs = ["صورة الهوية", "إثبات الدخل", "صك الإعالة"] if documents is None else documents
+    data = {"channel": "المقابلة", "documents": docs, "declared_by": "فاطمة",
+            "declaration_method": "حضوري", "declaration": "y", **overrides}
+    return client.post(f"/beneficiaries/{bid}/requests/new?service={service}", data=data)
+
+
+def latest_request(wb: Any) -> dict[str, str]:
+    wb.invalidate()
+    return wb.table(schema.REQUESTS.name).records[-1]
+
+
+def text(response: Any) -> str:
+    return response.get_data(as_text=True)

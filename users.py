@@ -1,0 +1,188 @@
+"""Staff accounts, kept outside the shared workbook so volunteers never see a password hash.
+
+One SQLite file (``USERS_DB``); passwords hashed with Werkzeug; Flask-Login
+loads users from it; ``flask users`` manages them.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_login import LoginManager, UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow import ROLES
+
+MIN_PASSWORD = 8
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL,
+    password_hash TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, created TEXT NOT NULL
+);
+"""
+
+
+@dataclass
+class User(UserMixin):
+    """A staff member: a username, a name to show, one role."""
+
+    username: str
+    display_name: str
+    role: str
+    active: bool = True
+
+    def get_id(self) -> str:
+        return self.username
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+class UserError(ValueError):
+    """A user operation that cannot be done (message in Arabic)."""
+
+
+def _db(path: str | None = None) -> sqlite3.Connection:
+    path = path or current_app.config["USERS_DB"]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(_SCHEMA)
+    return conn
+
+
+def _row_user(row: tuple) -> User:
+    return User(row[0], row[1], row[2], bool(row[3]))
+
+
+def create(username: str, password: str, role: str, display_name: str = "") -> User:
+    username = username.strip().lower()
+    if role not in ROLES:
+        raise UserError(f"الدور يجب أن يكون واحدًا من: {', '.join(ROLES)}")
+    if not username:
+        raise UserError("اسم المستخدم مطلوب.")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"كلمة المرور {MIN_PASSWORD} أحرف على الأقل.")
+    with _db() as conn:
+        try:
+            conn.execute("INSERT INTO users VALUES (?,?,?,?,1,?)",
+                         (username, display_name or username, role,
+                          generate_password_hash(password),
+                          datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        except sqlite3.IntegrityError:
+            raise UserError(f"المستخدم {username} موجود.") from None
+    return User(username, display_name or username, role)
+
+
+def get(username: str) -> User | None:
+    with _db() as conn:
+        row = conn.execute("SELECT username, display_name, role, active FROM users "
+                           "WHERE username=?", (username.strip().lower(),)).fetchone()
+    return _row_user(row) if row else None
+
+
+def all_users() -> list[User]:
+    with _db() as conn:
+        rows = conn.execute("SELECT username, display_name, role, active FROM users "
+                            "ORDER BY username").fetchall()
+    return [_row_user(r) for r in rows]
+
+
+def with_role(role: str) -> list[User]:
+    return [u for u in all_users() if u.role == role and u.active]
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user whose password matches, or ``None`` (same answer for every failure)."""
+    with _db() as conn:
+        row = conn.execute("SELECT username, display_name, role, active, password_hash "
+                           "FROM users WHERE username=?",
+                           (username.strip().lower(),)).fetchone()
+    if row is None:
+        check_password_hash(generate_password_hash("x"), password)  # same time either way
+        return None
+    if not row[3] or not check_password_hash(row[4], password):
+        return None
+    return _row_user(row[:4])
+
+
+def set_active(username: str, active: bool) -> None:
+    with _db() as conn:
+        cur = conn.execute("UPDATE users SET active=? WHERE username=?",
+                           (1 if active else 0, username.strip().lower()))
+    if cur.rowcount == 0:
+        raise UserError(f"لا يوجد مستخدم باسم {username}.")
+
+
+def count() -> int:
+    with _db() as conn:
+        return conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+
+
+users_cli = AppGroup("users", help="Manage staff accounts (kept outside the workbook).")
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--name", "display_name", default="", help="Name shown in pages and the audit.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted when not given.")
+def create_command(username: str, role: str, display_name: str, password: str) -> None:
+    """Create a staff account."""
+    try:
+        user = create(username, password, role, display_name)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.username} ({user.role}).")
+
+
+@users_cli.command("list")
+def list_command() -> None:
+    """List staff accounts."""
+    for u in all_users():
+        click.echo(f"{u.username}\t{u.role}\t{'active' if u.active else 'disabled'}\t"
+                   f"{u.display_name}")
+
+
+@users_cli.command("disable")
+@click.option("--username", required=True)
+def disable_command(username: str) -> None:
+    """Disable an account (it can no longer sign in; its audit rows stay)."""
+    try:
+        set_active(username, False)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Disabled {username}.")
+
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "سجّل الدخول للمتابعة."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load(username: str) -> User | None:
+    user = get(username)
+    return user if user and user.active else None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.cli.add_command(users_cli)
+
+
+FIRST_ADMIN_HINT = ("No staff account yet. Create the first admin with:\n"
+                    "  .venv/bin/flask --app app users create --username admin --role admin")

@@ -1,0 +1,56 @@
+"""Blueprints and the small helpers every page uses."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import Flask, abort, current_app
+from flask_login import current_user, login_required
+
+from records import association as assoc
+from sheets import Table, get_workbook
+
+F = TypeVar("F", bound=Callable[..., Any])
+STAFF = ("reception", "researcher", "committee", "manager", "admin")
+FRONT = ("reception", "manager", "admin")
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Sign-in required, and 403 for a role this page is not for."""
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorate
+
+
+def today() -> date:
+    """Today in Riyadh (``TODAY`` in the config fixes it for tests)."""
+    fixed = current_app.config.get("TODAY")
+    return fixed if fixed else datetime.now(ZoneInfo("Asia/Riyadh")).date()
+
+
+def tables(*names: str) -> dict[str, Table]:
+    return get_workbook().read(*names)
+
+
+def association() -> assoc.Association:
+    return assoc.load(tables(*assoc.TABS))
+
+
+def user_name() -> str:
+    return current_user.display_name
+
+
+def init_app(app: Flask) -> None:
+    from . import auth, beneficiaries, home, requests, steps
+
+    for module in (auth, home, beneficiaries, requests, steps):
+        app.register_blueprint(module.bp)

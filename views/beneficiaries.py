@@ -1,0 +1,111 @@
+"""Reception: search, register, profile and تحديث البيانات."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+import workflow
+from forms.beneficiary import BeneficiaryForm
+from forms.fields import options
+from forms.staff import SearchForm
+from records import beneficiaries as bens
+from records import store
+from sheets import Record, get_workbook, schema
+from sheets.cells import parse_date
+
+from . import FRONT, STAFF, association, roles_required, tables, today, user_name
+
+bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
+B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
+
+
+def _form(obj: dict[str, str] | None = None) -> BeneficiaryForm:
+    form = BeneficiaryForm(data=obj)
+    form.today = today()
+    form.category.choices = options(association().categories)
+    return form
+
+
+def _form_values(person: Record) -> dict[str, object]:
+    """A record as form data: dates and numbers typed, the rest as text."""
+    values: dict[str, object] = dict(person)
+    values["id_expiry"] = parse_date(person.get("id_expiry", ""))
+    values["birth_date"] = parse_date(person.get("birth_date", ""))
+    size = person.get("family_size", "")
+    values["family_size"] = int(size) if size.isdigit() else None
+    return values
+
+
+@bp.route("")
+@roles_required(*STAFF)
+def search() -> str:
+    form = SearchForm(request.args)
+    results = bens.search(tables(B)[B].records, form.q.data or "") if form.validate() else []
+    return render_template("beneficiaries/search.html", form=form, results=results)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*FRONT)
+def new() -> str | Response:
+    form = _form()
+    duplicates: list = []
+    if form.validate_on_submit():
+        data = form.record()
+        duplicates = bens.duplicates(tables(B)[B].records, data["national_id"], data["mobile"])
+        same_id = [r for what, r in duplicates if what == "رقم الهوية"]
+        if same_id:
+            form.national_id.errors.append("لهذا الرقم ملف مسجل؛ افتح الملف القائم بدل إنشاء "
+                                           "ملف جديد.")
+        elif duplicates and request.form.get("shared_mobile") != "1":
+            form.mobile.errors.append("هذا الجوال مسجل لملف آخر. إن كان لأحد أفراد الأسرة "
+                                      "فأكّد ذلك ثم احفظ.")
+        else:
+            rid, written = bens.register(get_workbook(), data, user_name(), today())
+            if written:
+                flash(f"تم تسجيل المستفيد. رقم الملف: {rid}", "success")
+                return redirect(url_for(".profile", rid=rid))
+            flash(f"تعذر الوصول إلى ملف البيانات؛ حُفظ التسجيل محليًا برقم {rid} وسيُكتب "
+                  "تلقائيًا عند عودة الاتصال.", "warning")
+            return redirect(url_for(".search", q=rid))
+    return render_template("beneficiaries/form.html", form=form, duplicates=duplicates,
+                           title="تسجيل مستفيد")
+
+
+@bp.route("/<rid>")
+@roles_required(*STAFF)
+def profile(rid: str) -> str:
+    got = tables(B, R)
+    person = got[B].get(rid)
+    if person is None:
+        pending = store.pending(schema.BENEFICIARIES, rid)
+        if pending is None:
+            abort(404)
+        return render_template("beneficiaries/pending.html", person=pending)
+    history = sorted((r for r in got[R].records if r.get("beneficiary_id") == rid),
+                     key=lambda r: r.get("submitted_on", ""), reverse=True)
+    return render_template("beneficiaries/profile.html", person=person, history=history,
+                           warnings={r["id"]: workflow.warnings(r) for r in history})
+
+
+@bp.route("/<rid>/edit", methods=["GET", "POST"])
+@roles_required(*FRONT)
+def edit(rid: str) -> str | Response:
+    person = tables(B)[B].get(rid)
+    if person is None:
+        abort(404)
+    form = _form(_form_values(person) if request.method == "GET" else None)
+    if form.validate_on_submit():
+        data = form.record()
+        same = [r for what, r in bens.duplicates(tables(B)[B].records, data["national_id"], "",
+                                                 exclude=rid)]
+        if same:
+            form.national_id.errors.append("هذا الرقم مسجل لملف آخر.")
+        else:
+            changed = bens.update_data(get_workbook(), rid, data, user_name(), today())
+            fields = "، ".join(schema.BENEFICIARIES.column(k).header for k in changed
+                              if k != "data_updated_on")
+            flash("تم تحديث البيانات" + (f": {fields}" if fields else " (لم تتغير الحقول).")
+                  , "success")
+            return redirect(url_for(".profile", rid=rid))
+    return render_template("beneficiaries/form.html", form=form, duplicates=[],
+                           title="تحديث البيانات", person=person)

@@ -1,0 +1,128 @@
+"""Support requests: intake (طلب دعم مستفيد), the request page, the receipt, the list."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+import workflow
+from forms.fields import options
+from forms.request import CompleteForm, IntakeForm
+from records import requests as reqs
+from records import store
+from sheets import get_workbook, schema
+from sheets.cells import parse_date
+from sync.rules import decision_due, promised_date
+
+from . import FRONT, STAFF, association, roles_required, tables, today, user_name
+
+bp = Blueprint("requests", __name__)
+B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
+
+
+@bp.route("/beneficiaries/<bid>/requests/new", methods=["GET", "POST"])
+@roles_required(*FRONT)
+def intake(bid: str) -> str | Response:
+    person = tables(B)[B].get(bid)
+    if person is None:
+        abort(404)
+    org = association()
+    service = org.service(request.args.get("service", ""))
+    if service is None:
+        return render_template("requests/choose_service.html", person=person,
+                               services=org.services)
+    form = IntakeForm()
+    form.channel.choices = options(org.channels)
+    form.documents.choices = list(service.documents)
+    if request.method == "GET":
+        form.declared_by.data = person["full_name"]
+    if form.validate_on_submit():
+        record, written = reqs.intake(
+            get_workbook(), person, service, form.channel.data, form.documents.data or [],
+            form.notes.data, form.declared_by.data, form.declaration_method.data,
+            user_name(), today())
+        if written:
+            flash(f"تم حفظ الطلب رقم {record['id']}.", "success")
+        else:
+            flash(f"تعذر الوصول إلى ملف البيانات؛ حُفظ الطلب محليًا برقم {record['id']} "
+                  "وسيُكتب تلقائيًا عند عودة الاتصال.", "warning")
+        return redirect(url_for(".receipt", rid=record["id"]))
+    return render_template("requests/intake.html", form=form, person=person, service=service)
+
+
+def _load(rid: str) -> tuple[dict, dict]:
+    got = tables(B, R)
+    req = got[R].get(rid) or store.pending(schema.REQUESTS, rid)
+    if req is None:
+        abort(404)
+    person = got[B].get(req.get("beneficiary_id", "")) or \
+        store.pending(schema.BENEFICIARIES, req.get("beneficiary_id", "")) or {}
+    return req, person
+
+
+@bp.route("/requests/<rid>")
+@roles_required(*STAFF)
+def detail(rid: str) -> str:
+    req, person = _load(rid)
+    org = association()
+    due = decision_due(req, org.number("decision_days") or 14, org.values["decision_day_kind"],
+                       org.calendar)
+    return render_template("requests/detail.html", req=req, person=person, due=due,
+                           warnings=workflow.warnings(req),
+                           actions=workflow.available(req.get("status", ""), current_user.role),
+                           refused=_refusals(req.get("status", "")))
+
+
+def _refusals(status: str) -> list[tuple[str, str]]:
+    """Steps of this role that the status blocks, with why (shown, not hidden)."""
+    out = []
+    for action in workflow.ACTIONS.values():
+        if workflow.can(current_user.role, action.name) and action.name != "close":
+            why = workflow.check(action.name, status)
+            if why and status not in workflow.FINAL:
+                out.append((action.label, why))
+    return out[:2]
+
+
+@bp.route("/requests/<rid>/receipt")
+@roles_required(*STAFF)
+def receipt(rid: str) -> str:
+    req, person = _load(rid)
+    org = association()
+    start = parse_date(req.get("completed_on", ""))
+    promised = promised_date(start, org.number("decision_days") or 14,
+                             org.values["decision_day_kind"], org.calendar) if start else None
+    return render_template("requests/receipt.html", req=req, person=person, org=org,
+                           promised=promised, days=org.number("decision_days"),
+                           kind=org.values["decision_day_kind"])
+
+
+@bp.route("/requests")
+@roles_required(*STAFF)
+def index() -> str:
+    status = request.args.get("status", "")
+    got = tables(B, R)
+    rows = [r for r in got[R].records if not status or r.get("status") == status]
+    rows.sort(key=lambda r: r.get("submitted_on", ""), reverse=True)
+    return render_template("requests/list.html", rows=rows, status=status,
+                           statuses=workflow.STATUSES, people=got[B])
+
+
+@bp.route("/requests/<rid>/complete", methods=["GET", "POST"])
+@roles_required(*FRONT)
+def complete(rid: str) -> str | Response:
+    req, person = _load(rid)
+    form = CompleteForm()
+    form.documents.choices = reqs.split(req.get("missing", ""))
+    if form.validate_on_submit():
+        try:
+            reqs.complete(get_workbook(), rid, current_user.role, form.documents.data,
+                          user_name(), today())
+        except reqs.StepRefused as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("تم تسجيل المستندات المستلمة.", "success")
+            return redirect(url_for(".receipt", rid=rid))
+        return redirect(url_for(".detail", rid=rid))
+    return render_template("steps/form.html", form=form, req=req, person=person,
+                           title="استكمال النواقص")

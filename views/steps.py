@@ -1,0 +1,161 @@
+"""The researcher's and the committee's work, registration and service delivery."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+import users
+import workflow
+from forms.fields import options
+from forms.request import AssignForm, CloseForm, DecisionForm, RegisterForm, ReviewForm, \
+    ServeForm
+from records import requests as reqs
+from sheets import get_workbook, schema
+from sync.rules import decision_due
+
+from . import FRONT, association, roles_required, tables, today, user_name
+
+bp = Blueprint("steps", __name__)
+B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
+
+
+def _run(rid: str, action: str, form: FlaskForm, changes: Callable[[], dict[str, str]],
+         title: str, target: Callable[[], str | None] = lambda: None,
+         after: str = "requests.detail") -> str | Response:
+    """One step page: role check, form, the transition rule, then redirect."""
+    if not workflow.can(current_user.role, action):
+        abort(403)
+    got = tables(B, R)
+    req = got[R].get(rid)
+    if req is None:
+        abort(404)
+    person = got[B].get(req.get("beneficiary_id", "")) or {}
+    if hasattr(form, "today"):
+        form.today = today()
+    if form.validate_on_submit():
+        try:
+            reqs.step(get_workbook(), rid, action, current_user.role, changes(), user_name(),
+                      target())
+        except reqs.StepRefused as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for("requests.detail", rid=rid))
+        flash(f"تم: {workflow.ACTIONS[action].label}.", "success")
+        return redirect(url_for(after, rid=rid))
+    return render_template("steps/form.html", form=form, req=req, person=person, title=title,
+                           refusal=workflow.check(action, req.get("status", "")))
+
+
+def _iso(d: date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+@bp.route("/requests/<rid>/assign", methods=["GET", "POST"])
+@roles_required(*FRONT)
+def assign(rid: str) -> str | Response:
+    form = AssignForm()
+    form.researcher.choices = options(u.display_name for u in users.with_role("researcher"))
+    return _run(rid, "assign", form, lambda: {"researcher": form.researcher.data,
+                                              "referred_on": today().isoformat()},
+                "الإحالة للباحث الاجتماعي")
+
+
+@bp.route("/requests/<rid>/review", methods=["GET", "POST"])
+@roles_required("researcher", "manager", "admin")
+def review(rid: str) -> str | Response:
+    form = ReviewForm()
+    return _run(rid, "review", form, lambda: {
+        "recommendation": form.recommendation.data, "visit_date": _iso(form.visit_date.data),
+        "researcher_notes": form.researcher_notes.data}, "دراسة الحالة والتوصية")
+
+
+@bp.route("/requests/<rid>/decide", methods=["GET", "POST"])
+@roles_required("committee", "manager")
+def decide(rid: str) -> str | Response:
+    form = DecisionForm()
+    if not form.is_submitted():
+        form.decided_on.data = today()
+    return _run(rid, "decide", form, lambda: {
+        "decision": form.decision.data, "decision_reason": form.decision_reason.data,
+        "decided_on": _iso(form.decided_on.data)}, "قرار لجنة البحث",
+        target=lambda: form.decision.data, after="steps.message")
+
+
+@bp.route("/requests/<rid>/register", methods=["GET", "POST"])
+@roles_required(*FRONT)
+def register(rid: str) -> str | Response:
+    form = RegisterForm()
+    if not form.is_submitted():
+        form.registered_on.data = today()
+    return _run(rid, "register", form, lambda: {"registered_on": _iso(form.registered_on.data)},
+                "استكمال إجراءات التسجيل")
+
+
+@bp.route("/requests/<rid>/serve", methods=["GET", "POST"])
+@roles_required(*FRONT)
+def serve(rid: str) -> str | Response:
+    form = ServeForm()
+    if not form.is_submitted():
+        form.served_on.data = today()
+        form.served_by.data = user_name()
+        req = tables(R)[R].get(rid)
+        form.service_given.data = req.get("service", "") if req else ""
+    return _run(rid, "serve", form, lambda: {
+        "service_given": form.service_given.data, "served_on": _iso(form.served_on.data),
+        "served_by": form.served_by.data, "amount": form.amount.data}, "تقديم الخدمة")
+
+
+@bp.route("/requests/<rid>/close", methods=["GET", "POST"])
+@roles_required("manager", "admin")
+def close(rid: str) -> str | Response:
+    form = CloseForm()
+    req = tables(R)[R].get(rid) or {}
+    return _run(rid, "close", form, lambda: {
+        "notes": (req.get("notes", "") + f"\nأُغلق: {form.reason.data}").strip()},
+        "إغلاق الطلب")
+
+
+@bp.route("/requests/<rid>/message")
+@roles_required("reception", "committee", "manager", "admin")
+def message(rid: str) -> str:
+    got = tables(B, R)
+    req = got[R].get(rid)
+    if req is None:
+        abort(404)
+    if req.get("decision") not in (workflow.ACCEPTED, workflow.REJECTED):
+        flash("لم يصدر قرار للجنة في هذا الطلب بعد.", "info")
+    person = got[B].get(req.get("beneficiary_id", "")) or {}
+    text = reqs.applicant_message(req, person, association())
+    return render_template("steps/message.html", req=req, person=person, text=text,
+                           link=reqs.whatsapp_link(person.get("mobile", ""), text))
+
+
+@bp.route("/queue/researcher")
+@roles_required("researcher", "manager", "admin")
+def researcher_queue() -> str:
+    rows = [r for r in tables(R)[R].records if r.get("status") == workflow.RESEARCH and
+            (current_user.role != "researcher" or r.get("researcher") == user_name())]
+    rows.sort(key=lambda r: r.get("referred_on", ""))
+    return _queue("طلبات لدى الباحث الاجتماعي", rows)
+
+
+@bp.route("/queue/committee")
+@roles_required("committee", "manager", "admin")
+def committee_queue() -> str:
+    rows = [r for r in tables(R)[R].records if r.get("status") == workflow.COMMITTEE]
+    return _queue("طلبات لدى لجنة البحث", rows)
+
+
+def _queue(title: str, rows: list) -> str:
+    """A queue ordered by decision due date, overdue first."""
+    org = association()
+    days, kind = org.number("decision_days") or 14, org.values["decision_day_kind"]
+    dues = {r["id"]: decision_due(r, days, kind, org.calendar) for r in rows}
+    rows.sort(key=lambda r: (dues[r["id"]] or date.max, r["id"]))
+    people = tables(B)[B]
+    return render_template("steps/queue.html", title=title, rows=rows, dues=dues,
+                           today=today(), people=people)

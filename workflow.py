@@ -1,0 +1,109 @@
+"""The request workflow: who may do what, and which status each step leads to.
+
+Plain functions with no Flask or gspread import. Everything that changes a
+request's status asks ``check`` first; ``warnings`` explains a status a person
+typed by hand that the request's own data do not support.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+NEW, INCOMPLETE, RESEARCH, COMMITTEE = "جديد", "ناقص", "لدى الباحث", "لدى اللجنة"
+ACCEPTED, REJECTED, REGISTERED, SERVED, CLOSED = "مقبول", "مرفوض", "مسجل", "تم تقديم الخدمة", \
+    "مغلق"
+STATUSES = (NEW, INCOMPLETE, RESEARCH, COMMITTEE, ACCEPTED, REJECTED, REGISTERED, SERVED, CLOSED)
+FINAL = (REJECTED, SERVED, CLOSED)
+
+ROLES = {
+    "reception": "موظف علاقات المستفيدين",
+    "researcher": "الباحث الاجتماعي",
+    "committee": "لجنة البحث",
+    "manager": "المدير",
+    "admin": "مسؤول النظام",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """A step of the policy: from which statuses, to which, and by which roles."""
+
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    roles: frozenset[str]
+
+
+_STAFF = frozenset({"reception", "manager", "admin"})
+ACTIONS: dict[str, Action] = {a.name: a for a in (
+    Action("complete", "استكمال النواقص", (INCOMPLETE,), (NEW,), _STAFF),
+    Action("assign", "الإحالة للباحث الاجتماعي", (NEW, RESEARCH), (RESEARCH,), _STAFF),
+    Action("review", "رفع التوصية للجنة", (RESEARCH,), (COMMITTEE,),
+           frozenset({"researcher", "manager", "admin"})),
+    Action("decide", "قرار اللجنة", (COMMITTEE,), (ACCEPTED, REJECTED),
+           frozenset({"committee", "manager"})),
+    Action("register", "استكمال التسجيل", (ACCEPTED,), (REGISTERED,), _STAFF),
+    Action("serve", "تسجيل تقديم الخدمة", (REGISTERED,), (SERVED,), _STAFF),
+    Action("close", "إغلاق الطلب", (NEW, INCOMPLETE, RESEARCH, COMMITTEE, ACCEPTED, REGISTERED),
+           (CLOSED,), frozenset({"manager", "admin"})),
+)}
+
+_WHY = {
+    (INCOMPLETE, "decide"): "لا يمكن البت في طلب بياناته غير مكتملة: استكمل النواقص أولًا.",
+    (INCOMPLETE, "assign"): "لا يُحال للباحث طلب بياناته غير مكتملة: استكمل النواقص أولًا.",
+    (NEW, "decide"): "لا يُعرض الطلب على اللجنة قبل دراسة الباحث الاجتماعي.",
+    (RESEARCH, "decide"): "الطلب ما زال لدى الباحث الاجتماعي ولم تُرفع توصيته للجنة.",
+    (REJECTED, "serve"): "لا يمكن تقديم الخدمة لطلب رفضته اللجنة.",
+    (REJECTED, "register"): "لا يمكن تسجيل طلب رفضته اللجنة.",
+    (ACCEPTED, "serve"): "استكمل تسجيل المستفيد قبل تقديم الخدمة.",
+    (CLOSED, "serve"): "الطلب مغلق؛ لا تُقدَّم الخدمة لطلب مغلق.",
+}
+
+
+def can(role: str, action: str) -> bool:
+    """Whether a role may take an action at all."""
+    return role in ACTIONS[action].roles
+
+
+def check(action: str, status: str, target: str | None = None) -> str | None:
+    """Why ``action`` cannot move a request in ``status`` (to ``target``), or ``None``."""
+    step = ACTIONS[action]
+    if status not in STATUSES:
+        return f"حالة الطلب «{status}» غير معروفة؛ صححها في ملف البيانات أولًا."
+    if status not in step.sources:
+        return _WHY.get((status, action),
+                        f"لا يمكن «{step.label}» لطلب حالته «{status}».")
+    if target is not None and target not in step.targets:
+        return f"«{target}» ليست نتيجة ممكنة لـ«{step.label}»."
+    return None
+
+
+def available(status: str, role: str) -> list[Action]:
+    """The steps this role can take now, in policy order."""
+    return [a for a in ACTIONS.values() if can(role, a.name) and check(a.name, status) is None]
+
+
+def warnings(request: Mapping[str, str]) -> list[str]:
+    """What does not add up in a request whose status may have been set by hand."""
+    status = request.get("status", "")
+    out: list[str] = []
+    if status not in STATUSES:
+        out.append(f"الحالة «{status}» ليست من حالات الطلب المعروفة.")
+        return out
+    order = STATUSES.index(status)
+    if order >= STATUSES.index(RESEARCH) and status != CLOSED and not request.get("completed_on"):
+        out.append("الطلب تجاوز مرحلة الاستقبال دون تاريخ اكتمال.")
+    if status in (COMMITTEE, ACCEPTED, REJECTED, REGISTERED, SERVED) and \
+            not request.get("researcher"):
+        out.append("لا يوجد باحث اجتماعي مسند إليه الطلب.")
+    if status in (ACCEPTED, REJECTED) and request.get("decision") != status:
+        out.append(f"الحالة «{status}» لا توافق قرار اللجنة المسجل "
+                   f"(«{request.get('decision') or 'لا يوجد'}»).")
+    if status in (REGISTERED, SERVED) and request.get("decision") != ACCEPTED:
+        out.append("الطلب في مرحلة التسجيل أو الخدمة دون قرار قبول من اللجنة.")
+    if status == SERVED and not request.get("served_on"):
+        out.append("الحالة «تم تقديم الخدمة» دون تاريخ تقديم الخدمة.")
+    if status == INCOMPLETE and not request.get("missing"):
+        out.append("الطلب «ناقص» دون ذكر النواقص.")
+    return out
