@@ -2,6 +2,7 @@
 ``client``, ``runner`` and ``wb`` (the app's workbook)."""
 from __future__ import annotations
 
+import shutil
 import threading
 from datetime import date
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from werkzeug.serving import make_server
 import users
 from app import create_app
 from sheets import Workbook, ensure_layout, get_workbook
-from sheets.client import RetryingHTTPClient
+from sheets.client import RetryingHTTPClient, local_server
 from sheets.local import LocalSheets, url_session
 
 
@@ -61,8 +62,26 @@ def slept(_no_backoff_sleep: list[float]) -> list[float]:
     return _no_backoff_sleep
 
 
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A laid-out workbook and the staff accounts, made once and copied for each test."""
+    root = tmp_path_factory.mktemp("template")
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SHEETS_LOCAL_DIR": str(root / "server"),
+                      "USERS_DB": str(root / "users.sqlite3")})
+    with app.app_context():
+        ensure_layout(get_workbook())
+        for username, role, name in STAFF:
+            users.create(username, PASSWORD, role, name)
+    local_server(root / "server").store.close()
+    return root
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def server(template: Path, tmp_path: Path) -> Iterator[Server]:
+    """A server on a copy of the laid-out workbook (the staff accounts copied beside it)."""
+    (tmp_path / "server").mkdir()
+    shutil.copy(template / "server" / "sheets.sqlite3", tmp_path / "server")
+    shutil.copy(template / "users.sqlite3", tmp_path / "users.sqlite3")
     srv = Server(tmp_path / "server")
     yield srv
     srv.stop()
@@ -86,10 +105,6 @@ def app(server: Server, tmp_path: Path) -> Flask:
         "JOURNAL_DB": str(tmp_path / "journal.sqlite3"),
         "TODAY": TODAY,
     })
-    with app.app_context():
-        ensure_layout(get_workbook())
-        for username, role, name in STAFF:
-            users.create(username, PASSWORD, role, name)
     server.api.reset()
     return app
 
@@ -123,9 +138,13 @@ def auth(client: FlaskClient) -> AuthActions:
 
 
 @pytest.fixture
-def wb(app: Flask) -> Iterator[Workbook]:
+def wb(app: Flask, server: Server) -> Iterator[Workbook]:
+    """The app's workbook, already opened (its tab list fetched), counters at zero."""
     with app.app_context():
-        yield get_workbook()
+        workbook = get_workbook()
+        workbook.titles()
+        server.api.reset()
+        yield workbook
 
 
 def calls(server: Server, method: str | None = None) -> int:
