@@ -4,10 +4,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
+from markupsafe import Markup
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import config
@@ -47,10 +49,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _templates(app: Flask) -> None:
     @app.template_filter("dual_date")
-    def dual_date(value: str | None) -> str:
-        """``2026-11-22`` -> ``2026-11-22 — 12 جمادى الآخرة 1448هـ``."""
+    def dual_date(value: str | date | None) -> Markup | str:
+        """``2026-11-22`` -> ``2026-11-22 — 12 جمادى الآخرة 1448هـ``, each part kept whole."""
         d = parse_date(value or "") if isinstance(value, str) else value
-        return both(d) if d else (value or "—")
+        if not d:
+            return value or "—"
+        gregorian, _, hijri_part = both(d).partition(" — ")
+        out = Markup('<bdi class="date" dir="ltr">{}</bdi>').format(gregorian)
+        if hijri_part:
+            out += Markup(' — <span class="date">{}</span>').format(hijri_part)
+        return out
 
     app.add_template_filter(mask_id, "mask")
 

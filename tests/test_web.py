@@ -178,7 +178,8 @@ def test_whole_path_from_reception_to_service(client: FlaskClient, auth: AuthAct
     assert response.headers["Location"] == f"/requests/{rid}/receipt"
     receipt = text(client.get(f"/requests/{rid}/receipt"))
     assert rid in receipt
-    assert "2026-12-06 — 26 جمادى الآخرة 1448هـ" in receipt  # 14 calendar days
+    assert '<bdi class="date" dir="ltr">2026-12-06</bdi> — <span class="date">26 جمادى ' \
+        'الآخرة 1448هـ</span>' in receipt  # 14 calendar days
     assert "يُحال طلبك إلى الباحث الاجتماعي" in receipt
 
     client.post(f"/requests/{rid}/assign", data={"researcher": "سارة الباحثة"})

@@ -1,0 +1,120 @@
+"""A person in Chromium, on a phone-sized screen, carries one request from reception to service."""
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from sheets import Workbook
+from tests.conftest import PASSWORD
+from tests.helpers import latest_request
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                                "(.ci/run installs it)")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def live(app: Flask) -> Iterator[str]:
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    http.server_close()
+
+
+@pytest.fixture
+def page(live: str) -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 760}, locale="ar-SA")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.base = live  # type: ignore[attr-defined]
+        yield page
+        browser.close()
+
+
+def sign_in(page: object, username: str) -> None:
+    page.goto(page.base + "/login")
+    if page.locator("button:has-text('خروج')").count():
+        page.click("button:has-text('خروج')")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#submit")
+    page.wait_for_selector("h1")
+
+
+def test_request_from_reception_to_service(page: object, wb: Workbook) -> None:
+    sign_in(page, "reception")
+    page.click("a:has-text('الاستقبال')")
+    page.click("text=تسجيل مستفيد جديد")
+    page.fill("#full_name", "فاطمة عبدالله القحطاني")
+    page.fill("#national_id", "١٠٠٠٠٠٠٠٠٧")
+    page.fill("#id_expiry", "2027-05-01")
+    page.fill("#mobile", "0551234567")
+    page.fill("#city", "القريات")
+    page.click("#submit")
+    assert "خانة التحقق" in page.inner_text(".has-error")
+    assert page.input_value("#full_name") == "فاطمة عبدالله القحطاني"  # nothing lost
+    page.fill("#national_id", "١٠٠٠٠٠٠٠٠٨")
+    page.click("#submit")
+    page.wait_for_selector("text=تم تسجيل المستفيد")
+
+    page.click("text=طلب دعم جديد")
+    page.click("text=سلة غذائية")
+    page.select_option("#channel", "المقابلة")
+    for doc in ("صورة الهوية", "إثبات الدخل", "صك الإعالة"):
+        page.check(f"input[value='{doc}']")
+    page.check("input[value='حضوري']")
+    page.check("#declaration")
+    page.click("#submit")
+    receipt = page.inner_text("main")
+    assert "موعد إبلاغك بقرار اللجنة" in receipt and "2026-12-06" in receipt
+    rid = latest_request(wb)["id"]
+    assert rid in receipt
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
+
+    page.click("text=صفحة الطلب")
+    page.click("text=الإحالة للباحث الاجتماعي")
+    page.select_option("#researcher", "سارة الباحثة")
+    page.click("#submit")
+    page.wait_for_selector("text=تم: الإحالة للباحث الاجتماعي")
+
+    sign_in(page, "researcher")
+    page.goto(page.base + "/queue/researcher")
+    page.click(f"tr:has-text('{rid}') >> text=دراسة")
+    page.check("input[value='قبول']")
+    page.fill("#researcher_notes", "زيارة ميدانية: الأسرة تستحق الدعم.")
+    page.click("#submit")
+    page.wait_for_selector("text=تم: رفع التوصية للجنة")
+
+    sign_in(page, "committee")
+    page.goto(page.base + "/queue/committee")
+    page.click(f"tr:has-text('{rid}') >> text=قرار")
+    page.check("input[value='مرفوض']")
+    page.click("#submit")
+    assert "سبب الرفض مطلوب" in page.inner_text(".has-error")
+    page.check("input[value='مقبول']")
+    page.click("#submit")
+    link = page.get_attribute("text=إرسال عبر واتساب", "href")
+    assert link.startswith("https://wa.me/966551234567?text=")
+    assert "وتم قبوله" in page.input_value("#sms")
+
+    sign_in(page, "reception")
+    page.goto(f"{page.base}/requests/{rid}")
+    page.click("text=استكمال التسجيل")
+    page.click("#submit")
+    page.click("text=تسجيل تقديم الخدمة")
+    page.fill("#amount", "سلة واحدة")
+    page.click("#submit")
+    page.wait_for_selector("text=تم: تسجيل تقديم الخدمة")
+    assert latest_request(wb)["status"] == "تم تقديم الخدمة"
