@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 import config
 import sheets
+import sync.cli
 import users
 import views
 from forms.checks import mask_id
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     sheets.init_app(app)
     users.init_app(app)
+    sync.cli.init_app(app)
     views.init_app(app)
     _templates(app)
     _errors(app)
@@ -120,6 +122,11 @@ def main() -> None:
             print(f"+ {line}")
         if users.count() == 0:
             print(users.FIRST_ADMIN_HINT)
+    minutes = float(app.config["SYNC_INTERVAL_MINUTES"])
+    if minutes > 0:
+        from sync.runner import start_background
+
+        start_background(app, minutes, lambda: views.today_in_riyadh())
     app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")))
 
 

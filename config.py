@@ -34,6 +34,8 @@ SETTINGS: tuple[Setting, ...] = (
             "before it is read again (seconds)."),
     Setting("SHEETS_RETRIES", "5", "Attempts for a request that met 429 or a server error."),
     Setting("SHEETS_TIMEOUT", "30", "Seconds to wait for one workbook request."),
+    Setting("SYNC_INTERVAL_MINUTES", "5", "How often `python app.py` runs the sync job in the "
+            "background (0 turns it off; cron can run `flask --app app sync` instead)."),
     Setting("USERS_DB", "instance/users.sqlite3", "Staff accounts (hashed passwords), kept "
             "outside the shared workbook."),
     Setting("JOURNAL_DB", "instance/journal.sqlite3", "Submissions kept while the workbook "

@@ -11,6 +11,7 @@ from datetime import date
 from sheets import Problem, Table, schema
 from sheets.cells import parse_date, parse_integer
 from sync.calendar import Calendar, calendar_from, parse_weekend
+from sync.rules import Settings
 
 DEFAULTS = {k: v for k, v, _ in schema.ASSOCIATION_SETTINGS}
 INTEGER_KEYS = ("decision_days", "incomplete_followup_days", "incomplete_lapse_days",
@@ -56,6 +57,21 @@ class Association:
 
     def service(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)
+
+    def rules(self) -> Settings:
+        """The checked settings the deadline rules take."""
+        n = self.number
+        return Settings(
+            decision_days=n("decision_days") or 0,
+            decision_day_kind=self.values["decision_day_kind"],
+            incomplete_followup_days=n("incomplete_followup_days") or 0,
+            incomplete_lapse_days=n("incomplete_lapse_days"),
+            inquiry_response_days=n("inquiry_response_days") or 0,
+            complaint_response_days=n("complaint_response_days") or 0,
+            suggestion_response_days=n("suggestion_response_days") or 0,
+            id_expiry_warning_days=n("id_expiry_warning_days") or 0,
+            data_update_interval_days=n("data_update_interval_days") or 0,
+            calendar=self.calendar)
 
 
 def _split(text: str) -> tuple[str, ...]:

@@ -54,6 +54,7 @@ class RetryingHTTPClient(HTTPClient):
     """
 
     max_attempts = 5
+    requests_sent = 0
     base_delay = 0.5
     max_delay = 32.0
     sleep: Callable[[float], None] = staticmethod(time.sleep)
@@ -67,6 +68,7 @@ class RetryingHTTPClient(HTTPClient):
         safe = is_idempotent(method, endpoint)
         attempt = 0
         while True:
+            self.requests_sent += 1
             try:
                 return super().request(method, endpoint, *args, **kwargs)
             except APIError as exc:

@@ -140,6 +140,7 @@ class Workbook:
         self._tables: dict[str, Table] = {}
         self._stamps: dict[str, float] = {}
         self._titles: list[str] | None = None
+        self._rows: dict[str, int] = {}
 
     # -- plumbing ----------------------------------------------------------
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -158,7 +159,14 @@ class Workbook:
             if self._titles is None or refresh:
                 meta = self.call(self.sh.fetch_sheet_metadata)
                 self._titles = [s["properties"]["title"] for s in meta["sheets"]]
+                self._rows = {s["properties"]["title"]: s["properties"]["gridProperties"]
+                              ["rowCount"] for s in meta["sheets"]}
             return list(self._titles)
+
+    def row_count(self, name: str) -> int:
+        """The tab's grid size as last fetched (appends only grow it)."""
+        self.titles()
+        return self._rows.get(name, 1000)
 
     def _require(self, name: str) -> schema.Tab:
         if name not in self.titles():
@@ -190,6 +198,14 @@ class Workbook:
                     self._tables[n] = parse_table(schema.tab(n), vr.get("values", []))
                     self._stamps[n] = now
             return {n: self._tables[n] for n in names}
+
+    def remember(self, tables: Mapping[str, Table]) -> None:
+        """Use tables just read in full (by the sync job) as the snapshot."""
+        with self._lock:
+            now = self.clock()
+            for name, table in tables.items():
+                self._tables[name] = table
+                self._stamps[name] = now
 
     def table(self, name: str) -> Table:
         return self.read(name)[name]

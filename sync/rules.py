@@ -1,14 +1,41 @@
-"""Deadline rules: plain functions with no Flask or gspread import."""
+"""Deadline rules: plain functions with no Flask or gspread import.
+
+Each ``*_computed`` function returns the computed columns of one row as text,
+exactly as they are written to the sheet.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from sheets.cells import parse_date
 from sync.calendar import Calendar
 
+YES, NO = "نعم", "لا"
 DUE_STATUSES = ("جديد", "لدى الباحث", "لدى اللجنة")
 NO_DUE_STATUSES = ("ناقص", "مرفوض", "مسجل", "تم تقديم الخدمة", "مغلق")
+INCOMPLETE, CLOSED = "ناقص", "مغلق"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings the rules need, already checked (see ``records.association``)."""
+
+    decision_days: int = 14
+    decision_day_kind: str = "calendar"
+    incomplete_followup_days: int = 7
+    incomplete_lapse_days: int | None = 30
+    inquiry_response_days: int = 3
+    complaint_response_days: int = 5
+    suggestion_response_days: int = 10
+    id_expiry_warning_days: int = 30
+    data_update_interval_days: int = 365
+    calendar: Calendar = Calendar()
+
+    def response_days(self, kind: str) -> int | None:
+        return {"استفسار": self.inquiry_response_days, "شكوى": self.complaint_response_days,
+                "اقتراح": self.suggestion_response_days}.get(kind)
 
 
 def decision_start(request: Mapping[str, str]) -> date | None:
@@ -29,3 +56,76 @@ def decision_due(request: Mapping[str, str], days: int, kind: str,
 def promised_date(start: date, days: int, kind: str, calendar: Calendar) -> date:
     """The decision date told to an applicant whose request is complete on ``start``."""
     return calendar.add_days(start, days, kind)
+
+
+def incomplete_state(request: Mapping[str, str], today: date, s: Settings) -> str:
+    """For a ناقص request: '' (fine), 'followup' or 'lapse', by days since submission."""
+    if request.get("status") != INCOMPLETE:
+        return ""
+    submitted = parse_date(request.get("submitted_on", ""))
+    if submitted is None:
+        return ""
+    age = (today - submitted).days
+    if s.incomplete_lapse_days is not None and age >= s.incomplete_lapse_days:
+        return "lapse"
+    if age >= s.incomplete_followup_days:
+        return "followup"
+    return ""
+
+
+def followup_text(request: Mapping[str, str], today: date, s: Settings) -> str:
+    state = incomplete_state(request, today, s)
+    if state == "followup":
+        return f"متابعة النواقص: مضى {s.incomplete_followup_days} أيام أو أكثر دون استكمال"
+    if state == "lapse":
+        return lapse_reason(s)
+    return ""
+
+
+def lapse_reason(s: Settings) -> str:
+    return f"أُغلق تلقائيًا لعدم استكمال النواقص خلال {s.incomplete_lapse_days} يومًا"
+
+
+def request_computed(request: Mapping[str, str], today: date, s: Settings) -> dict[str, str]:
+    """``موعد القرار``, ``الأيام المتبقية``, ``متأخر`` and ``متابعة`` for one request."""
+    due = decision_due(request, s.decision_days, s.decision_day_kind, s.calendar)
+    late = due is not None and today > due and request.get("status") in DUE_STATUSES
+    followup = followup_text(request, today, s)
+    if request.get("status") == CLOSED and request.get("followup", "").startswith("أُغلق"):
+        followup = request["followup"]  # keep why the sync job closed it
+    return {
+        "decision_due": due.isoformat() if due else "",
+        "days_left": str((due - today).days) if due else "",
+        "overdue": YES if late else NO,
+        "followup": followup,
+    }
+
+
+def inquiry_computed(inquiry: Mapping[str, str], today: date, s: Settings) -> dict[str, str]:
+    """``موعد الرد`` and ``متأخر`` for an inquiry, complaint or suggestion (working days)."""
+    received = parse_date(inquiry.get("received_on", ""))
+    days = s.response_days(inquiry.get("type", ""))
+    if received is None or days is None:
+        return {"response_due": "", "overdue": NO}
+    due = s.calendar.add_days(received, days, "working")
+    replied = parse_date(inquiry.get("replied_on", ""))
+    open_ = inquiry.get("status") != "مغلق" and not replied
+    late = (open_ and today > due) or (replied is not None and replied > due)
+    return {"response_due": due.isoformat(), "overdue": YES if late else NO}
+
+
+def beneficiary_alerts(person: Mapping[str, str], today: date, s: Settings) -> str:
+    """``تنبيهات``: ID expired or expiring soon, data not updated for too long."""
+    out = []
+    expiry = parse_date(person.get("id_expiry", ""))
+    if expiry is not None:
+        left = (expiry - today).days
+        if left < 0:
+            out.append("الهوية منتهية")
+        elif left <= s.id_expiry_warning_days:
+            out.append(f"الهوية تنتهي خلال {left} يومًا")
+    updated = parse_date(person.get("data_updated_on", "")) or \
+        parse_date(person.get("registered_on", ""))
+    if updated is not None and (today - updated).days > s.data_update_interval_days:
+        out.append("البيانات تحتاج إلى تحديث")
+    return "؛ ".join(out)

@@ -31,10 +31,14 @@ def roles_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
+def today_in_riyadh() -> date:
+    return datetime.now(ZoneInfo("Asia/Riyadh")).date()
+
+
 def today() -> date:
     """Today in Riyadh (``TODAY`` in the config fixes it for tests)."""
     fixed = current_app.config.get("TODAY")
-    return fixed if fixed else datetime.now(ZoneInfo("Asia/Riyadh")).date()
+    return fixed if fixed else today_in_riyadh()
 
 
 def tables(*names: str) -> dict[str, Table]:

@@ -1,26 +1,53 @@
-"""The staff home page: where the work stands, and the queues for this role."""
+"""The staff home page: where the work stands, what is late, and the last sync."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 import workflow
 from sheets import schema
+from sync import rules
+from sync.runner import last_status
 
-from . import STAFF, roles_required, tables
+from . import STAFF, association, roles_required, tables, today
 
 bp = Blueprint("home", __name__)
+R, P = schema.REQUESTS.name, schema.PROBLEMS.name
 
 
 @bp.route("/")
 @roles_required(*STAFF)
 def index() -> str:
-    requests = tables(schema.REQUESTS.name)[schema.REQUESTS.name].records
+    got = tables(R, P)
+    requests = got[R].records
+    settings = association().rules()
+    now = today()
     counts = Counter(r.get("status", "") for r in requests)
-    mine = [r for r in requests if r.get("status") == workflow.RESEARCH and
-            r.get("researcher") == current_user.display_name]
+    overdue: Counter[str] = Counter()
+    due_week = 0
+    for r in requests:
+        computed = rules.request_computed(r, now, settings)
+        if computed["overdue"] == rules.YES:
+            overdue[r["status"]] += 1
+        elif computed["decision_due"] and r.get("status") in rules.DUE_STATUSES and \
+                computed["decision_due"] <= (now + timedelta(days=7)).isoformat():
+            due_week += 1
+    mine = sum(1 for r in requests if r.get("status") == workflow.RESEARCH and
+               r.get("researcher") == current_user.display_name)
     unusual = sum(1 for r in requests if workflow.warnings(r))
-    return render_template("home.html", counts=counts, statuses=workflow.STATUSES,
-                           mine=len(mine), unusual=unusual, total=len(requests))
+    return render_template(
+        "home.html", counts=counts, statuses=workflow.STATUSES, mine=mine, unusual=unusual,
+        total=len(requests), overdue=overdue, due_stages=rules.DUE_STATUSES, due_week=due_week,
+        sync=last_status(current_app.instance_path), problems=len(got[P].records))
+
+
+@bp.route("/problems")
+@roles_required(*STAFF)
+def problems() -> str:
+    """What the sync job could not read in hand-edited rows (the rows stay as typed)."""
+    rows = tables(P)[P].records
+    return render_template("problems.html", rows=rows,
+                           sync=last_status(current_app.instance_path))

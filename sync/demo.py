@@ -1,0 +1,140 @@
+"""Demo data: clearly fictional beneficiaries, requests and inquiries in every status and channel."""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import workflow
+from forms.checks import canonical_mobile, luhn_ok
+from records import association as assoc
+from records import audit
+from records.ids import new_id
+from sheets import Workbook, schema
+
+FIRST_F = ("فاطمة", "نورة", "مريم", "هيا", "سارة", "لطيفة", "منيرة", "عائشة", "أمل", "هند")
+FIRST_M = ("محمد", "عبدالله", "فهد", "سعد", "خالد", "ناصر", "تركي", "سلمان", "إبراهيم", "علي")
+FAMILY = ("العتيبي", "الشمري", "القحطاني", "الحربي", "العنزي", "الزهراني", "الغامدي", "الدوسري",
+          "المطيري", "الرويلي", "السبيعي", "الشهري")
+CITIES = ("القريات", "طبرجل", "الجموم", "مكة المكرمة", "الرياض", "جدة")
+NOTE = "بيانات تجريبية"
+
+
+def national_id(rng: random.Random) -> str:
+    body = rng.choice("12") + "".join(rng.choice("0123456789") for _ in range(8))
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+def mobile(rng: random.Random) -> str:
+    while True:
+        number = canonical_mobile("05" + rng.choice("0345689") +
+                                  "".join(rng.choice("0123456789") for _ in range(7)))
+        if number:
+            return number
+
+
+def beneficiaries(n: int, today: date, rng: random.Random) -> list[dict[str, str]]:
+    out, taken = [], set()
+    for _ in range(n):
+        female = rng.random() < 0.6
+        first = rng.choice(FIRST_F if female else FIRST_M)
+        registered = today - timedelta(days=rng.randint(30, 900))
+        rid = new_id("B", taken, registered)
+        taken.add(rid)
+        out.append({
+            "id": rid, "full_name": f"{first} {rng.choice(FIRST_M)} {rng.choice(FAMILY)}",
+            "national_id": national_id(rng),
+            "id_expiry": (today + timedelta(days=rng.randint(-40, 1500))).isoformat(),
+            "mobile": mobile(rng), "gender": "أنثى" if female else "ذكر",
+            "city": rng.choice(CITIES), "family_size": str(rng.randint(1, 11)),
+            "monthly_income": str(rng.randrange(0, 9000, 250)),
+            "registered_on": registered.isoformat(),
+            "data_updated_on": (registered + timedelta(days=rng.randint(0, 500))).isoformat()
+            if rng.random() < 0.7 else registered.isoformat(),
+            "notes": NOTE,
+        })
+    return out
+
+
+def requests(n: int, people: list[dict[str, str]], org: assoc.Association, today: date,
+             rng: random.Random, researchers: list[str]) -> list[dict[str, str]]:
+    out, taken = [], set()
+    for i in range(n):
+        status = workflow.STATUSES[i % len(workflow.STATUSES)]
+        channel = org.channels[i % len(org.channels)] if org.channels else "المقابلة"
+        service = org.services[i % len(org.services)] if org.services else None
+        submitted = today - timedelta(days=rng.randint(0, 180))
+        rid = new_id("R", taken, submitted)
+        taken.add(rid)
+        docs = list(service.documents) if service else []
+        rec = {"id": rid, "beneficiary_id": rng.choice(people)["id"],
+               "service": service.name if service else "سلة غذائية", "channel": channel,
+               "submitted_on": submitted.isoformat(), "status": status,
+               "declared_by": "المتقدم", "declared_on": submitted.isoformat(),
+               "declaration_method": rng.choice(schema.DECLARATION_METHODS),
+               "created_by": "بيانات تجريبية", "notes": NOTE}
+        if status == workflow.INCOMPLETE:
+            missing = docs[-1:] or ["إثبات الدخل"]
+            rec.update(missing="، ".join(missing), documents="، ".join(docs[:-1]))
+            out.append(rec)
+            continue
+        completed = submitted + timedelta(days=rng.randint(0, 5))
+        rec.update(documents="، ".join(docs), completed_on=min(completed, today).isoformat())
+        order = workflow.STATUSES.index(status)
+        if status != workflow.NEW and status != workflow.CLOSED:
+            rec.update(researcher=rng.choice(researchers),
+                       referred_on=min(completed + timedelta(days=1), today).isoformat())
+        if order >= workflow.STATUSES.index(workflow.COMMITTEE) and status != workflow.CLOSED:
+            rec.update(recommendation="قبول" if status != workflow.REJECTED else "رفض",
+                       researcher_notes="دراسة حالة تجريبية.")
+        decided = min(completed + timedelta(days=rng.randint(5, 20)), today)
+        if status in (workflow.ACCEPTED, workflow.REGISTERED, workflow.SERVED):
+            rec.update(decision=workflow.ACCEPTED, decided_on=decided.isoformat())
+        if status == workflow.REJECTED:
+            rec.update(decision=workflow.REJECTED, decided_on=decided.isoformat(),
+                       decision_reason="الدخل يتجاوز حد الاستحقاق.")
+        if status in (workflow.REGISTERED, workflow.SERVED):
+            rec["registered_on"] = decided.isoformat()
+        if status == workflow.SERVED:
+            rec.update(service_given=rec["service"], served_by="موظف تجريبي", amount="1",
+                       served_on=min(decided + timedelta(days=2), today).isoformat())
+        out.append(rec)
+    return out
+
+
+def inquiries(n: int, people: list[dict[str, str]], org: assoc.Association, today: date,
+              rng: random.Random) -> list[dict[str, str]]:
+    out, taken = [], set()
+    for i in range(n):
+        kind = schema.INQUIRY_TYPES[i % 3]
+        received = today - timedelta(days=rng.randint(0, 60))
+        rid = new_id("Q", taken, received)
+        taken.add(rid)
+        person = rng.choice(people)
+        closed = rng.random() < 0.6
+        out.append({"id": rid, "type": kind,
+                    "channel": org.channels[i % len(org.channels)] if org.channels else "",
+                    "beneficiary_id": person["id"], "name": person["full_name"],
+                    "mobile": person["mobile"], "subject": f"{kind} تجريبي",
+                    "details": NOTE, "received_on": received.isoformat(),
+                    "status": "مغلق" if closed else "مفتوح",
+                    "reply": "تم الرد." if closed else "",
+                    "replied_on": min(received + timedelta(days=rng.randint(0, 8)),
+                                      today).isoformat() if closed else ""})
+    return out
+
+
+def fill(wb: Workbook, n_requests: int, today: date, researchers: list[str],
+         seed: int | None = None) -> dict[str, int]:
+    """Append demo rows (a few calls whatever the size); return how many of each."""
+    rng = random.Random(seed)
+    org = assoc.load(wb.read(*assoc.TABS))
+    people = beneficiaries(max(5, n_requests // 2), today, rng)
+    reqs = requests(n_requests, people, org, today, rng, researchers or ["باحث تجريبي"])
+    inqs = inquiries(max(3, n_requests // 5), people, org, today, rng)
+    wb.append_many(schema.BENEFICIARIES.name, people)
+    wb.append_many(schema.REQUESTS.name, reqs)
+    wb.append_many(schema.INQUIRIES.name, inqs)
+    counts = {"beneficiaries": len(people), "requests": len(reqs), "inquiries": len(inqs)}
+    wb.append(audit.TAB, audit.row("بيانات تجريبية", "إضافة بيانات تجريبية",
+                                   schema.REQUESTS, "", {"status": ("", str(counts))}))
+    return counts

@@ -1,0 +1,246 @@
+"""The sync job: read the whole workbook once, compute every deadline, write what changed.
+
+A run costs a constant number of API calls whatever the row count: one
+``values:batchGet`` of every tab, one read of the ID columns just before
+writing (someone may have sorted the sheet since), one ``values:batchUpdate``
+of the computed cells whose value changed and of the problems tab. A run that
+closes lapsed requests appends their audit rows in one more call. A second
+run right after the first writes nothing.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from forms.checks import canonical_mobile, national_id_error
+from records import association as assoc
+from records import audit
+from sheets import Problem, Table, Workbook, schema
+from sheets.cells import clean_text
+from sheets.errors import TabMissing, WriteConflict
+from sheets.local.a1 import index_to_col
+from sheets.table import a1, parse_table
+
+from . import rules
+
+COMPUTED_TABS = (schema.REQUESTS, schema.INQUIRIES, schema.BENEFICIARIES)
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class Result:
+    """What a run did, for the CLI summary and the staff home page."""
+
+    rows_read: int = 0
+    cells_written: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    lapsed: list[str] = field(default_factory=list)
+    api_calls: int = 0
+    seconds: float = 0.0
+    attempts: int = 0
+    finished_at: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        return {"rows_read": self.rows_read, "cells_written": self.cells_written,
+                "problems": len(self.problems), "lapsed": len(self.lapsed),
+                "api_calls": self.api_calls, "seconds": round(self.seconds, 3),
+                "finished_at": self.finished_at}
+
+
+@dataclass
+class _Plan:
+    tables: dict[str, Table]
+    raw: dict[str, list[list[Any]]]
+    writes: list[dict[str, Any]]
+    audit_rows: list[dict[str, str]]
+    problems: list[Problem]
+    lapsed: list[str]
+    ids: dict[str, list[str]]
+
+
+def _key_column(tab: schema.Tab, table: Table) -> int | None:
+    return table.columns.get(tab.id_key or tab.columns[0].key)
+
+
+def _ids(values: list[list[Any]], col: int | None) -> list[str]:
+    if col is None:
+        return []
+    return [clean_text(r[col]) if col < len(r) else "" for r in values]
+
+
+def check_rows(tables: dict[str, Table]) -> list[Problem]:
+    """Problems beyond a cell's type: duplicate IDs, national IDs and mobiles that fail."""
+    out: list[Problem] = []
+    for t in schema.TABS:
+        table = tables.get(t.name)
+        if table is None or not t.id_key:
+            continue
+        seen = Counter(r.get(t.id_key, "") for r in table.records)
+        header = t.column(t.id_key).header
+        for r in table.records:
+            rid = r.get(t.id_key, "")
+            if rid and seen[rid] > 1:
+                out.append(Problem(t.name, r.row, header, rid, "رقم مكرر في أكثر من صف"))
+    for r in tables[schema.BENEFICIARIES.name].records:
+        nid = r.get("national_id", "")
+        why = national_id_error(nid) if nid else None
+        if why:
+            out.append(Problem(schema.BENEFICIARIES.name, r.row, "رقم الهوية", nid, why))
+        mobile = r.get("mobile", "")
+        if mobile and canonical_mobile(mobile) is None:
+            out.append(Problem(schema.BENEFICIARIES.name, r.row, "الجوال", mobile,
+                               "ليس رقم جوال سعودي صحيحًا"))
+    return out
+
+
+def _plan(wb: Workbook, today: date, user: str) -> _Plan:
+    names = [t.name for t in schema.TABS if t.name in wb.titles()]
+    raw = dict(zip(names, wb.raw_values([a1(n) for n in names])))
+    tables = {n: parse_table(schema.tab(n), raw[n]) for n in names}
+    wb.remember(tables)
+    for n in (assoc.TABS + tuple(t.name for t in COMPUTED_TABS)):
+        if n not in tables:
+            raise TabMissing(f"tab {n} is missing")
+    org = assoc.load(tables)
+    settings = org.rules()
+    problems = [p for t in tables.values() for p in t.problems] + org.problems + \
+        check_rows(tables)
+
+    writes: list[dict[str, Any]] = []
+    audit_rows: list[dict[str, str]] = []
+    lapsed: list[str] = []
+    compute: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
+        schema.REQUESTS.name: lambda r: rules.request_computed(r, today, settings),
+        schema.INQUIRIES.name: lambda r: rules.inquiry_computed(r, today, settings),
+        schema.BENEFICIARIES.name: lambda r: {"alerts": rules.beneficiary_alerts(r, today,
+                                                                                  settings)},
+    }
+    for t in COMPUTED_TABS:
+        table, values = tables[t.name], raw[t.name]
+        changed: dict[str, list[tuple[int, str]]] = {}
+        for rec in table.records:
+            new = compute[t.name](rec)
+            if t is schema.REQUESTS and rules.incomplete_state(rec, today, settings) == "lapse":
+                new["followup"] = rules.lapse_reason(settings)
+                changed.setdefault("status", []).append((rec.row, rules.CLOSED))
+                lapsed.append(rec["id"])
+                audit_rows.append(audit.row(user, "إغلاق طلب ناقص تلقائيًا", t, rec["id"], {
+                    "status": (rules.INCOMPLETE, rules.CLOSED),
+                    "followup": (rec.get("followup", ""), new["followup"])}))
+            for key, value in new.items():
+                col = table.columns.get(key)
+                if col is None:
+                    continue
+                row = values[rec.row - 1]
+                current = clean_text(row[col]) if col < len(row) else ""
+                if current != value:
+                    changed.setdefault(key, []).append((rec.row, value))
+        for key, cells in changed.items():
+            writes += _column_runs(t.name, index_to_col(table.columns[key]), cells)
+    writes += _problem_writes(wb, tables.get(schema.PROBLEMS.name), raw.get(schema.PROBLEMS.name,
+                                                                          []), problems)
+    ids = {t.name: _ids(raw[t.name], _key_column(t, tables[t.name])) for t in COMPUTED_TABS}
+    return _Plan(tables, raw, writes, audit_rows, problems, lapsed, ids)
+
+
+def _column_runs(tab: str, letter: str, cells: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """Consecutive changed rows of one column become one range."""
+    out: list[dict[str, Any]] = []
+    cells.sort()
+    start, values = cells[0][0], [cells[0][1]]
+    for (row, value), (prev, _) in zip(cells[1:], cells):
+        if row == prev + 1:
+            values.append(value)
+            continue
+        out.append({"range": a1(tab, f"{letter}{start}:{letter}{start + len(values) - 1}"),
+                    "values": [[v] for v in values]})
+        start, values = row, [value]
+    out.append({"range": a1(tab, f"{letter}{start}:{letter}{start + len(values) - 1}"),
+                "values": [[v] for v in values]})
+    return out
+
+
+def _problem_writes(wb: Workbook, table: Table | None, raw: list[list[Any]],
+                    problems: list[Problem]) -> list[dict[str, Any]]:
+    """Replace the problems tab's rows; a problem already listed keeps its first-seen time."""
+    if table is None:
+        return []
+    tab = schema.PROBLEMS
+    seen = {(r["tab"], r["row"], r["column"], r["value"], r["problem"]): r["found_at"]
+            for r in table.records}
+    stamp = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    room = max(wb.row_count(tab.name) - 1, 1)
+    listed = problems if len(problems) <= room else problems[: room - 1]
+    rows = []
+    for p in listed:
+        key = (p.tab, str(p.row), p.column, p.value, p.message)
+        rows.append({"tab": p.tab, "row": str(p.row), "column": p.column, "value": p.value,
+                     "problem": p.message, "found_at": seen.get(key, stamp)})
+    if len(listed) < len(problems):
+        rows.append({"tab": "—", "row": "", "column": "", "value": "",
+                     "problem": f"و{len(problems) - len(listed)} مشكلة أخرى لم تتسع لها الصفحة",
+                     "found_at": stamp})
+    width = max(table.columns.values(), default=-1) + 1
+    old_height = len(raw) - 1
+    grid = []
+    for i in range(max(len(rows), old_height)):
+        line = [""] * width
+        if i < len(rows):
+            for key, value in rows[i].items():
+                if key in table.columns:
+                    line[table.columns[key]] = value
+        grid.append(line)
+    current = [[clean_text(v) for v in r] + [""] * (width - len(r)) for r in raw[1:]]
+    if [r[:width] for r in current] == grid[: len(current)] and len(grid) == len(current):
+        return []
+    if not grid:
+        return []
+    return [{"range": a1(tab.name, f"A2:{index_to_col(width - 1)}{len(grid) + 1}"),
+             "values": grid}]
+
+
+def run(wb: Workbook, today: date, user: str = "المزامنة",
+        progress: Callable[[str], None] = lambda step: None) -> Result:
+    """One sync run; re-reads and recomputes when rows moved between the read and the write."""
+    started, calls0 = time.perf_counter(), wb_calls(wb)
+    result = Result()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        result.attempts = attempt
+        progress("read")
+        plan = _plan(wb, today, user)
+        progress("compute")
+        if not plan.writes and not plan.audit_rows:
+            break
+        key_ranges = []
+        for t in COMPUTED_TABS:
+            col = _key_column(t, plan.tables[t.name])
+            letter = index_to_col(col if col is not None else 0)
+            key_ranges.append(a1(t.name, f"{letter}:{letter}"))
+        progress("check")
+        now = wb.raw_values(key_ranges)
+        if any(_ids(v, 0) != plan.ids[t.name] for v, t in zip(now, COMPUTED_TABS)):
+            continue  # someone sorted or inserted rows since the read: start again
+        progress("write")
+        result.cells_written = wb.write_cells(plan.writes)
+        if plan.audit_rows:
+            wb.append_many(audit.TAB, plan.audit_rows)
+        break
+    else:
+        raise WriteConflict("the rows kept moving during the sync")
+    wb.invalidate()
+    result.rows_read = sum(max(len(v) - 1, 0) for v in plan.raw.values())
+    result.problems = plan.problems
+    result.lapsed = plan.lapsed
+    result.api_calls = wb_calls(wb) - calls0
+    result.seconds = time.perf_counter() - started
+    result.finished_at = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    return result
+
+
+def wb_calls(wb: Workbook) -> int:
+    """Requests sent so far by this workbook's HTTP client (retries included)."""
+    return getattr(wb.sh.client, "requests_sent", 0)

@@ -1,0 +1,91 @@
+"""Running the sync job: one run at a time across processes, and its last result kept."""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from sheets import Workbook
+from sheets.errors import SheetsError
+
+from . import job
+
+log = logging.getLogger(__name__)
+
+
+class Busy(Exception):
+    """Another process is running the sync job."""
+
+
+@contextmanager
+def sync_lock(instance_path: str) -> Iterator[None]:
+    """An exclusive lock file, so two processes never sync at once."""
+    path = Path(instance_path) / "sync.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy() from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def status_path(instance_path: str) -> Path:
+    return Path(instance_path) / "sync_status.json"
+
+
+def last_status(instance_path: str) -> dict[str, Any] | None:
+    """The last run's summary (or its error), as the staff home page shows it."""
+    try:
+        return json.loads(status_path(instance_path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def run_locked(wb: Workbook, instance_path: str, today: date,
+               progress: Callable[[str], None] = lambda s: None) -> job.Result:
+    """Run once under the lock and record the outcome (failures too)."""
+    with sync_lock(instance_path):
+        try:
+            result = job.run(wb, today, progress=progress)
+        except SheetsError as exc:
+            status_path(instance_path).write_text(json.dumps(
+                {"error": exc.message, "kind": type(exc).__name__}, ensure_ascii=False))
+            raise
+        status_path(instance_path).write_text(json.dumps(result.summary(), ensure_ascii=False))
+        return result
+
+
+def start_background(app: Flask, minutes: float, today: Callable[[], date]) -> threading.Thread:
+    """Sync every few minutes in a daemon thread (the embedded default)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        from sheets import get_workbook
+
+        while not stop.wait(0 if not hasattr(loop, "ran") else minutes * 60):
+            loop.ran = True  # type: ignore[attr-defined]
+            with app.app_context():
+                try:
+                    result = run_locked(get_workbook(), app.instance_path, today())
+                    log.info("sync: %s", result.summary())
+                except Busy:
+                    log.info("sync: another process is syncing; skipped")
+                except SheetsError as exc:
+                    log.warning("sync failed: %s", type(exc).__name__)
+
+    thread = threading.Thread(target=loop, name="mustafid-sync", daemon=True)
+    thread.stop = stop  # type: ignore[attr-defined]
+    thread.start()
+    return thread
