@@ -29,7 +29,8 @@ log = logging.getLogger("mustafid")
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the app (settings from the environment, then ``test_config``)."""
-    app = Flask(__name__, instance_relative_config=True)
+    instance = (test_config or {}).get("INSTANCE_PATH")  # tests give each app its own
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.load(os.environ, ROOT))
     if test_config is not None:

@@ -40,6 +40,7 @@ class Tab:
     columns: tuple[Column, ...]
     id_key: str | None = None
     defaults: tuple[tuple[str, ...], ...] = field(default=())
+    append_only: bool = False  # snapshots read only its header (the audit grows forever)
 
     def column(self, key: str) -> Column:
         for c in self.columns:
@@ -159,7 +160,7 @@ AUDIT = Tab("السجل", (
     C("tab", "التبويب"),
     C("record_id", "رقم السجل"),
     C("changes", "التغييرات"),
-))
+), append_only=True)
 
 # The association's own settings: (key, default, Arabic description). init-sheets writes
 # the missing ones; a person edits the values in the sheet.

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar
 
 import gspread
@@ -20,7 +21,7 @@ from . import cells, schema
 from .client import translate
 from .errors import DuplicateRecord, RecordNotFound, SheetsError, TabMissing, \
     WorkbookUnavailable, WriteConflict
-from .local.a1 import index_to_col, quote_title
+from .local.a1 import col_to_index, index_to_col, quote_title
 
 T = TypeVar("T")
 
@@ -60,29 +61,57 @@ class Table:
 
 def clean(column: schema.Column, raw: object) -> tuple[str, str | None]:
     """Normalise one cell for its column type; return the value and a problem (Arabic)."""
-    text = cells.clean_text(raw)
+    text = raw.strip() if type(raw) is str else cells.clean_text(raw)
     if text == "":
         if column.required and not column.computed:
             return "", "قيمة مطلوبة مفقودة"
         return "", None
-    kind = column.type
-    if kind in ("id", "phone", "national_id"):
-        return cells.ascii_digits(text), None
-    if kind == "date":
-        d = cells.parse_date(text)
-        return (cells.iso(d), None) if d else (text, "تاريخ غير مفهوم")
-    if kind == "integer":
-        n = cells.parse_integer(text)
-        return (str(n), None) if n is not None else (text, "ليس عددًا صحيحًا")
-    if kind == "money":
-        m = cells.parse_money(text)
-        return (m, None) if m is not None else (text, "ليس مبلغًا صحيحًا")
-    if kind == "yesno":
-        yn = cells.parse_yesno(text)
-        return (yn, None) if yn else (text, "القيمة يجب أن تكون نعم أو لا")
-    if kind == "choice" and column.choices and text not in column.choices:
+    return _CLEANERS.get(column.type, _as_text)(column, text)
+
+
+def _as_text(column: schema.Column, text: str) -> tuple[str, str | None]:
+    return text, None
+
+
+def _as_digits(column: schema.Column, text: str) -> tuple[str, str | None]:
+    return (text if text.isascii() else cells.ascii_digits(text)), None
+
+
+def _as_date(column: schema.Column, text: str) -> tuple[str, str | None]:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and "1900" <= text[:4] <= "2200":
+        try:  # the ISO text the app writes: the common case, checked cheaply
+            date.fromisoformat(text)
+            return text, None
+        except ValueError:
+            pass
+    d = cells.parse_date(text)
+    return (cells.iso(d), None) if d else (text, "تاريخ غير مفهوم")
+
+
+def _as_integer(column: schema.Column, text: str) -> tuple[str, str | None]:
+    n = cells.parse_integer(text)
+    return (str(n), None) if n is not None else (text, "ليس عددًا صحيحًا")
+
+
+def _as_money(column: schema.Column, text: str) -> tuple[str, str | None]:
+    m = cells.parse_money(text)
+    return (m, None) if m is not None else (text, "ليس مبلغًا صحيحًا")
+
+
+def _as_yesno(column: schema.Column, text: str) -> tuple[str, str | None]:
+    yn = cells.parse_yesno(text)
+    return (yn, None) if yn else (text, "القيمة يجب أن تكون نعم أو لا")
+
+
+def _as_choice(column: schema.Column, text: str) -> tuple[str, str | None]:
+    if column.choices and text not in column.choices:
         return text, "قيمة غير معروفة لهذا العمود"
     return text, None
+
+
+_CLEANERS = {"id": _as_digits, "phone": _as_digits, "national_id": _as_digits, "date": _as_date,
+             "integer": _as_integer, "money": _as_money, "yesno": _as_yesno,
+             "choice": _as_choice}
 
 
 def map_header(tab: schema.Tab, header: list[Any]) -> dict[str, int]:
@@ -105,27 +134,44 @@ def parse_table(tab: schema.Tab, values: list[list[Any]]) -> Table:
         if c.key not in columns and c.required:
             table.problems.append(Problem(tab.name, 1, c.header, "", "العمود غير موجود"))
     known = set(columns.values())
+    extra_cols = [(j, h) for j, h in enumerate(header) if j not in known and h]
+    plan = [(c, columns[c.key], _CLEANERS.get(c.type, _as_text)) for c in tab.columns
+            if c.key in columns]
+    absent = [c.key for c in tab.columns if c.key not in columns]
     for i, row in enumerate(values[1:], start=2):
-        if all(cells.clean_text(v) == "" for v in row):
-            continue  # a blank row a person left is not a record
-        record = Record()
-        record.row = i
-        record.extra = {header[j]: cells.clean_text(v) for j, v in enumerate(row)
-                        if j not in known and j < len(header) and header[j]}
-        for c in tab.columns:
-            idx = columns.get(c.key)
-            raw = row[idx] if idx is not None and idx < len(row) else ""
-            value, problem = clean(c, raw) if idx is not None else ("", None)
+        width = len(row)
+        record = Record.fromkeys(absent, "")
+        found: list[Problem] = []
+        blank = True
+        for c, idx, cleaner in plan:
+            raw = row[idx] if idx < width else ""
+            text = raw.strip() if type(raw) is str else cells.clean_text(raw)
+            if text == "":
+                record[c.key] = ""
+                if c.required and not c.computed:
+                    found.append(Problem(tab.name, i, c.header, "", "قيمة مطلوبة مفقودة"))
+                continue
+            blank = False
+            value, problem = cleaner(c, text)
             record[c.key] = value
             if problem:
-                table.problems.append(Problem(tab.name, i, c.header, cells.clean_text(raw),
-                                              problem))
+                found.append(Problem(tab.name, i, c.header, text, problem))
+        record.extra = {h: cells.clean_text(row[j]) for j, h in extra_cols if j < width}
+        if blank and not any(record.extra.values()):
+            continue  # a blank row a person left is not a record
+        record.row = i
         table.records.append(record)
+        table.problems.extend(found)
     return table
 
 
 def a1(tab: str, cells_part: str = "") -> str:
     return f"{quote_title(tab)}!{cells_part}" if cells_part else quote_title(tab)
+
+
+def snapshot_range(name: str) -> str:
+    """What a snapshot reads of a tab: all of it, or the header of an append-only tab."""
+    return a1(name, "1:1") if schema.tab(name).append_only else a1(name)
 
 
 class Workbook:
@@ -141,6 +187,7 @@ class Workbook:
         self._stamps: dict[str, float] = {}
         self._titles: list[str] | None = None
         self._rows: dict[str, int] = {}
+        self._ids: dict[str, int] = {}
 
     # -- plumbing ----------------------------------------------------------
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -161,6 +208,8 @@ class Workbook:
                 self._titles = [s["properties"]["title"] for s in meta["sheets"]]
                 self._rows = {s["properties"]["title"]: s["properties"]["gridProperties"]
                               ["rowCount"] for s in meta["sheets"]}
+                self._ids = {s["properties"]["title"]: s["properties"]["sheetId"]
+                             for s in meta["sheets"]}
             return list(self._titles)
 
     def row_count(self, name: str) -> int:
@@ -192,7 +241,7 @@ class Workbook:
                 for n in names:
                     self._require(n)
                 stale = [n for n in dict.fromkeys([*names, *present]) if is_stale(n)]
-                got = self.call(self.sh.values_batch_get, [a1(n) for n in stale],
+                got = self.call(self.sh.values_batch_get, [snapshot_range(n) for n in stale],
                                 params={"valueRenderOption": "FORMATTED_VALUE"})
                 for n, vr in zip(stale, got.get("valueRanges", [])):
                     self._tables[n] = parse_table(schema.tab(n), vr.get("values", []))
@@ -210,6 +259,10 @@ class Workbook:
     def table(self, name: str) -> Table:
         return self.read(name)[name]
 
+    def full(self, name: str) -> Table:
+        """Every row of a tab read now (for append-only tabs, which snapshots skip)."""
+        return parse_table(self._require(name), self.raw_values([a1(name)])[0])
+
     def invalidate(self, *names: str) -> None:
         """Forget the snapshot of these tabs (all when none) so the next read fetches them."""
         with self._lock:
@@ -221,6 +274,38 @@ class Workbook:
         """Values of several ranges in one call (for the sync job)."""
         got = self.call(self.sh.values_batch_get, ranges, params={"valueRenderOption": render})
         return [vr.get("values", []) for vr in got.get("valueRanges", [])]
+
+    def write_cells_and_append(self, data: list[dict[str, Any]], name: str,
+                               records: list[Mapping[str, str]]) -> int:
+        """Write cells and append records to ``name`` in one atomic ``batchUpdate``.
+
+        ``appendCells`` places the rows after the last row with data on the
+        server's side, so it cannot collide with another process's append.
+        """
+        self.titles()
+        requests: list[dict[str, Any]] = []
+        count = 0
+        for item in data:
+            title, _, cells_part = item["range"].rpartition("!")
+            title = title[1:-1].replace("''", "'") if title.startswith("'") else title
+            start = cells_part.split(":")[0]
+            letters = start.rstrip("0123456789")
+            requests.append({"updateCells": {
+                "start": {"sheetId": self._ids[title], "rowIndex": int(start[len(letters):]) - 1,
+                          "columnIndex": col_to_index(letters)},
+                "rows": [{"values": [{"userEnteredValue": {"stringValue": str(v)}}
+                                     for v in row]} for row in item["values"]],
+                "fields": "userEnteredValue"}})
+            count += sum(len(row) for row in item["values"])
+        table = self.table(name)
+        rows = [self._row_for(table, r) for r in records]
+        requests.append({"appendCells": {
+            "sheetId": self._ids[name], "fields": "userEnteredValue",
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} for v in row]}
+                     for row in rows]}})
+        self.call(self.sh.batch_update, {"requests": requests})
+        self.invalidate(name)
+        return count
 
     def write_cells(self, data: list[dict[str, Any]]) -> int:
         """One RAW ``values.batchUpdate`` of ``[{range, values}]``; returns cells written."""

@@ -1,11 +1,12 @@
 """The sync job: read the whole workbook once, compute every deadline, write what changed.
 
-A run costs a constant number of API calls whatever the row count: one
+A run costs at most three API calls whatever the row count: one
 ``values:batchGet`` of every tab, one read of the ID columns just before
-writing (someone may have sorted the sheet since), one ``values:batchUpdate``
+writing (someone may have sorted the sheet since), and one ``values:batchUpdate``
 of the computed cells whose value changed and of the problems tab. A run that
-closes lapsed requests appends their audit rows in one more call. A second
-run right after the first writes nothing.
+closes lapsed requests sends that write as one atomic ``spreadsheets:batchUpdate``
+instead (``updateCells`` plus ``appendCells`` for their audit rows). A second
+run right after the first writes nothing (one call).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from sheets import Problem, Table, Workbook, schema
 from sheets.cells import clean_text
 from sheets.errors import TabMissing, WriteConflict
 from sheets.local.a1 import index_to_col
-from sheets.table import a1, parse_table
+from sheets.table import a1, parse_table, snapshot_range
 
 from . import rules
 
@@ -99,7 +100,7 @@ def check_rows(tables: dict[str, Table]) -> list[Problem]:
 
 def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     names = [t.name for t in schema.TABS if t.name in wb.titles()]
-    raw = dict(zip(names, wb.raw_values([a1(n) for n in names])))
+    raw = dict(zip(names, wb.raw_values([snapshot_range(n) for n in names])))
     tables = {n: parse_table(schema.tab(n), raw[n]) for n in names}
     wb.remember(tables)
     for n in (assoc.TABS + tuple(t.name for t in COMPUTED_TABS)):
@@ -225,9 +226,11 @@ def run(wb: Workbook, today: date, user: str = "المزامنة",
         if any(_ids(v, 0) != plan.ids[t.name] for v, t in zip(now, COMPUTED_TABS)):
             continue  # someone sorted or inserted rows since the read: start again
         progress("write")
-        result.cells_written = wb.write_cells(plan.writes)
-        if plan.audit_rows:
-            wb.append_many(audit.TAB, plan.audit_rows)
+        if plan.audit_rows:  # closing lapsed requests: their audit rows in the same call
+            result.cells_written = wb.write_cells_and_append(plan.writes, audit.TAB,
+                                                             plan.audit_rows)
+        else:
+            result.cells_written = wb.write_cells(plan.writes)
         break
     else:
         raise WriteConflict("the rows kept moving during the sync")

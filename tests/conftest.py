@@ -104,6 +104,7 @@ def app(server: Server, tmp_path: Path) -> Flask:
         "USERS_DB": str(tmp_path / "users.sqlite3"),
         "JOURNAL_DB": str(tmp_path / "journal.sqlite3"),
         "TODAY": TODAY,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
     })
     server.api.reset()
     return app

@@ -225,6 +225,17 @@ def test_batch_update_requests(sh: gspread.Spreadsheet) -> None:
     assert [w.title for w in sh.worksheets()] == ["الأولى"]
 
 
+def test_append_cells_after_the_last_row_with_data(sh: gspread.Spreadsheet) -> None:
+    sh.values_update("Sheet1!A1", params={"valueInputOption": "RAW"},
+                     body={"values": [["h"], ["1"], [""], ["2"]]})
+    sh.batch_update({"requests": [{"appendCells": {
+        "sheetId": 0, "fields": "userEnteredValue",
+        "rows": [{"values": [{"userEnteredValue": {"stringValue": "=1+1"}},
+                             {"userEnteredValue": {"numberValue": 3}}]}]}}]})
+    got = sh.values_get("Sheet1!A1:B5", params={"valueRenderOption": "UNFORMATTED_VALUE"})
+    assert got["values"] == [["h"], ["1"], [], ["2"], ["=1+1", 3]]
+
+
 def test_batch_update_is_atomic_and_names_unsupported(sh: gspread.Spreadsheet) -> None:
     err = error_of(lambda: sh.batch_update({"requests": [
         {"addSheet": {"properties": {"title": "x"}}}, {"mergeCells": {}}]}))

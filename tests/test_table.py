@@ -220,3 +220,13 @@ def test_missing_tab_is_reported(wb: Workbook) -> None:
     wb.titles(refresh=True)
     with pytest.raises(TabMissing):
         wb.read("الخدمات")
+
+
+def test_snapshots_read_only_the_header_of_the_audit_tab(wb: Workbook) -> None:
+    audit = schema.AUDIT.name
+    wb.append_many(audit, [{"time": f"2026-11-22T10:00:0{i}", "user": "u", "action": "a"}
+                           for i in range(5)])
+    wb.invalidate()
+    assert wb.table(audit).records == []
+    assert wb.table(audit).columns["time"] == 0
+    assert [r["time"][-2:] for r in wb.full(audit).records] == [f"0{i}" for i in range(5)]

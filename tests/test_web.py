@@ -156,7 +156,7 @@ def test_update_data_records_the_date(client: FlaskClient, auth: AuthActions,
     wb.invalidate()
     person = wb.table(B).get(bid)
     assert person["city"] == "طريف" and person["data_updated_on"] == "2026-11-22"
-    audit = wb.table(A).records[-1]
+    audit = wb.full(A).records[-1]
     assert audit["action"] == "تحديث بيانات مستفيد" and "المدينة: القريات → طريف" in \
         audit["changes"]
 
@@ -215,7 +215,7 @@ def test_whole_path_from_reception_to_service(client: FlaskClient, auth: AuthAct
     assert done["decision"] == "مقبول" and done["researcher"] == "سارة الباحثة"
 
     wb.invalidate()
-    trail = [r for r in wb.table(A).records if r["record_id"] in (rid, bid)]
+    trail = [r for r in wb.full(A).records if r["record_id"] in (rid, bid)]
     assert [r["action"] for r in trail] == [
         "تسجيل مستفيد", "طلب دعم مستفيد", "الإحالة للباحث الاجتماعي", "رفع التوصية للجنة",
         "قرار اللجنة", "استكمال التسجيل", "تسجيل تقديم الخدمة"]

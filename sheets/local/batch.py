@@ -253,6 +253,24 @@ def update_cells(book: Book, req: dict[str, Any], where: str) -> None:
                 grid.set(r0 + i, c0 + j, _cell_value(cell))
 
 
+def append_cells(book: Book, req: dict[str, Any], where: str) -> None:
+    """Rows after the sheet's last row with data, growing the grid as Google does."""
+    grid = _grid(book, req.get("sheetId"), where)
+    if not _writes_values(req.get("fields") or ""):
+        return
+    rows = req.get("rows") or []
+    last = len(grid.rows)
+    while last and grid.row_is_empty(last - 1):
+        last -= 1
+    width = max((len(r.get("values") or []) for r in rows), default=0)
+    gp = grid.props["gridProperties"]
+    gp["rowCount"] = max(gp["rowCount"], last + len(rows))
+    gp["columnCount"] = max(gp["columnCount"], width)
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row.get("values") or []):
+            grid.set(last + i, j, _cell_value(cell))
+
+
 def repeat_cell(book: Book, req: dict[str, Any], where: str) -> None:
     grid, r0, r1, c0, c1 = grid_range(book, req.get("range"), where)
     if not _writes_values(req.get("fields") or ""):
@@ -328,6 +346,7 @@ HANDLERS: dict[str, Handler] = {
     "deleteDimension": delete_dim,
     "appendDimension": append_dim,
     "updateCells": update_cells,
+    "appendCells": append_cells,
     "repeatCell": repeat_cell,
     "setDataValidation": set_data_validation,
     "addProtectedRange": add_protected_range,

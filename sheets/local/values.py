@@ -124,8 +124,8 @@ def read(book: Book, text: str, render_option: str, major: str) -> dict[str, Any
     r0, r1, c0, c1 = bounds(grid, span, text)
     rows: list[list[Any]] = []
     for r in range(r0, min(r1, len(grid.rows))):
-        src = grid.rows[r][c0:c1]
-        rows.append([render(c, render_option) for c in src])
+        rows.append([c if type(c) is str else render(c, render_option)
+                     for c in grid.rows[r][c0:c1]])
     if major == "COLUMNS":
         width = max((len(r) for r in rows), default=0)
         rows = [[row[c] if c < len(row) else "" for row in rows] for c in range(width)]
