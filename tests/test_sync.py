@@ -205,3 +205,55 @@ def test_home_shows_overdue_by_stage_and_last_sync(client, auth: AuthActions, wb
     assert "مشكلات في البيانات المدخلة يدويًا: 1" in page
     problems = text(client.get("/problems"))
     assert "تاريخ غير مفهوم" in problems and "أمس" in problems
+
+
+def oracle_due(start: date, days: int, kind: str) -> date:
+    """An independent count of the due date: day by day, Fri/Sat and the holidays package."""
+    import holidays
+    from datetime import timedelta
+
+    if kind == "calendar":
+        return start + timedelta(days=days)
+    d, left = start, days
+    while left:
+        d += timedelta(days=1)
+        if d.weekday() not in (4, 5) and d not in holidays.country_holidays("SA", years=d.year):
+            left -= 1
+    return d
+
+
+@pytest.mark.parametrize("kind", ["calendar", "working"])
+def test_every_demo_request_under_both_day_kinds(runner: FlaskCliRunner, wb: Workbook,
+                                                 kind: str) -> None:
+    set_setting(wb, "decision_day_kind", kind)
+    runner.invoke(args=["demo", "--requests", "120", "--seed", "7"])
+    assert "cells written" in runner.invoke(args=["sync"]).output
+    wb.invalidate()
+    checked = 0
+    for r in wb.table(R).records:
+        if r["status"] in ("ناقص", "مرفوض", "مسجل", "تم تقديم الخدمة", "مغلق"):
+            assert (r["decision_due"], r["days_left"], r["overdue"]) == ("", "", "لا")
+            continue
+        start = date.fromisoformat(r["completed_on"] or r["submitted_on"])
+        due = oracle_due(start, 14, kind)
+        late = TODAY > due and r["status"] in ("جديد", "لدى الباحث", "لدى اللجنة")
+        assert (r["decision_due"], r["days_left"], r["overdue"]) == \
+            (due.isoformat(), str((due - TODAY).days), "نعم" if late else "لا"), r["id"]
+        checked += 1
+    assert checked > 40
+    assert "cells written: 0" in runner.invoke(args=["sync"]).output
+
+
+def test_background_sync_runs_and_records_its_status(app: Flask, wb: Workbook) -> None:
+    import time
+
+    thread = sync_runner.start_background(app, minutes=60, today=lambda: TODAY)
+    try:
+        for _ in range(100):
+            status = sync_runner.last_status(app.instance_path)
+            if status:
+                break
+            time.sleep(0.05)
+    finally:
+        thread.stop.set()
+    assert status and status["api_calls"] <= 3 and "finished_at" in status
