@@ -16,7 +16,7 @@ from sync.rules import Settings
 DEFAULTS = {k: v for k, v, _ in schema.ASSOCIATION_SETTINGS}
 INTEGER_KEYS = ("decision_days", "incomplete_followup_days", "incomplete_lapse_days",
                 "inquiry_response_days", "complaint_response_days", "suggestion_response_days",
-                "id_expiry_warning_days", "data_update_interval_days")
+                "id_expiry_warning_days", "data_update_interval_days", "survey_link_days")
 OPTIONAL_KEYS = ("incomplete_lapse_days",)  # empty means "never"
 
 
@@ -71,6 +71,7 @@ class Association:
             suggestion_response_days=n("suggestion_response_days") or 0,
             id_expiry_warning_days=n("id_expiry_warning_days") or 0,
             data_update_interval_days=n("data_update_interval_days") or 0,
+            survey_link_days=n("survey_link_days") or 30,
             calendar=self.calendar)
 
 

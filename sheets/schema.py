@@ -112,6 +112,7 @@ REQUESTS = Tab("الطلبات", (
     C("days_left", "الأيام المتبقية", "integer", computed=True),
     C("overdue", "متأخر", "yesno", computed=True),
     C("followup", "متابعة", computed=True),
+    C("survey_sent", "دعوة الاستبيان", "date", computed=True),
 ), id_key="id")
 
 SURVEYS = Tab("الاستبيانات", (
@@ -183,6 +184,9 @@ ASSOCIATION_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("suggestion_response_days", "10", "مدة الرد على الاقتراح (أيام عمل)"),
     ("id_expiry_warning_days", "30", "التنبيه قبل انتهاء الهوية بكم يومًا"),
     ("data_update_interval_days", "365", "تحديث بيانات المستفيد مطلوب بعد كم يومًا"),
+    ("survey_link_days", "30", "صلاحية رابط استبيان الرضا (أيام)"),
+    ("survey_questions", "لباقة الاستقبال، وضوح الإجراءات، سرعة الخدمة، تعاون الموظفين، الرضا العام",
+     "أسئلة الاستبيان المفعلة (من أعمدة تبويب الاستبيانات)، مفصولة بفواصل"),
 )
 
 SETTINGS = Tab("الإعدادات", (

@@ -275,9 +275,9 @@ class Workbook:
         got = self.call(self.sh.values_batch_get, ranges, params={"valueRenderOption": render})
         return [vr.get("values", []) for vr in got.get("valueRanges", [])]
 
-    def write_cells_and_append(self, data: list[dict[str, Any]], name: str,
-                               records: list[Mapping[str, str]]) -> int:
-        """Write cells and append records to ``name`` in one atomic ``batchUpdate``.
+    def write_cells_and_append(self, data: list[dict[str, Any]],
+                               appends: Mapping[str, list[Mapping[str, str]]]) -> int:
+        """Write cells and append records to tabs in one atomic ``batchUpdate``.
 
         ``appendCells`` places the rows after the last row with data on the
         server's side, so it cannot collide with another process's append.
@@ -297,14 +297,15 @@ class Workbook:
                                      for v in row]} for row in item["values"]],
                 "fields": "userEnteredValue"}})
             count += sum(len(row) for row in item["values"])
-        table = self.table(name)
-        rows = [self._row_for(table, r) for r in records]
-        requests.append({"appendCells": {
-            "sheetId": self._ids[name], "fields": "userEnteredValue",
-            "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} for v in row]}
-                     for row in rows]}})
+        for name, records in appends.items():
+            table = self.table(name)
+            rows = [self._row_for(table, r) for r in records]
+            requests.append({"appendCells": {
+                "sheetId": self._ids[name], "fields": "userEnteredValue",
+                "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} for v in row]}
+                         for row in rows]}})
         self.call(self.sh.batch_update, {"requests": requests})
-        self.invalidate(name)
+        self.invalidate(*appends)
         return count
 
     def write_cells(self, data: list[dict[str, Any]]) -> int:

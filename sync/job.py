@@ -19,7 +19,7 @@ from typing import Any
 
 from forms.checks import canonical_mobile, national_id_error
 from records import association as assoc
-from records import audit
+from records import audit, surveys
 from sheets import Problem, Table, Workbook, schema
 from sheets.cells import clean_text
 from sheets.errors import TabMissing, WriteConflict
@@ -40,6 +40,7 @@ class Result:
     cells_written: int = 0
     problems: list[Problem] = field(default_factory=list)
     lapsed: list[str] = field(default_factory=list)
+    invited: list[str] = field(default_factory=list)
     api_calls: int = 0
     seconds: float = 0.0
     attempts: int = 0
@@ -48,6 +49,7 @@ class Result:
     def summary(self) -> dict[str, Any]:
         return {"rows_read": self.rows_read, "cells_written": self.cells_written,
                 "problems": len(self.problems), "lapsed": len(self.lapsed),
+                "invited": len(self.invited),
                 "api_calls": self.api_calls, "seconds": round(self.seconds, 3),
                 "finished_at": self.finished_at}
 
@@ -57,7 +59,7 @@ class _Plan:
     tables: dict[str, Table]
     raw: dict[str, list[list[Any]]]
     writes: list[dict[str, Any]]
-    audit_rows: list[dict[str, str]]
+    appends: dict[str, list[dict[str, str]]]
     problems: list[Problem]
     lapsed: list[str]
     ids: dict[str, list[str]]
@@ -113,6 +115,8 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
 
     writes: list[dict[str, Any]] = []
     audit_rows: list[dict[str, str]] = []
+    invitations: list[dict[str, str]] = []
+    survey_ids = {r["id"] for r in tables[schema.SURVEYS.name].records}
     lapsed: list[str] = []
     compute: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
         schema.REQUESTS.name: lambda r: rules.request_computed(r, today, settings),
@@ -132,6 +136,13 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
                 audit_rows.append(audit.row(user, "إغلاق طلب ناقص تلقائيًا", t, rec["id"], {
                     "status": (rules.INCOMPLETE, rules.CLOSED),
                     "followup": (rec.get("followup", ""), new["followup"])}))
+            if t is schema.REQUESTS and rules.needs_invitation(rec):
+                invite = surveys.invitation(rec, today, settings.survey_link_days, survey_ids)
+                survey_ids.add(invite["id"])
+                invitations.append(invite)
+                new["survey_sent"] = today.isoformat()
+                audit_rows.append(audit.row(user, "دعوة استبيان رضا", t, rec["id"], {
+                    "survey_sent": ("", today.isoformat())}))
             for key, value in new.items():
                 col = table.columns.get(key)
                 if col is None:
@@ -142,10 +153,23 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
                     changed.setdefault(key, []).append((rec.row, value))
         for key, cells in changed.items():
             writes += _column_runs(t.name, index_to_col(table.columns[key]), cells)
+    writes += _expired_surveys(tables[schema.SURVEYS.name], today)
     writes += _problem_writes(wb, tables.get(schema.PROBLEMS.name), raw.get(schema.PROBLEMS.name,
                                                                           []), problems)
     ids = {t.name: _ids(raw[t.name], _key_column(t, tables[t.name])) for t in COMPUTED_TABS}
-    return _Plan(tables, raw, writes, audit_rows, problems, lapsed, ids)
+    appends = {k: v for k, v in ((schema.SURVEYS.name, invitations),
+                                 (audit.TAB, audit_rows)) if v}
+    return _Plan(tables, raw, writes, appends, problems, lapsed, ids)
+
+
+def _expired_surveys(table: Table, today: date) -> list[dict[str, Any]]:
+    """Unanswered invitations past their date become منتهية."""
+    col = table.columns.get("status")
+    if col is None:
+        return []
+    cells = [(r.row, rules.survey_status(r, today)) for r in table.records
+             if rules.survey_status(r, today) != r.get("status")]
+    return _column_runs(table.tab.name, index_to_col(col), cells) if cells else []
 
 
 def _column_runs(tab: str, letter: str, cells: list[tuple[int, str]]) -> list[dict[str, Any]]:
@@ -214,7 +238,7 @@ def run(wb: Workbook, today: date, user: str = "المزامنة",
         progress("read")
         plan = _plan(wb, today, user)
         progress("compute")
-        if not plan.writes and not plan.audit_rows:
+        if not plan.writes and not plan.appends:
             break
         key_ranges = []
         for t in COMPUTED_TABS:
@@ -226,9 +250,8 @@ def run(wb: Workbook, today: date, user: str = "المزامنة",
         if any(_ids(v, 0) != plan.ids[t.name] for v, t in zip(now, COMPUTED_TABS)):
             continue  # someone sorted or inserted rows since the read: start again
         progress("write")
-        if plan.audit_rows:  # closing lapsed requests: their audit rows in the same call
-            result.cells_written = wb.write_cells_and_append(plan.writes, audit.TAB,
-                                                             plan.audit_rows)
+        if plan.appends:  # new rows (invitations, audit) ride in the same atomic call
+            result.cells_written = wb.write_cells_and_append(plan.writes, plan.appends)
         else:
             result.cells_written = wb.write_cells(plan.writes)
         break
@@ -238,6 +261,7 @@ def run(wb: Workbook, today: date, user: str = "المزامنة",
     result.rows_read = sum(max(len(v) - 1, 0) for v in plan.raw.values())
     result.problems = plan.problems
     result.lapsed = plan.lapsed
+    result.invited = [r["request_id"] for r in plan.appends.get(schema.SURVEYS.name, [])]
     result.api_calls = wb_calls(wb) - calls0
     result.seconds = time.perf_counter() - started
     result.finished_at = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")

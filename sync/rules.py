@@ -31,6 +31,7 @@ class Settings:
     suggestion_response_days: int = 10
     id_expiry_warning_days: int = 30
     data_update_interval_days: int = 365
+    survey_link_days: int = 30
     calendar: Calendar = Calendar()
 
     def response_days(self, kind: str) -> int | None:
@@ -112,6 +113,19 @@ def inquiry_computed(inquiry: Mapping[str, str], today: date, s: Settings) -> di
     open_ = inquiry.get("status") != "مغلق" and not replied
     late = (open_ and today > due) or (replied is not None and replied > due)
     return {"response_due": due.isoformat(), "overdue": YES if late else NO}
+
+
+def needs_invitation(request: Mapping[str, str]) -> bool:
+    """A served request gets one satisfaction-survey invitation."""
+    return request.get("status") == "تم تقديم الخدمة" and not request.get("survey_sent")
+
+
+def survey_status(survey: Mapping[str, str], today: date) -> str:
+    """``منتهية`` once an unanswered link is past its date; otherwise as it is."""
+    expires = parse_date(survey.get("expires_on", ""))
+    if survey.get("status") == "مرسلة" and expires is not None and today > expires:
+        return "منتهية"
+    return survey.get("status", "")
 
 
 def beneficiary_alerts(person: Mapping[str, str], today: date, s: Settings) -> str:

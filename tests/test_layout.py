@@ -44,7 +44,8 @@ def test_layout_of_every_tab(app: Flask, server: Server) -> None:
         protected = {p["description"].split(" ")[0]
                      for p in by_title["الطلبات"].get("protectedRanges", [])}
         assert protected == {f"mustafid:computed:الطلبات:{k}"
-                             for k in ("decision_due", "days_left", "overdue", "followup")}
+                             for k in ("decision_due", "days_left", "overdue", "followup",
+                                       "survey_sent")}
         book = server.api.store
         with book.open(wb.sh.id) as b:
             grid = b.by_title("الطلبات")

@@ -54,7 +54,7 @@ def user_name() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, beneficiaries, home, requests, steps
+    from . import auth, beneficiaries, home, requests, steps, surveys
 
-    for module in (auth, home, beneficiaries, requests, steps):
+    for module in (auth, home, beneficiaries, requests, steps, surveys):
         app.register_blueprint(module.bp)
