@@ -15,13 +15,13 @@ from sync.runner import last_status
 from . import STAFF, association, roles_required, tables, today
 
 bp = Blueprint("home", __name__)
-R, P = schema.REQUESTS.name, schema.PROBLEMS.name
+R, P, Q = schema.REQUESTS.name, schema.PROBLEMS.name, schema.INQUIRIES.name
 
 
 @bp.route("/")
 @roles_required(*STAFF)
 def index() -> str:
-    got = tables(R, P)
+    got = tables(R, P, Q)
     requests = got[R].records
     settings = association().rules()
     now = today()
@@ -38,10 +38,14 @@ def index() -> str:
     mine = sum(1 for r in requests if r.get("status") == workflow.RESEARCH and
                r.get("researcher") == current_user.display_name)
     unusual = sum(1 for r in requests if workflow.warnings(r))
+    late_complaints = [q for q in got[Q].records if q.get("type") == "شكوى" and
+                       rules.inquiry_computed(q, now, settings)["overdue"] == rules.YES and
+                       q.get("status") != "مغلق"]
     return render_template(
         "home.html", counts=counts, statuses=workflow.STATUSES, mine=mine, unusual=unusual,
         total=len(requests), overdue=overdue, due_stages=rules.DUE_STATUSES, due_week=due_week,
-        sync=last_status(current_app.instance_path), problems=len(got[P].records))
+        sync=last_status(current_app.instance_path), problems=len(got[P].records),
+        late_complaints=late_complaints)
 
 
 @bp.route("/problems")

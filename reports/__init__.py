@@ -1,0 +1,1 @@
+"""KPIs, charts and exports: plain functions over records (no Flask, no gspread)."""

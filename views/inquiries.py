@@ -1,0 +1,80 @@
+"""Inquiries, complaints and suggestions: the log, the reply, the adopted suggestion."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+import users
+from forms.fields import options
+from forms.inquiry import AdoptForm, InquiryForm, ReplyForm
+from records import inquiries as inq
+from sheets import get_workbook, schema
+from sync import rules
+
+from . import STAFF, association, roles_required, tables, today, user_name
+
+bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
+Q, B = schema.INQUIRIES.name, schema.BENEFICIARIES.name
+
+
+@bp.route("")
+@roles_required(*STAFF)
+def index() -> str:
+    kind, status = request.args.get("type", ""), request.args.get("status", "")
+    settings = association().rules()
+    rows = []
+    for r in tables(Q)[Q].records:
+        if (kind and r.get("type") != kind) or (status and r.get("status") != status):
+            continue
+        rows.append((r, rules.inquiry_computed(r, today(), settings)))
+    rows.sort(key=lambda rc: (rc[1]["overdue"] != "نعم", rc[0].get("status") != "مفتوح",
+                              rc[1]["response_due"] or "9999"))
+    return render_template("inquiries/list.html", rows=rows, kind=kind, status=status,
+                           kinds=schema.INQUIRY_TYPES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def new() -> str | Response:
+    people = tables(B)[B]
+    form = InquiryForm()
+    form.known_ids = frozenset(r["id"] for r in people.records)
+    form.channel.choices = options(association().channels)
+    form.assigned_to.choices = options(u.display_name for u in users.all_users() if u.active)
+    if request.method == "GET" and request.args.get("beneficiary"):
+        form.beneficiary_id.data = request.args["beneficiary"]
+    if form.validate_on_submit():
+        data = {k: getattr(form, k).data or "" for k in ("type", "channel", "beneficiary_id",
+                                                          "name", "mobile", "subject", "details",
+                                                          "assigned_to")}
+        person = people.get(data["beneficiary_id"])
+        if person and not data["name"]:
+            data["name"] = person["full_name"]
+        qid, written = inq.log(get_workbook(), data, user_name(), today())
+        flash(f"تم تسجيل {data['type']} برقم {qid}." if written else
+              f"تعذر الوصول إلى ملف البيانات؛ حُفظ محليًا برقم {qid}.",
+              "success" if written else "warning")
+        return redirect(url_for(".index"))
+    return render_template("inquiries/form.html", form=form)
+
+
+@bp.route("/<qid>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def detail(qid: str) -> str | Response:
+    item = tables(Q)[Q].get(qid)
+    if item is None:
+        abort(404)
+    reply, adopt = ReplyForm(prefix="r"), AdoptForm(prefix="a")
+    if reply.submit.data and reply.validate_on_submit():
+        inq.reply(get_workbook(), qid, reply.reply.data, reply.close.data, user_name(), today())
+        flash("تم حفظ الرد.", "success")
+        return redirect(url_for(".detail", qid=qid))
+    if adopt.adopt.data and item.get("type") == "اقتراح" and adopt.validate_on_submit():
+        inq.adopt(get_workbook(), qid, adopt.adopted_change.data, user_name())
+        flash("سُجل تبني الاقتراح وما تغير بسببه.", "success")
+        return redirect(url_for(".detail", qid=qid))
+    if request.method == "GET":
+        reply.reply.data = item.get("reply", "")
+    return render_template("inquiries/detail.html", item=item, reply=reply, adopt=adopt,
+                           computed=rules.inquiry_computed(item, today(),
+                                                           association().rules()))
