@@ -118,3 +118,28 @@ def test_request_from_reception_to_service(page: object, wb: Workbook) -> None:
     page.click("#submit")
     page.wait_for_selector("text=تم: تسجيل تقديم الخدمة")
     assert latest_request(wb)["status"] == "تم تقديم الخدمة"
+
+
+def test_phone_answers_a_survey_link_once(page: object, app: Flask, wb: Workbook) -> None:
+    from records import surveys
+    from sync import job
+    from tests.conftest import TODAY
+    from tests.test_surveys import invitation, served
+
+    served(wb)
+    job.run(wb, TODAY)
+    url = page.base + "/s/" + surveys.token(app.config["SECRET_KEY"], invitation(wb)["id"])
+    page.goto(url)
+    assert "تقييمك للخدمة حق من حقوقك" in page.inner_text("main")
+    for key in surveys.QUESTION_KEYS:
+        page.check(f"input[name='{key}'][value='4']")
+    box = page.locator("input[name='q_overall'][value='5']").bounding_box()
+    assert box["width"] >= 20 and box["height"] >= 20  # big enough for a thumb
+    page.check("input[name='q_overall'][value='5']")
+    page.fill("#comment", "خدمة ممتازة")
+    page.click("#submit")
+    assert "شكرًا لك" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.goto(url)
+    assert "وصلتنا إجابتك" in page.inner_text("main")
+    assert invitation(wb)["q_overall"] == "5"
