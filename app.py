@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
-from markupsafe import Markup
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup
 
 import config
 import sheets

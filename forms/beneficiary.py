@@ -3,12 +3,27 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from sheets import schema
 
-from .fields import LocalDateField, NationalId, NotFuture, NotPast, SaudiMobile, TodayMixin, \
-    digits, options, strip
+from .fields import (
+    LocalDateField,
+    NationalId,
+    NotFuture,
+    NotPast,
+    SaudiMobile,
+    TodayMixin,
+    digits,
+    options,
+    strip,
+)
 
 
 def _choices(key: str) -> list[object]:
@@ -47,8 +62,9 @@ class BeneficiaryForm(TodayMixin, FlaskForm):
     submit = SubmitField("حفظ")
 
     def validate_monthly_income(self, field: StringField) -> None:
-        from sheets.cells import parse_money
         from wtforms.validators import ValidationError
+
+        from sheets.cells import parse_money
 
         if field.data and parse_money(field.data) is None:
             raise ValidationError("الدخل رقم بالريال، مثل 3500.")

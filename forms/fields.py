@@ -12,7 +12,6 @@ from sheets.cells import ascii_digits
 
 from .checks import canonical_mobile, national_id_error
 
-
 EMPTY = SelectChoice("", "—")
 
 

@@ -22,12 +22,12 @@ def log(wb: Workbook, data: Mapping[str, str], user: str, today: date) -> tuple[
     return record["id"], store.create(wb, TAB, record, user, f"تسجيل {data.get('type', '')}")
 
 
-def reply(wb: Workbook, qid: str, text: str, close: bool, user: str,
+def reply(wb: Workbook, qid: str, kind: str, text: str, close: bool, user: str,
           today: date) -> dict[str, tuple[str, str]]:
     changes = {"reply": text}
     if close:
         changes.update(status=CLOSED, replied_on=today.isoformat())
-    return store.update(wb, TAB, qid, changes, user, "الرد على " + "استفسار/شكوى/اقتراح")
+    return store.update(wb, TAB, qid, changes, user, f"الرد على {kind}")
 
 
 def adopt(wb: Workbook, qid: str, change: str, user: str) -> dict[str, tuple[str, str]]:

@@ -6,7 +6,6 @@ app and kept on ``g`` for the request; the CLI commands are registered here.
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import click
 from flask import Flask, current_app, g
@@ -15,7 +14,8 @@ from flask.cli import with_appcontext
 from .client import open_spreadsheet
 from .errors import SheetsError
 from .layout import ensure_layout
-from .table import Problem, Record, Table, Workbook
+from .parse import Problem, Record, Table
+from .table import Workbook
 
 __all__ = ["Workbook", "Table", "Record", "Problem", "SheetsError", "ensure_layout",
            "get_workbook", "init_app"]
@@ -62,10 +62,3 @@ def init_sheets_command() -> None:
 def init_app(app: Flask) -> None:
     app.extensions["sheets"] = _State(app)
     app.cli.add_command(init_sheets_command)
-
-
-def local_server_of(app: Flask) -> Any:
-    """The in-process local server behind ``app`` (tests and benchmarks count its calls)."""
-    from .client import local_server
-
-    return local_server(app.config["SHEETS_LOCAL_DIR"])

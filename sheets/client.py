@@ -18,8 +18,14 @@ import requests
 from gspread.exceptions import APIError, SpreadsheetNotFound
 from gspread.http_client import HTTPClient
 
-from .errors import AccessDenied, BadRequest, ConfigError, QuotaExceeded, SheetsError, \
-    WorkbookUnavailable
+from .errors import (
+    AccessDenied,
+    BadRequest,
+    ConfigError,
+    QuotaExceeded,
+    SheetsError,
+    WorkbookUnavailable,
+)
 from .local import LocalSheets, in_process_session, url_session
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from typing import Any
 
 from . import cells, schema
 from .local.a1 import index_to_col
-from .table import Workbook, a1, map_header
+from .parse import map_header
+from .table import Workbook, a1
 
 PROTECT_TAG = "mustafid:computed"
 

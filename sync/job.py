@@ -24,7 +24,8 @@ from sheets import Problem, Table, Workbook, schema
 from sheets.cells import clean_text
 from sheets.errors import TabMissing, WriteConflict
 from sheets.local.a1 import index_to_col
-from sheets.table import a1, parse_table, snapshot_range
+from sheets.parse import parse_table
+from sheets.table import a1, snapshot_range
 
 from . import rules
 

@@ -74,8 +74,9 @@ def start_background(app: Flask, minutes: float, today: Callable[[], date]) -> t
     def loop() -> None:
         from sheets import get_workbook
 
-        while not stop.wait(0 if not hasattr(loop, "ran") else minutes * 60):
-            loop.ran = True  # type: ignore[attr-defined]
+        wait = 0.0  # the first run right away, then every few minutes
+        while not stop.wait(wait):
+            wait = minutes * 60
             with app.app_context():
                 try:
                     result = run_locked(get_workbook(), app.instance_path, today())

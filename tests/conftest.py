@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 import threading
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ from app import create_app
 from sheets import Workbook, ensure_layout, get_workbook
 from sheets.client import RetryingHTTPClient, local_server
 from sheets.local import LocalSheets, url_session
-
 
 TODAY = date(2026, 11, 22)
 PASSWORD = "correct-horse"

@@ -7,10 +7,15 @@ import pytest
 
 from records import association as assoc
 from sheets import schema
-from sheets.table import parse_table
+from sheets.parse import parse_table
 from sync.calendar import Calendar
-from sync.rules import Settings, beneficiary_alerts, incomplete_state, inquiry_computed, \
-    request_computed
+from sync.rules import (
+    Settings,
+    beneficiary_alerts,
+    incomplete_state,
+    inquiry_computed,
+    request_computed,
+)
 
 TODAY = date(2026, 11, 22)
 S = Settings()

@@ -209,8 +209,9 @@ def test_home_shows_overdue_by_stage_and_last_sync(client, auth: AuthActions, wb
 
 def oracle_due(start: date, days: int, kind: str) -> date:
     """An independent count of the due date: day by day, Fri/Sat and the holidays package."""
-    import holidays
     from datetime import timedelta
+
+    import holidays
 
     if kind == "calendar":
         return start + timedelta(days=days)

@@ -6,7 +6,8 @@ from flask import Flask
 
 from sheets import Workbook, get_workbook, schema
 from sheets.errors import DuplicateRecord, RecordNotFound, TabMissing, WriteConflict
-from sheets.table import a1, parse_table
+from sheets.parse import parse_table
+from sheets.table import a1
 from tests.conftest import Server, calls, sheet_values
 
 B = "المستفيدون"

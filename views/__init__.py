@@ -54,7 +54,16 @@ def user_name() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, beneficiaries, dashboard, home, inquiries, requests, steps, surveys
+    from . import (
+        auth,
+        beneficiaries,
+        dashboard,
+        home,
+        inquiries,
+        requests,
+        steps,
+        surveys,
+    )
 
     for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard):
         app.register_blueprint(module.bp)

@@ -66,7 +66,8 @@ def detail(qid: str) -> str | Response:
         abort(404)
     reply, adopt = ReplyForm(prefix="r"), AdoptForm(prefix="a")
     if reply.submit.data and reply.validate_on_submit():
-        inq.reply(get_workbook(), qid, reply.reply.data, reply.close.data, user_name(), today())
+        inq.reply(get_workbook(), qid, item.get("type", ""), reply.reply.data, reply.close.data,
+                  user_name(), today())
         flash("تم حفظ الرد.", "success")
         return redirect(url_for(".detail", qid=qid))
     if adopt.adopt.data and item.get("type") == "اقتراح" and adopt.validate_on_submit():

@@ -12,8 +12,14 @@ from werkzeug.wrappers import Response
 import users
 import workflow
 from forms.fields import options
-from forms.request import AssignForm, CloseForm, DecisionForm, RegisterForm, ReviewForm, \
-    ServeForm
+from forms.request import (
+    AssignForm,
+    CloseForm,
+    DecisionForm,
+    RegisterForm,
+    ReviewForm,
+    ServeForm,
+)
 from records import requests as reqs
 from sheets import get_workbook, schema
 from sync.rules import decision_due

@@ -1,0 +1,150 @@
+"""Parse a tab's values by header text into records, and report what cannot be read.
+
+Plain functions with no gspread import: the table, the sync job and tests share them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from . import cells, schema
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A cell a person typed that the app cannot read; ``row`` is the sheet row number."""
+
+    tab: str
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+class Record(dict[str, str]):
+    """One row as ``{key: text}``; ``row`` is where it was when read (never used to write)."""
+
+    row: int = 0
+    extra: dict[str, str]
+
+
+@dataclass
+class Table:
+    """A parsed tab: header positions, records and the problems met on the way."""
+
+    tab: schema.Tab
+    header: list[str]
+    columns: dict[str, int]
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def get(self, rid: str) -> Record | None:
+        key = self.tab.id_key
+        return next((r for r in self.records if key and r.get(key) == rid), None)
+
+
+def clean(column: schema.Column, raw: object) -> tuple[str, str | None]:
+    """Normalise one cell for its column type; return the value and a problem (Arabic)."""
+    text = raw.strip() if type(raw) is str else cells.clean_text(raw)
+    if text == "":
+        if column.required and not column.computed:
+            return "", "قيمة مطلوبة مفقودة"
+        return "", None
+    return _CLEANERS.get(column.type, _as_text)(column, text)
+
+
+def _as_text(column: schema.Column, text: str) -> tuple[str, str | None]:
+    return text, None
+
+
+def _as_digits(column: schema.Column, text: str) -> tuple[str, str | None]:
+    return (text if text.isascii() else cells.ascii_digits(text)), None
+
+
+def _as_date(column: schema.Column, text: str) -> tuple[str, str | None]:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and "1900" <= text[:4] <= "2200":
+        try:  # the ISO text the app writes: the common case, checked cheaply
+            date.fromisoformat(text)
+            return text, None
+        except ValueError:
+            pass
+    d = cells.parse_date(text)
+    return (cells.iso(d), None) if d else (text, "تاريخ غير مفهوم")
+
+
+def _as_integer(column: schema.Column, text: str) -> tuple[str, str | None]:
+    n = cells.parse_integer(text)
+    return (str(n), None) if n is not None else (text, "ليس عددًا صحيحًا")
+
+
+def _as_money(column: schema.Column, text: str) -> tuple[str, str | None]:
+    m = cells.parse_money(text)
+    return (m, None) if m is not None else (text, "ليس مبلغًا صحيحًا")
+
+
+def _as_yesno(column: schema.Column, text: str) -> tuple[str, str | None]:
+    yn = cells.parse_yesno(text)
+    return (yn, None) if yn else (text, "القيمة يجب أن تكون نعم أو لا")
+
+
+def _as_choice(column: schema.Column, text: str) -> tuple[str, str | None]:
+    if column.choices and text not in column.choices:
+        return text, "قيمة غير معروفة لهذا العمود"
+    return text, None
+
+
+_CLEANERS = {"id": _as_digits, "phone": _as_digits, "national_id": _as_digits, "date": _as_date,
+             "integer": _as_integer, "money": _as_money, "yesno": _as_yesno,
+             "choice": _as_choice}
+
+
+def map_header(tab: schema.Tab, header: list[Any]) -> dict[str, int]:
+    """Column positions by header text; the first of two equal headers wins."""
+    wanted = {cells.norm_header(c.header): c.key for c in tab.columns}
+    found: dict[str, int] = {}
+    for i, text in enumerate(header):
+        key = wanted.get(cells.norm_header(text))
+        if key and key not in found:
+            found[key] = i
+    return found
+
+
+def parse_table(tab: schema.Tab, values: list[list[Any]]) -> Table:
+    """Parse a tab's values (header in the first row) into records and problems."""
+    header = [cells.clean_text(h) for h in (values[0] if values else [])]
+    columns = map_header(tab, header)
+    table = Table(tab, header, columns)
+    for c in tab.columns:
+        if c.key not in columns and c.required:
+            table.problems.append(Problem(tab.name, 1, c.header, "", "العمود غير موجود"))
+    known = set(columns.values())
+    extra_cols = [(j, h) for j, h in enumerate(header) if j not in known and h]
+    plan = [(c, columns[c.key], _CLEANERS.get(c.type, _as_text)) for c in tab.columns
+            if c.key in columns]
+    absent = [c.key for c in tab.columns if c.key not in columns]
+    for i, row in enumerate(values[1:], start=2):
+        width = len(row)
+        record = Record.fromkeys(absent, "")
+        found: list[Problem] = []
+        blank = True
+        for c, idx, cleaner in plan:
+            raw = row[idx] if idx < width else ""
+            text = raw.strip() if type(raw) is str else cells.clean_text(raw)
+            if text == "":
+                record[c.key] = ""
+                if c.required and not c.computed:
+                    found.append(Problem(tab.name, i, c.header, "", "قيمة مطلوبة مفقودة"))
+                continue
+            blank = False
+            value, problem = cleaner(c, text)
+            record[c.key] = value
+            if problem:
+                found.append(Problem(tab.name, i, c.header, text, problem))
+        record.extra = {h: cells.clean_text(row[j]) for j, h in extra_cols if j < width}
+        if blank and not any(record.extra.values()):
+            continue  # a blank row a person left is not a record
+        record.row = i
+        table.records.append(record)
+        table.problems.extend(found)
+    return table
