@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -78,7 +78,7 @@ def create(username: str, password: str, role: str, display_name: str = "") -> U
             conn.execute("INSERT INTO users VALUES (?,?,?,?,1,?)",
                          (username, display_name or username, role,
                           generate_password_hash(password),
-                          datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                          datetime.now(UTC).isoformat(timespec="seconds")))
         except sqlite3.IntegrityError:
             raise UserError(f"المستخدم {username} موجود.") from None
     return User(username, display_name or username, role)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from sheets import ensure_layout, get_workbook, schema  # noqa: E402
-from sheets.client import local_server  # noqa: E402
-from sheets.table import a1  # noqa: E402
+from app import create_app
+from sheets import ensure_layout, get_workbook, schema
+from sheets.client import local_server
+from sheets.table import a1
 
 
 def fake_rows(n: int) -> list[list[str]]:

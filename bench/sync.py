@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import create_app  # noqa: E402
-from sheets import ensure_layout, get_workbook  # noqa: E402
-from sync import demo, job  # noqa: E402
+from app import create_app
+from sheets import ensure_layout, get_workbook
+from sync import demo, job
 
 TODAY = date(2026, 11, 22)
 

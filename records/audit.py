@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sheets import schema
 
@@ -20,7 +20,7 @@ def describe(tab: schema.Tab, changes: Mapping[str, tuple[str, str]]) -> str:
 def row(user: str, action: str, tab: schema.Tab, record_id: str,
         changes: Mapping[str, tuple[str, str]]) -> dict[str, str]:
     """An audit record; its time has microseconds so a replay can recognise it."""
-    return {"time": datetime.now(timezone.utc).astimezone().isoformat(timespec="microseconds"),
+    return {"time": datetime.now(UTC).astimezone().isoformat(timespec="microseconds"),
             "user": user, "action": action, "tab": tab.name, "record_id": record_id,
             "changes": describe(tab, changes)}
 

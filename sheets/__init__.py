@@ -17,8 +17,16 @@ from .layout import ensure_layout
 from .parse import Problem, Record, Table
 from .table import Workbook
 
-__all__ = ["Workbook", "Table", "Record", "Problem", "SheetsError", "ensure_layout",
-           "get_workbook", "init_app"]
+__all__ = [
+    "Problem",
+    "Record",
+    "SheetsError",
+    "Table",
+    "Workbook",
+    "ensure_layout",
+    "get_workbook",
+    "init_app",
+]
 
 
 class _State:

@@ -6,7 +6,7 @@ exactly as they are written to the sheet.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sheets.cells import parse_date
@@ -32,7 +32,7 @@ class Settings:
     id_expiry_warning_days: int = 30
     data_update_interval_days: int = 365
     survey_link_days: int = 30
-    calendar: Calendar = Calendar()
+    calendar: Calendar = field(default_factory=Calendar)
 
     def response_days(self, kind: str) -> int | None:
         return {"استفسار": self.inquiry_response_days, "شكوى": self.complaint_response_days,

@@ -56,7 +56,7 @@ def sign_in(page: object, username: str) -> None:
 def test_request_from_reception_to_service(page: object, wb: Workbook) -> None:
     sign_in(page, "reception")
     page.click("a:has-text('الاستقبال')")
-    page.click("text=تسجيل مستفيد جديد")
+    page.click("text=تسجيل مستفيد جديد")  # the default word; seeds may say مستخدم or مساهم
     page.fill("#full_name", "فاطمة عبدالله القحطاني")
     page.fill("#national_id", "١٠٠٠٠٠٠٠٠٧")
     page.fill("#id_expiry", "2027-05-01")

@@ -122,9 +122,11 @@ def test_staff_hand_over_whatsapp_sms_and_qr(app: Flask, client: FlaskClient,
     page = text(client.get("/requests/R-1/survey"))
     assert "https://wa.me/966551234567?text=" in page
     assert "<svg" in page and "viewBox" in page
-    sms = re.search(r'<textarea id="sms"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    sms = re.search(r'<textarea id="sms"[^>]*>(.*?)</textarea>', page, re.DOTALL).group(1)
     assert "/s/" in sms and "هيا" in sms
     assert "استبيان الرضا" in text(client.get("/requests/R-1"))
+    receipt = text(client.get("/requests/R-1/receipt"))
+    assert "<svg" in receipt and "امسح الرمز" in receipt
 
 
 def test_complaint_logged_goes_overdue_and_shows_on_manager_home(

@@ -11,7 +11,7 @@ from flask import Flask, abort, current_app
 from flask_login import current_user, login_required
 
 from records import association as assoc
-from sheets import Table, get_workbook
+from sheets import SheetsError, Table, get_workbook
 
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF = ("reception", "researcher", "committee", "manager", "admin")
@@ -53,7 +53,18 @@ def user_name() -> str:
     return current_user.display_name
 
 
+class _Word:
+    """The association's word for a beneficiary, read only when a template prints it."""
+
+    def __str__(self) -> str:
+        try:
+            return association().values.get("beneficiary_word") or "مستفيد"
+        except SheetsError:
+            return "مستفيد"
+
+
 def init_app(app: Flask) -> None:
+    app.context_processor(lambda: {"word": _Word()})
     from . import (
         auth,
         beneficiaries,

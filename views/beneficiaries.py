@@ -68,7 +68,7 @@ def new() -> str | Response:
                   "تلقائيًا عند عودة الاتصال.", "warning")
             return redirect(url_for(".search", q=rid))
     return render_template("beneficiaries/form.html", form=form, duplicates=duplicates,
-                           title="تسجيل مستفيد")
+                           title="تسجيل ملف جديد")
 
 
 @bp.route("/<rid>")

@@ -17,7 +17,7 @@ from sync.rules import decision_due, promised_date
 from . import FRONT, STAFF, association, roles_required, tables, today, user_name
 
 bp = Blueprint("requests", __name__)
-B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
+B, R, S = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name
 
 
 @bp.route("/beneficiaries/<bid>/requests/new", methods=["GET", "POST"])
@@ -94,7 +94,19 @@ def receipt(rid: str) -> str:
                              org.values["decision_day_kind"], org.calendar) if start else None
     return render_template("requests/receipt.html", req=req, person=person, org=org,
                            promised=promised, days=org.number("decision_days"),
-                           kind=org.values["decision_day_kind"])
+                           kind=org.values["decision_day_kind"], survey_qr=_survey_qr(rid))
+
+
+def _survey_qr(rid: str) -> str | None:
+    """The survey link's QR for a served request's receipt, while the link is open."""
+    from records import surveys
+
+    from .surveys import link_for
+
+    survey = next((s for s in tables(S)[S].records if s.get("request_id") == rid), None)
+    if survey is None or surveys.link_state(survey, today()) != "open":
+        return None
+    return surveys.qr_svg(link_for(survey["id"]))
 
 
 @bp.route("/requests")

@@ -369,7 +369,6 @@ class LocalSheets:
     def _files_delete(self, request: Request, fid: str) -> None:
         if not self.store.delete(fid):
             raise ApiError(404, f"File not found: {fid}.")
-        return None
 
     def _files_list(self, request: Request) -> dict[str, Any]:
         files = [f for f in self.store.list_files() if _matches(f, request.args.get("q") or "")]

@@ -296,7 +296,7 @@ def set_data_validation(book: Book, req: dict[str, Any], where: str) -> None:
 
 def add_protected_range(book: Book, req: dict[str, Any], where: str) -> dict[str, Any]:
     pr = copy.deepcopy(req.get("protectedRange") or {})
-    grid, r0, r1, c0, c1 = grid_range(book, pr.get("range"), where)
+    grid, *_bounds = grid_range(book, pr.get("range"), where)
     pr["protectedRangeId"] = book.next_id
     book.next_id += 1
     pr["range"] = {k: v for k, v in (pr.get("range") or {}).items() if v is not None}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from . import a1
 from .store import Book, Cell, Formula, Grid
@@ -11,7 +11,7 @@ from .store import Book, Cell, Formula, Grid
 class ApiError(Exception):
     """An error answered in Google's shape: ``{"error": {code, message, status}}``."""
 
-    STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+    STATUS: ClassVar[dict[int, str]] = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
               404: "NOT_FOUND", 409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
               503: "UNAVAILABLE"}
 
@@ -36,7 +36,7 @@ def parse_input(value: Any, option: str) -> Cell:
     """Turn one input value into a stored cell (``None`` means skip the cell)."""
     if value is None:
         return None
-    if isinstance(value, bool) or isinstance(value, (int, float)):
+    if isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, (list, dict)):
         raise bad("Invalid values: a cell value must be a string, number or boolean.")
