@@ -41,12 +41,16 @@ def update(wb: Workbook, tab: schema.Tab, rid: str, changes: Mapping[str, str], 
     """Write the changed fields by ID and leave an audit row; return what changed."""
     diff = wb.update(tab.name, rid, changes)
     if diff:
-        entry = audit.row(user, action, tab, rid, diff)
-        try:
-            wb.append(audit.TAB, entry)
-        except WorkbookUnavailable:
-            journal().add([(audit.TAB, entry)])
+        log(wb, audit.row(user, action, tab, rid, diff))
     return diff
+
+
+def log(wb: Workbook, entry: Mapping[str, str]) -> None:
+    """Append an audit row; when the workbook just went away, keep it in the journal."""
+    try:
+        wb.append(audit.TAB, entry)
+    except WorkbookUnavailable:
+        journal().add([(audit.TAB, entry)])
 
 
 def pending(tab: schema.Tab, rid: str) -> dict[str, str] | None:

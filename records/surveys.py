@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from sheets import Record, Workbook, schema
 
-from . import audit
+from . import audit, store
 from .ids import new_id
 
 TAB = schema.SURVEYS
@@ -79,8 +79,8 @@ def answer(wb: Workbook, survey: Record, ratings: Mapping[str, int], comment: st
         changes.update(beneficiary_id="", request_id="")
     diff = wb.update(TAB.name, survey["id"], changes)
     # The audit row names the survey only: it must not undo an anonymous answer.
-    wb.append(audit.TAB, audit.row("المستفيد (رابط الاستبيان)", "إجابة استبيان رضا", TAB,
-                                   survey["id"], {"status": diff.get("status", (SENT, DONE))}))
+    store.log(wb, audit.row("المستفيد (رابط الاستبيان)", "إجابة استبيان رضا", TAB,
+                            survey["id"], {"status": diff.get("status", (SENT, DONE))}))
 
 
 def message(name: str, association: str, url: str) -> str:

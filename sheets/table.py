@@ -54,6 +54,7 @@ class Workbook:
         self._titles: list[str] | None = None
         self._rows: dict[str, int] = {}
         self._ids: dict[str, int] = {}
+        self.offline_since: float | None = None  # wall-clock time reads began to fail
 
     # -- plumbing ----------------------------------------------------------
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -89,8 +90,8 @@ class Workbook:
         return schema.tab(name)
 
     # -- reads -------------------------------------------------------------
-    def read(self, *names: str) -> dict[str, Table]:
-        """Tables for the names (all schema tabs when none).
+    def read(self, *names: str, fresh: bool = False) -> dict[str, Table]:
+        """Tables for the names (all schema tabs when none; ``fresh`` reads them now).
 
         When any of them is stale, every stale tab is fetched in that same one
         call, so the pages that follow cost nothing until the snapshot expires.
@@ -101,18 +102,39 @@ class Workbook:
             now = self.clock()
 
             def is_stale(n: str) -> bool:
-                return n not in self._tables or now - self._stamps[n] >= self.ttl
+                return (fresh and n in names) or n not in self._tables or \
+                    now - self._stamps[n] >= self.ttl
 
             if any(is_stale(n) for n in names):
                 for n in names:
                     self._require(n)
                 stale = [n for n in dict.fromkeys([*names, *present]) if is_stale(n)]
-                got = self.call(self.sh.values_batch_get, [snapshot_range(n) for n in stale],
-                                params={"valueRenderOption": "FORMATTED_VALUE"})
+                try:
+                    got = self.call(self.sh.values_batch_get,
+                                    [snapshot_range(n) for n in stale],
+                                    params={"valueRenderOption": "FORMATTED_VALUE"})
+                except WorkbookUnavailable:
+                    if not all(n in self._tables for n in names):
+                        raise
+                    self._serve_stale(stale, now)
+                    return {n: self._tables[n] for n in names}
                 for n, vr in zip(stale, got.get("valueRanges", [])):
                     self._tables[n] = parse_table(schema.tab(n), vr.get("values", []))
                     self._stamps[n] = now
+                self.offline_since = None
             return {n: self._tables[n] for n in names}
+
+    def _serve_stale(self, names: list[str], now: float) -> None:
+        """Keep showing the last good read through an outage, and retry after one TTL.
+
+        Pages stay readable (and fast: no retries on every page) while writes,
+        which always read their row afresh, still fail loudly or go to the journal.
+        """
+        if self.offline_since is None:
+            self.offline_since = time.time()
+        for n in names:
+            if n in self._tables:
+                self._stamps[n] = now
 
     def remember(self, tables: Mapping[str, Table]) -> None:
         """Use tables just read in full (by the sync job) as the snapshot."""

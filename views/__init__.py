@@ -7,11 +7,12 @@ from functools import wraps
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, flash
 from flask_login import current_user, login_required
 
 from records import association as assoc
 from sheets import SheetsError, Table, get_workbook
+from sheets.errors import WorkbookUnavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF = ("reception", "researcher", "committee", "manager", "admin")
@@ -31,8 +32,11 @@ def roles_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
+RIYADH = ZoneInfo("Asia/Riyadh")
+
+
 def today_in_riyadh() -> date:
-    return datetime.now(ZoneInfo("Asia/Riyadh")).date()
+    return datetime.now(RIYADH).date()
 
 
 def today() -> date:
@@ -63,8 +67,29 @@ class _Word:
             return "مستفيد"
 
 
+def saved(write: Callable[[], object]) -> bool:
+    """Run a write; when the workbook cannot be reached, say so and return ``False``.
+
+    The view then shows its form again with what the person typed, so nothing is lost.
+    """
+    try:
+        write()
+    except WorkbookUnavailable as exc:
+        flash(f"لم يُحفظ بعد — {exc.message} ما أدخلته باقٍ في النموذج أدناه.", "danger")
+        return False
+    return True
+
+
+def _offline() -> dict[str, str | None]:
+    """When reads fail, the time of the last good read that the pages still show."""
+    wb = current_app.extensions["sheets"].workbook
+    since = wb.offline_since if wb is not None else None
+    return {"offline_since": datetime.fromtimestamp(since, RIYADH).strftime("%H:%M")
+            if since else None}
+
+
 def init_app(app: Flask) -> None:
-    app.context_processor(lambda: {"word": _Word()})
+    app.context_processor(lambda: {"word": _Word(), **_offline()})
     from . import (
         auth,
         beneficiaries,

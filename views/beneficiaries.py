@@ -13,7 +13,7 @@ from records import store
 from sheets import Record, get_workbook, schema
 from sheets.cells import parse_date
 
-from . import FRONT, STAFF, association, roles_required, tables, today, user_name
+from . import FRONT, STAFF, association, roles_required, saved, tables, today, user_name
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
@@ -101,11 +101,13 @@ def edit(rid: str) -> str | Response:
         if same:
             form.national_id.errors.append("هذا الرقم مسجل لملف آخر.")
         else:
-            changed = bens.update_data(get_workbook(), rid, data, user_name(), today())
-            fields = "، ".join(schema.BENEFICIARIES.column(k).header for k in changed
-                              if k != "data_updated_on")
-            flash("تم تحديث البيانات" + (f": {fields}" if fields else " (لم تتغير الحقول).")
-                  , "success")
-            return redirect(url_for(".profile", rid=rid))
+            changed: dict = {}
+            if saved(lambda: changed.update(bens.update_data(get_workbook(), rid, data,
+                                                             user_name(), today()))):
+                fields = "، ".join(schema.BENEFICIARIES.column(k).header for k in changed
+                                  if k != "data_updated_on")
+                flash("تم تحديث البيانات" + (f": {fields}" if fields else
+                                             " (لم تتغير الحقول)."), "success")
+                return redirect(url_for(".profile", rid=rid))
     return render_template("beneficiaries/form.html", form=form, duplicates=[],
                            title="تحديث البيانات", person=person)

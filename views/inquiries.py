@@ -11,7 +11,7 @@ from records import inquiries as inq
 from sheets import get_workbook, schema
 from sync import rules
 
-from . import STAFF, association, roles_required, tables, today, user_name
+from . import STAFF, association, roles_required, saved, tables, today, user_name
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
 Q, B = schema.INQUIRIES.name, schema.BENEFICIARIES.name
@@ -65,13 +65,14 @@ def detail(qid: str) -> str | Response:
     if item is None:
         abort(404)
     reply, adopt = ReplyForm(prefix="r"), AdoptForm(prefix="a")
-    if reply.submit.data and reply.validate_on_submit():
-        inq.reply(get_workbook(), qid, item.get("type", ""), reply.reply.data, reply.close.data,
-                  user_name(), today())
+    if reply.submit.data and reply.validate_on_submit() and saved(
+            lambda: inq.reply(get_workbook(), qid, item.get("type", ""), reply.reply.data,
+                              reply.close.data, user_name(), today())):
         flash("تم حفظ الرد.", "success")
         return redirect(url_for(".detail", qid=qid))
-    if adopt.adopt.data and item.get("type") == "اقتراح" and adopt.validate_on_submit():
-        inq.adopt(get_workbook(), qid, adopt.adopted_change.data, user_name())
+    if adopt.adopt.data and item.get("type") == "اقتراح" and adopt.validate_on_submit() and \
+            saved(lambda: inq.adopt(get_workbook(), qid, adopt.adopted_change.data,
+                                    user_name())):
         flash("سُجل تبني الاقتراح وما تغير بسببه.", "success")
         return redirect(url_for(".detail", qid=qid))
     if request.method == "GET":

@@ -14,7 +14,16 @@ from sheets import get_workbook, schema
 from sheets.cells import parse_date
 from sync.rules import decision_due, promised_date
 
-from . import FRONT, STAFF, association, roles_required, tables, today, user_name
+from . import (
+    FRONT,
+    STAFF,
+    association,
+    roles_required,
+    saved,
+    tables,
+    today,
+    user_name,
+)
 
 bp = Blueprint("requests", __name__)
 B, R, S = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name
@@ -128,13 +137,13 @@ def complete(rid: str) -> str | Response:
     form.documents.choices = reqs.split(req.get("missing", ""))
     if form.validate_on_submit():
         try:
-            reqs.complete(get_workbook(), rid, current_user.role, form.documents.data,
-                          user_name(), today())
+            done = saved(lambda: reqs.complete(get_workbook(), rid, current_user.role,
+                                               form.documents.data, user_name(), today()))
         except reqs.StepRefused as exc:
             flash(str(exc), "danger")
-        else:
+            return redirect(url_for(".detail", rid=rid))
+        if done:
             flash("تم تسجيل المستندات المستلمة.", "success")
             return redirect(url_for(".receipt", rid=rid))
-        return redirect(url_for(".detail", rid=rid))
     return render_template("steps/form.html", form=form, req=req, person=person,
                            title="استكمال النواقص")

@@ -24,7 +24,7 @@ from records import requests as reqs
 from sheets import get_workbook, schema
 from sync.rules import decision_due
 
-from . import FRONT, association, roles_required, tables, today, user_name
+from . import FRONT, association, roles_required, saved, tables, today, user_name
 
 bp = Blueprint("steps", __name__)
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
@@ -45,13 +45,14 @@ def _run(rid: str, action: str, form: FlaskForm, changes: Callable[[], dict[str,
         form.today = today()
     if form.validate_on_submit():
         try:
-            reqs.step(get_workbook(), rid, action, current_user.role, changes(), user_name(),
-                      target())
+            done = saved(lambda: reqs.step(get_workbook(), rid, action, current_user.role,
+                                           changes(), user_name(), target()))
         except reqs.StepRefused as exc:
             flash(str(exc), "danger")
             return redirect(url_for("requests.detail", rid=rid))
-        flash(f"تم: {workflow.ACTIONS[action].label}.", "success")
-        return redirect(url_for(after, rid=rid))
+        if done:
+            flash(f"تم: {workflow.ACTIONS[action].label}.", "success")
+            return redirect(url_for(after, rid=rid))
     return render_template("steps/form.html", form=form, req=req, person=person, title=title,
                            refusal=workflow.check(action, req.get("status", "")))
 

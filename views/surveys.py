@@ -9,7 +9,7 @@ from records import requests as reqs
 from records import surveys
 from sheets import get_workbook, schema
 
-from . import FRONT, association, roles_required, tables, today
+from . import FRONT, association, roles_required, saved, tables, today
 
 bp = Blueprint("surveys", __name__)
 S, R, B = schema.SURVEYS.name, schema.REQUESTS.name, schema.BENEFICIARIES.name
@@ -26,18 +26,17 @@ def answer(token: str) -> str | Response | tuple[str, int]:
     sid = surveys.survey_id(current_app.config["SECRET_KEY"], token)
     if sid is None:
         return render_template("surveys/closed.html", org=org, state="unknown"), 404
-    get_workbook().invalidate(S)  # the link is single-use: look at the row as it is now
-    survey = tables(S)[S].get(sid)
+    # The link is single-use: look at the row as it is now (or, in an outage, as last read).
+    survey = get_workbook().read(S, fresh=True)[S].get(sid)
     state = surveys.link_state(survey, today())
     if state != "open":
         return render_template("surveys/closed.html", org=org, state=state), \
             404 if state == "unknown" else 410
     questions = surveys.questions(org.items("survey_questions"))
     form = survey_form(questions)()
-    if form.validate_on_submit():
-        surveys.answer(get_workbook(), survey, {k: int(getattr(form, k).data)
-                                                for k, _ in questions},
-                       form.comment.data, form.anonymous.data, today())
+    if form.validate_on_submit() and saved(lambda: surveys.answer(
+            get_workbook(), survey, {k: int(getattr(form, k).data) for k, _ in questions},
+            form.comment.data, form.anonymous.data, today())):
         return render_template("surveys/thanks.html", org=org)
     return render_template("surveys/answer.html", org=org, form=form,
                            keys=[k for k, _ in questions], service=survey.get("service", ""))
