@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import waitress
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
@@ -128,7 +129,10 @@ def main() -> None:
         from sync.runner import start_background
 
         start_background(app, minutes, lambda: views.today_in_riyadh())
-    app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")))
+    host, port = app.config["HOST"], int(app.config["PORT"])
+    print(f"Mustafid: http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}")
+    # waitress: a production WSGI server in pure Python, so no compiler or proxy is needed.
+    waitress.serve(app, host=host, port=port, threads=8)
 
 
 if __name__ == "__main__":

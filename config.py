@@ -36,6 +36,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SHEETS_TIMEOUT", "30", "Seconds to wait for one workbook request."),
     Setting("SYNC_INTERVAL_MINUTES", "5", "How often `python app.py` runs the sync job in the "
             "background (0 turns it off; cron can run `flask --app app sync` instead)."),
+    Setting("HOST", "127.0.0.1", "Address `python app.py` listens on; `0.0.0.0` shares the app "
+            "with the office's other devices on the local network."),
+    Setting("PORT", "5000", "Port `python app.py` listens on."),
     Setting("USERS_DB", "instance/users.sqlite3", "Staff accounts (hashed passwords), kept "
             "outside the shared workbook."),
     Setting("JOURNAL_DB", "instance/journal.sqlite3", "Submissions kept while the workbook "

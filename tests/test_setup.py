@@ -1,7 +1,13 @@
 """The set-up promises: README commands, CI, and settings documented."""
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import config
@@ -40,3 +46,28 @@ def test_no_insecure_default_secret(tmp_path, monkeypatch) -> None:
     assert len(a.config["SECRET_KEY"]) == 64
     assert a.config["SECRET_KEY"] == b.config["SECRET_KEY"] == kept.read_text().strip()
     assert kept.stat().st_mode & 0o077 == 0
+
+
+def test_python_app_py_prepares_the_workbook_and_serves(tmp_path: Path) -> None:
+    """The README's first command, end to end: init-sheets, the first-admin hint, a page."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PORT": str(port), "SECRET_KEY": "t", "SYNC_INTERVAL_MINUTES": "0",
+           "SHEETS_LOCAL_DIR": str(tmp_path / "sheets"), "USERS_DB": str(tmp_path / "u.db"),
+           "JOURNAL_DB": str(tmp_path / "j.db"), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline, page = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and not page:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login") as r:
+                    page = r.read().decode()
+            except OSError:
+                time.sleep(0.2)
+        assert 'dir="rtl"' in page and "تسجيل الدخول" in page
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0]
+    assert "+ المستفيدون" in out and "users create --username admin --role admin" in out
