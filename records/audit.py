@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from sheets import schema
+from sync.calendar import now_stamp
 
 TAB = schema.AUDIT.name
 
@@ -20,7 +20,7 @@ def describe(tab: schema.Tab, changes: Mapping[str, tuple[str, str]]) -> str:
 def row(user: str, action: str, tab: schema.Tab, record_id: str,
         changes: Mapping[str, tuple[str, str]]) -> dict[str, str]:
     """An audit record; its time has microseconds so a replay can recognise it."""
-    return {"time": datetime.now(UTC).astimezone().isoformat(timespec="microseconds"),
+    return {"time": now_stamp("microseconds"),
             "user": user, "action": action, "tab": tab.name, "record_id": record_id,
             "changes": describe(tab, changes)}
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 from hijridate import Gregorian
@@ -19,6 +20,18 @@ DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 
              "الاثنين": 0, "الثلاثاء": 1, "الأربعاء": 2, "الخميس": 3, "الجمعة": 4,
              "السبت": 5, "الأحد": 6}
 SAUDI_WEEKEND = frozenset({4, 5})
+
+
+RIYADH = ZoneInfo("Asia/Riyadh")  # one time zone for the whole Kingdom, no daylight saving
+
+
+def now_stamp(timespec: str = "seconds") -> str:
+    """Now as ISO text in Saudi time (what volunteers reading the sheet expect)."""
+    return datetime.now(RIYADH).isoformat(timespec=timespec)
+
+
+def today_in_riyadh() -> date:
+    return datetime.now(RIYADH).date()
 
 
 def parse_weekend(text: str) -> frozenset[int] | None:

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from forms.checks import canonical_mobile, national_id_error
@@ -28,6 +28,7 @@ from sheets.parse import parse_table
 from sheets.table import a1, snapshot_range
 
 from . import rules
+from .calendar import now_stamp
 
 COMPUTED_TABS = (schema.REQUESTS, schema.INQUIRIES, schema.BENEFICIARIES)
 MAX_ATTEMPTS = 3
@@ -198,7 +199,7 @@ def _problem_writes(wb: Workbook, table: Table | None, raw: list[list[Any]],
     tab = schema.PROBLEMS
     seen = {(r["tab"], r["row"], r["column"], r["value"], r["problem"]): r["found_at"]
             for r in table.records}
-    stamp = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+    stamp = now_stamp()
     room = max(wb.row_count(tab.name) - 1, 1)
     listed = problems if len(problems) <= room else problems[: room - 1]
     rows = []
@@ -265,7 +266,7 @@ def run(wb: Workbook, today: date, user: str = "المزامنة",
     result.invited = [r["request_id"] for r in plan.appends.get(schema.SURVEYS.name, [])]
     result.api_calls = wb_calls(wb) - calls0
     result.seconds = time.perf_counter() - started
-    result.finished_at = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+    result.finished_at = now_stamp()
     return result
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from sync.calendar import Calendar, both, calendar_from, hijri, parse_weekend
+from sync.calendar import Calendar, both, calendar_from, hijri, now_stamp, parse_weekend
 
 SAUDI = Calendar()
 
@@ -54,3 +54,8 @@ def test_hijri_display_across_the_hijri_new_year() -> None:
     assert hijri(date(2026, 6, 16)) == "1 محرم 1448هـ"
     assert both(date(2026, 11, 22)) == "2026-11-22 — 12 جمادى الآخرة 1448هـ"
     assert hijri(date(2200, 1, 1)) == ""
+
+
+def test_stamps_are_saudi_time_whatever_the_machine_zone() -> None:
+    assert now_stamp().endswith("+03:00")
+    assert now_stamp("microseconds")[19] == "."

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, flash
 from flask_login import current_user, login_required
@@ -13,6 +12,7 @@ from flask_login import current_user, login_required
 from records import association as assoc
 from sheets import SheetsError, Table, get_workbook
 from sheets.errors import WorkbookUnavailable
+from sync.calendar import RIYADH, today_in_riyadh
 
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF = ("reception", "researcher", "committee", "manager", "admin")
@@ -30,13 +30,6 @@ def roles_required(*roles: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
         return wrapped  # type: ignore[return-value]
     return decorate
-
-
-RIYADH = ZoneInfo("Asia/Riyadh")
-
-
-def today_in_riyadh() -> date:
-    return datetime.now(RIYADH).date()
 
 
 def today() -> date:
