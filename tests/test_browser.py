@@ -99,6 +99,11 @@ def test_request_from_reception_to_service(page: object, wb: Workbook) -> None:
 
     sign_in(page, "committee")
     page.goto(page.base + "/queue/committee")
+    # On a phone each row is a card, and each cell says which column it is.
+    label = page.evaluate("""getComputedStyle(document.querySelector(
+        'td[data-label="الخدمة"]'), '::before').content""")
+    assert label == '"الخدمة: "'
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.click(f"tr:has-text('{rid}') >> text=قرار")
     page.check("input[value='مرفوض']")
     page.click("#submit")
