@@ -64,6 +64,11 @@ def _templates(app: Flask) -> None:
             out += Markup(' — <span class="date">{}</span>').format(hijri_part)
         return out
 
+    @app.template_filter("ltr")
+    def ltr(value: str | None) -> Markup | str:
+        """A date, ID or number kept left-to-right inside Arabic text (never ``23-11-2026``)."""
+        return Markup('<bdi dir="ltr">{}</bdi>').format(value) if value else "—"
+
     app.add_template_filter(mask_id, "mask")
 
     @app.template_filter("mobile")
