@@ -9,10 +9,11 @@ from markupsafe import Markup, escape
 def bars(rows: Sequence[tuple[str, float]], title: str, unit: str = "") -> Markup:
     """A horizontal bar chart laid out right to left (labels on the right)."""
     rows = [(label or "—", value) for label, value in rows]
-    width, label_w, bar_h, gap = 560, 190, 22, 8
+    # A narrow canvas, so that on a 360 px phone the text is drawn near its real size.
+    width, label_w, bar_h, gap = 400, 165, 22, 8
     height = 30 + len(rows) * (bar_h + gap)
     top = max((v for _, v in rows), default=0) or 1
-    span = width - label_w - 60
+    span = width - label_w - 50
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
              f'viewBox="0 0 {width} {height}" width="100%" direction="ltr" '
              f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
@@ -28,6 +29,6 @@ def bars(rows: Sequence[tuple[str, float]], title: str, unit: str = "") -> Marku
             f'<text x="{x - 6:.1f}" y="{y + 16}" text-anchor="end" font-size="13">'
             f'{escape(shown)}</text>')
     if not rows:
-        parts.append('<text x="280" y="24" text-anchor="middle" font-size="14">لا توجد بيانات</text>')
+        parts.append(f'<text x="{width // 2}" y="24" text-anchor="middle" font-size="14">لا توجد بيانات</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
