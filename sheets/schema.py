@@ -117,7 +117,7 @@ REQUESTS = Tab("الطلبات", (
 
 SURVEYS = Tab("الاستبيانات", (
     C("id", "رقم الاستبيان", "id", True),
-    C("request_id", "رقم الطلب", "id", True),
+    C("request_id", "رقم الطلب", "id"),  # emptied by an anonymous answer
     C("beneficiary_id", "رقم المستفيد", "id"),
     C("service", "الخدمة"),
     C("service_month", "شهر الخدمة"),

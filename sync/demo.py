@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import workflow
 from forms.checks import canonical_mobile, luhn_ok
 from records import association as assoc
-from records import audit
+from records import audit, surveys
 from records.ids import new_id
 from sheets import Workbook, schema
 
@@ -17,6 +17,8 @@ FAMILY = ("العتيبي", "الشمري", "القحطاني", "الحربي", 
           "المطيري", "الرويلي", "السبيعي", "الشهري")
 CITIES = ("القريات", "طبرجل", "الجموم", "مكة المكرمة", "الرياض", "جدة")
 NOTE = "بيانات تجريبية"
+COMMENTS = ("", "", "شكرًا على حسن الاستقبال.", "تأخر الرد قليلًا.", "الإجراءات واضحة.",
+            "أتمنى تسهيل المواعيد.", "تعليق تجريبي.")
 
 
 def national_id(rng: random.Random) -> str:
@@ -123,6 +125,36 @@ def inquiries(n: int, people: list[dict[str, str]], org: assoc.Association, toda
     return out
 
 
+def answered_surveys(reqs: list[dict[str, str]], today: date,
+                     rng: random.Random) -> list[dict[str, str]]:
+    """Earlier invitations for most served requests, most of them answered (some anonymously).
+
+    Each request invited here gets its survey date, as a past sync would have written it.
+    """
+    out: list[dict[str, str]] = []
+    taken: set[str] = set()
+    for r in reqs:
+        if r["status"] != workflow.SERVED or rng.random() < 0.2:
+            continue
+        served = date.fromisoformat(r["served_on"])
+        invite = surveys.invitation(r, served, 30, taken)
+        taken.add(invite["id"])
+        r["survey_sent"] = served.isoformat()
+        if rng.random() < 0.7:
+            base = rng.choice((5, 5, 4, 4, 4, 3, 2))
+            invite.update({k: str(max(1, min(5, base + rng.choice((-1, 0, 0, 1)))))
+                           for k in surveys.QUESTION_KEYS})
+            anonymous = rng.random() < 0.2
+            invite.update(status=surveys.DONE, comment=rng.choice(COMMENTS),
+                          anonymous="نعم" if anonymous else "لا",
+                          answered_on=min(served + timedelta(days=rng.randint(0, 6)),
+                                          today).isoformat())
+            if anonymous:
+                invite.update(beneficiary_id="", request_id="")
+        out.append(invite)
+    return out
+
+
 def fill(wb: Workbook, n_requests: int, today: date, researchers: list[str],
          seed: int | None = None) -> dict[str, int]:
     """Append demo rows (a few calls whatever the size); return how many of each."""
@@ -131,10 +163,13 @@ def fill(wb: Workbook, n_requests: int, today: date, researchers: list[str],
     people = beneficiaries(max(5, n_requests // 2), today, rng)
     reqs = requests(n_requests, people, org, today, rng, researchers or ["باحث تجريبي"])
     inqs = inquiries(max(3, n_requests // 5), people, org, today, rng)
+    answers = answered_surveys(reqs, today, rng)
     wb.append_many(schema.BENEFICIARIES.name, people)
     wb.append_many(schema.REQUESTS.name, reqs)
     wb.append_many(schema.INQUIRIES.name, inqs)
-    counts = {"beneficiaries": len(people), "requests": len(reqs), "inquiries": len(inqs)}
+    wb.append_many(schema.SURVEYS.name, answers)
+    counts = {"beneficiaries": len(people), "requests": len(reqs), "inquiries": len(inqs),
+              "surveys": len(answers)}
     wb.append(audit.TAB, audit.row("بيانات تجريبية", "إضافة بيانات تجريبية",
                                    schema.REQUESTS, "", {"status": ("", str(counts))}))
     return counts

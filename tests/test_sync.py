@@ -191,8 +191,16 @@ def test_demo_fills_every_status_and_channel(runner: FlaskCliRunner, wb: Workboo
     assert {r["channel"] for r in requests.records} == channels
     assert not requests.problems and not people.problems
     assert job.check_rows(wb.read()) == []
+    answered = [s for s in wb.table(schema.SURVEYS.name).records if s["status"] == "مكتملة"]
+    assert answered and all(s["q_overall"] in "12345" for s in answered)
+    before = len(wb.table(schema.SURVEYS.name).records)
     sync = runner.invoke(args=["sync"])
     assert "problems: 0" in sync.output
+    wb.invalidate()
+    served = [r for r in requests.records if r["status"] == "تم تقديم الخدمة"]
+    invited_now = sum(1 for r in served if not r.get("survey_sent"))
+    # Only the served requests the demo did not invite get an invitation from the sync.
+    assert len(wb.table(schema.SURVEYS.name).records) == before + invited_now
 
 
 def test_home_shows_overdue_by_stage_and_last_sync(client, auth: AuthActions, wb: Workbook,
