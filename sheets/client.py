@@ -94,6 +94,21 @@ class RetryingHTTPClient(HTTPClient):
             self.sleep(wait)
             attempt += 1
 
+    def fetch_sheet_metadata(self, id: str, params: Any = None) -> Mapping[str, Any]:
+        meta = super().fetch_sheet_metadata(id, params=params)
+        if params is None:
+            self._opening = (id, meta)
+        return meta
+
+    def opening_metadata(self, id: str) -> Mapping[str, Any] | None:
+        """The tab list gspread fetched when it opened the workbook, handed over once.
+
+        gspread reads it to open a workbook and then drops it; keeping it spares
+        ``Workbook.titles`` the same quota call a moment later.
+        """
+        kept, self._opening = getattr(self, "_opening", None), None
+        return kept[1] if kept and kept[0] == id else None
+
 
 def translate(exc: Exception) -> SheetsError:
     """Turn a gspread or requests error into one of ours (never shown as a trace)."""

@@ -71,7 +71,9 @@ class Workbook:
         """Tab titles, fetched once and kept (``refresh`` after adding tabs)."""
         with self._lock:
             if self._titles is None or refresh:
-                meta = self.call(self.sh.fetch_sheet_metadata)
+                opening = getattr(self.sh.client, "opening_metadata", lambda _id: None)
+                meta = (None if refresh else opening(self.sh.id)) or \
+                    self.call(self.sh.fetch_sheet_metadata)
                 self._titles = [s["properties"]["title"] for s in meta["sheets"]]
                 self._rows = {s["properties"]["title"]: s["properties"]["gridProperties"]
                               ["rowCount"] for s in meta["sheets"]}
@@ -85,7 +87,9 @@ class Workbook:
         return self._rows.get(name, 1000)
 
     def _require(self, name: str) -> schema.Tab:
-        if name not in self.titles():
+        # A tab added since the list was fetched (init-sheets elsewhere, a person) costs
+        # one more look, and only on a miss.
+        if name not in self.titles() and name not in self.titles(refresh=True):
             raise TabMissing(f"tab {name} is missing")
         return schema.tab(name)
 

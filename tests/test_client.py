@@ -134,3 +134,14 @@ def test_workbook_handle_cached_per_app(app: Flask, server: Server) -> None:
     with other.app_context():
         assert get_workbook() is not first
         assert get_workbook().sh.id == first.sh.id
+
+
+def test_a_new_process_fetches_the_tab_list_once(app: Flask,
+                                                              server: Server) -> None:
+    """Opening fetches the tab list (kept, not fetched again), then one batchGet."""
+    server.api.reset()
+    with app.app_context():
+        get_workbook().read()
+    # drive.files.list finds the local workbook by name; on Google GOOGLE_SHEET_ID names it.
+    assert dict(server.api.calls) == {"drive.files.list": 1, "spreadsheets.get": 1,
+                                      "spreadsheets.values.batchGet": 1}

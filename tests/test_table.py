@@ -223,6 +223,16 @@ def test_missing_tab_is_reported(wb: Workbook) -> None:
         wb.read("الخدمات")
 
 
+def test_a_tab_added_elsewhere_is_found_without_a_restart(wb: Workbook, gc) -> None:
+    sh = gc.open_by_key(wb.sh.id)
+    sh.del_worksheet(sh.worksheet("الخدمات"))
+    wb.titles(refresh=True)
+    sh.add_worksheet("الخدمات", 10, 3)  # init-sheets in another process, or a person
+    wb.invalidate()
+    assert wb.read("الخدمات")["الخدمات"].records == []
+    assert "الخدمات" in wb.titles()
+
+
 def test_snapshots_read_only_the_header_of_the_audit_tab(wb: Workbook) -> None:
     audit = schema.AUDIT.name
     wb.append_many(audit, [{"time": f"2026-11-22T10:00:0{i}", "user": "u", "action": "a"}
