@@ -35,6 +35,11 @@ def norm_header(text: object) -> str:
 
 def parse_date(text: str) -> date | None:
     """ISO ``2026-11-22``, the common hand-typed forms (``22/11/2026``) and Hijri ``1448/06/02``."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and "1900" <= text[:4] <= "2200":
+        try:  # the ISO text the app itself writes: most cells, so checked cheaply first
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     t = ascii_digits(text).strip()
     t = re.sub(r"[T\s].*$", "", t) if re.match(r"^\d{4}-\d{1,2}-\d{1,2}[T\s]", t) else t
     for pattern, order in ((r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$", "ymd"),

@@ -120,25 +120,32 @@ def parse_table(tab: schema.Tab, values: list[list[Any]]) -> Table:
             table.problems.append(Problem(tab.name, 1, c.header, "", "العمود غير موجود"))
     known = set(columns.values())
     extra_cols = [(j, h) for j, h in enumerate(header) if j not in known and h]
-    plan = [(c, columns[c.key], _CLEANERS.get(c.type, _as_text)) for c in tab.columns
-            if c.key in columns]
+    # Per column: key, position, cleaner (None for plain text, the common case) and
+    # whether an empty cell is a problem, looked up once rather than once per cell.
+    plan = [(c, c.key, columns[c.key], _CLEANERS.get(c.type),
+             c.required and not c.computed) for c in tab.columns if c.key in columns]
     absent = [c.key for c in tab.columns if c.key not in columns]
     for i, row in enumerate(values[1:], start=2):
         width = len(row)
-        record = Record.fromkeys(absent, "")
+        record = Record()
+        if absent:
+            record.update(dict.fromkeys(absent, ""))
         found: list[Problem] = []
         blank = True
-        for c, idx, cleaner in plan:
+        for c, key, idx, cleaner, required in plan:
             raw = row[idx] if idx < width else ""
             text = raw.strip() if type(raw) is str else cells.clean_text(raw)
-            if text == "":
-                record[c.key] = ""
-                if c.required and not c.computed:
+            if not text:
+                record[key] = ""
+                if required:
                     found.append(Problem(tab.name, i, c.header, "", "قيمة مطلوبة مفقودة"))
                 continue
             blank = False
+            if cleaner is None:
+                record[key] = text
+                continue
             value, problem = cleaner(c, text)
-            record[c.key] = value
+            record[key] = value
             if problem:
                 found.append(Problem(tab.name, i, c.header, text, problem))
         record.extra = {h: cells.clean_text(row[j]) for j, h in extra_cols if j < width}

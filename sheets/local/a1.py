@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CELL = re.compile(r"^\$?([A-Za-z]*)\$?([0-9]*)$")
 _SIMPLE_TITLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -49,6 +50,7 @@ def index_to_col(index: int) -> str:
     return out
 
 
+@lru_cache(maxsize=256)
 def quote_title(title: str) -> str:
     """Quote a sheet title the way Google does in the ranges it returns."""
     if _SIMPLE_TITLE.match(title) and not _CELL_LIKE.match(title):
