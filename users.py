@@ -6,6 +6,7 @@ loads users from it; ``flask users`` manages them.
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +20,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from workflow import ROLES
 
 MIN_PASSWORD = 8
+MAX_FAILURES, LOCK_SECONDS = 5, 15 * 60  # wrong passwords in a row, and how long they lock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL,
     password_hash TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS login_failures (username TEXT NOT NULL, at REAL NOT NULL);
 """
 
 
@@ -116,6 +119,37 @@ def authenticate(username: str, password: str) -> User | None:
     return _row_user(row[:4])
 
 
+def lock_remaining(username: str, now: float | None = None) -> int:
+    """Seconds this username stays locked after too many wrong passwords (0: not locked).
+
+    Counted per username typed, whether or not the account exists, so the answer
+    does not tell a guesser which usernames are real.
+    """
+    now = time.time() if now is None else now
+    with _db() as conn:
+        times = [t for (t,) in conn.execute(
+            "SELECT at FROM login_failures WHERE username=? AND at>? ORDER BY at",
+            (username.strip().lower(), now - 2 * LOCK_SECONDS))]
+    # Locked from the last of MAX_FAILURES wrong passwords within LOCK_SECONDS, for as long.
+    if len(times) < MAX_FAILURES or times[-1] - times[-MAX_FAILURES] > LOCK_SECONDS:
+        return 0
+    left = times[-1] + LOCK_SECONDS - now
+    return int(left) + 1 if left > 0 else 0
+
+
+def record_failure(username: str, now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    with _db() as conn:
+        conn.execute("DELETE FROM login_failures WHERE at<=?", (now - 2 * LOCK_SECONDS,))
+        conn.execute("INSERT INTO login_failures (username, at) VALUES (?, ?)",
+                     (username.strip().lower(), now))
+
+
+def clear_failures(username: str) -> None:
+    with _db() as conn:
+        conn.execute("DELETE FROM login_failures WHERE username=?", (username.strip().lower(),))
+
+
 def set_active(username: str, active: bool) -> None:
     with _db() as conn:
         cur = conn.execute("UPDATE users SET active=? WHERE username=?",
@@ -164,6 +198,14 @@ def disable_command(username: str) -> None:
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Disabled {username}.")
+
+
+@users_cli.command("unlock")
+@click.option("--username", required=True)
+def unlock_command(username: str) -> None:
+    """Let a username sign in again before its lock after wrong passwords runs out."""
+    clear_failures(username)
+    click.echo(f"Unlocked {username}.")
 
 
 login_manager = LoginManager()

@@ -7,6 +7,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import users
 from sheets import Workbook, schema
 from tests.conftest import PASSWORD, AuthActions, Server, calls, sheet_values
 from tests.helpers import PERSON, file_number, intake, latest_request, register, text
@@ -348,6 +349,34 @@ def test_users_cli(runner, app: Flask) -> None:
     client = app.test_client()
     page = client.post("/login", data={"username": "huda", "password": PASSWORD})
     assert "غير صحيحة" in page.get_data(as_text=True)
+
+
+def test_wrong_passwords_lock_the_username_for_a_while(client: FlaskClient, auth: AuthActions,
+                                                       runner, app: Flask) -> None:
+    for _ in range(5):
+        assert "غير صحيحة" in text(auth.login("committee", "wrong-password"))
+    page = text(auth.login("committee"))  # even the right password waits now
+    assert "أُوقف الدخول بهذا الاسم مؤقتًا" in page and "15 دقيقة" in page
+    for _ in range(5):  # a username that does not exist locks the same way
+        auth.login("ghost", "wrong-password")
+    assert "أُوقف الدخول" in text(auth.login("ghost", "wrong-password"))
+    assert runner.invoke(args=["users", "unlock", "--username", "committee"]).exit_code == 0
+    assert auth.login("committee").status_code == 302
+
+
+def test_lock_runs_out_after_fifteen_minutes(app: Flask) -> None:
+    with app.app_context():
+        for i in range(5):
+            users.record_failure("reception", now=1000.0 + i)
+        assert users.lock_remaining("reception", now=1005.0) == 15 * 60
+        assert users.lock_remaining("reception", now=1004.0 + 15 * 60 - 1) == 2
+        assert users.lock_remaining("reception", now=1004.0 + 15 * 60) == 0
+        users.record_failure("manager", now=2000.0)
+        assert users.lock_remaining("manager", now=2001.0) == 0  # one slip locks nothing
+        for i in range(4):  # five slips spread over more than fifteen minutes lock nothing
+            users.record_failure("admin", now=3000.0 + i * 300)
+        users.record_failure("admin", now=3000.0 + 15 * 60 + 1)
+        assert users.lock_remaining("admin", now=3000.0 + 15 * 60 + 2) == 0
 
 
 def test_users_create_prompts_for_password(runner) -> None:

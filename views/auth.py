@@ -26,10 +26,17 @@ def login() -> str | Response:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.username.data, form.password.data)
-        if user is None:
+        wait = users.lock_remaining(form.username.data)
+        user = None if wait else users.authenticate(form.username.data, form.password.data)
+        if wait:
+            form.username.errors.append(
+                f"أُوقف الدخول بهذا الاسم مؤقتًا بعد {users.MAX_FAILURES} محاولات خاطئة. حاول بعد "
+                f"{-(-wait // 60)} دقيقة، أو اطلب من المسؤول فتحه (flask users unlock).")
+        elif user is None:
+            users.record_failure(form.username.data)
             form.password.errors.append("اسم المستخدم أو كلمة المرور غير صحيحة.")
         else:
+            users.clear_failures(user.username)
             login_user(user)
             flash(f"أهلًا {user.display_name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
