@@ -24,7 +24,7 @@ from sheets import Problem, Table, Workbook, schema
 from sheets.cells import clean_text
 from sheets.errors import TabMissing, WriteConflict
 from sheets.local.a1 import index_to_col
-from sheets.parse import parse_table
+from sheets.parse import bulk, parse_table
 from sheets.table import a1, snapshot_range
 
 from . import rules
@@ -233,6 +233,11 @@ def _problem_writes(wb: Workbook, table: Table | None, raw: list[list[Any]],
 def run(wb: Workbook, today: date, user: str = "المزامنة",
         progress: Callable[[str], None] = lambda step: None) -> Result:
     """One sync run; re-reads and recomputes when rows moved between the read and the write."""
+    with bulk():
+        return _run(wb, today, user, progress)
+
+
+def _run(wb: Workbook, today: date, user: str, progress: Callable[[str], None]) -> Result:
     started, calls0 = time.perf_counter(), wb_calls(wb)
     result = Result()
     for attempt in range(1, MAX_ATTEMPTS + 1):
