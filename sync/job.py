@@ -21,10 +21,11 @@ from forms.checks import canonical_mobile, national_id_error
 from records import association as assoc
 from records import audit, surveys
 from sheets import Problem, Table, Workbook, schema
+from sheets.bulk import bulk
 from sheets.cells import clean_text
 from sheets.errors import TabMissing, WriteConflict
 from sheets.local.a1 import index_to_col
-from sheets.parse import bulk, parse_table
+from sheets.parse import parse_table
 from sheets.table import a1, snapshot_range
 
 from . import rules

@@ -241,3 +241,17 @@ def test_snapshots_read_only_the_header_of_the_audit_tab(wb: Workbook) -> None:
     assert wb.table(audit).records == []
     assert wb.table(audit).columns["time"] == 0
     assert [r["time"][-2:] for r in wb.full(audit).records] == [f"0{i}" for i in range(5)]
+
+
+def test_bulk_pauses_the_cycle_collector_and_always_restores_it() -> None:
+    import gc
+
+    from sheets.bulk import bulk
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), bulk():
+        with bulk():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner pause does not end the outer one
+        raise RuntimeError
+    assert gc.isenabled()
