@@ -24,18 +24,19 @@ def search(records: list[Record], query: str) -> list[Record]:
     if not q:
         return []
     digits = digits_only(q)
-    name = normalize_name(q)
-    out = []
-    for r in records:
+    # Only a query that is all digits (spaces aside) searches the ID and mobile columns.
+    by_number = len(digits) >= 4 and digits == digits_only(q.replace(" ", ""))
+    name = "" if digits else normalize_name(q)
+
+    def matches(r: Record) -> bool:
         if r.get("id", "").upper() == q.upper():
-            out.append(r)
-        elif digits and len(digits) >= 4 and digits == digits_only(q.replace(" ", "")) and (
-                digits in r.get("national_id", "") or
-                (len(digits) >= 7 and _last9(digits) in digits_only(r.get("mobile", "")))):
-            out.append(r)
-        elif not digits and name and name in normalize_name(r.get("full_name", "")):
-            out.append(r)
-    return out
+            return True
+        if by_number:
+            return digits in r.get("national_id", "") or (
+                len(digits) >= 7 and _last9(digits) in digits_only(r.get("mobile", "")))
+        return bool(name) and name in normalize_name(r.get("full_name", ""))
+
+    return [r for r in records if matches(r)]
 
 
 def duplicates(records: list[Record], national_id: str, mobile: str,

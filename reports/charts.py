@@ -14,9 +14,9 @@ def bars(rows: Sequence[tuple[str, float]], title: str, unit: str = "") -> Marku
     height = 30 + len(rows) * (bar_h + gap)
     top = max((v for _, v in rows), default=0) or 1
     span = width - label_w - 50
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-             f'viewBox="0 0 {width} {height}" width="100%" direction="ltr" '
-             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+              f'viewBox="0 0 {width} {height}" width="100%" direction="ltr" '
+              f'aria-label="{escape(title)}"><title>{escape(title)}</title>')]
     for i, (label, value) in enumerate(rows):
         y = 20 + i * (bar_h + gap)
         length = max(span * value / top, 1 if value else 0)
