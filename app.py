@@ -13,6 +13,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
 
+import backup
 import config
 import sheets
 import sync.cli
@@ -44,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sheets.init_app(app)
     users.init_app(app)
     sync.cli.init_app(app)
+    backup.init_app(app)
     views.init_app(app)
     _templates(app)
     _errors(app)

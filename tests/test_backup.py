@@ -1,0 +1,64 @@
+"""``flask backup``: the workbook as XLSX, exactly as stored, and the local data files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from openpyxl import load_workbook
+
+from app import create_app
+from sheets import Workbook, ensure_layout, get_workbook, schema
+
+B = schema.BENEFICIARIES.name
+
+
+def test_backup_writes_every_tab_as_typed(runner: FlaskCliRunner, wb: Workbook,
+                                          server, tmp_path: Path) -> None:
+    wb.append(B, {"id": "B-1", "full_name": '=HYPERLINK("http://x")', "national_id": "1000000008",
+                  "mobile": "0551234567"})
+    server.api.reset()
+    result = runner.invoke(args=["backup", "--to", str(tmp_path / "bk")])
+    assert result.exit_code == 0, result.output
+    assert f"{B} 1" in result.output
+    assert server.api.total_calls() == 2  # the tab list, then every tab in one batchGet
+    book = load_workbook(tmp_path / "bk" / "workbook.xlsx")
+    assert [t.name for t in schema.TABS if t.name in book.sheetnames] == \
+        [t.name for t in schema.TABS]
+    sheet = book[B]
+    header = [c.value for c in sheet[1]]
+    row = {h: c for h, c in zip(header, sheet[2])}
+    assert row["الاسم الكامل"].value == '=HYPERLINK("http://x")'
+    assert row["الاسم الكامل"].data_type == "s"  # text, not a formula
+    assert row["الجوال"].value == "0551234567" and row["رقم الهوية"].value == "1000000008"
+    assert sheet.sheet_view.rightToLeft
+    assert (tmp_path / "bk" / "users.sqlite3").stat().st_mode & 0o077 == 0
+    assert not (tmp_path / "bk" / "sheets.sqlite3").exists()  # a server run elsewhere
+
+
+def test_backup_on_the_embedded_default_restores_the_workbook(tmp_path: Path) -> None:
+    app: Flask = create_app({"TESTING": True, "SECRET_KEY": "t",
+                             "SHEETS_LOCAL_DIR": str(tmp_path / "data"),
+                             "USERS_DB": str(tmp_path / "u.db"),
+                             "JOURNAL_DB": str(tmp_path / "j.db"),
+                             "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        wb = get_workbook()
+        ensure_layout(wb)
+        wb.append(B, {"id": "B-7", "full_name": "سارة", "national_id": "1000000008"})
+        sid = wb.sh.id
+    result = app.test_cli_runner().invoke(args=["backup"])
+    assert result.exit_code == 0, result.output
+    (folder,) = (tmp_path / "instance" / "backups").iterdir()
+    assert (folder / "workbook.xlsx").is_file()
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    (folder / "sheets.sqlite3").rename(restored / "sheets.sqlite3")
+    again = create_app({"TESTING": True, "SECRET_KEY": "t", "SHEETS_LOCAL_DIR": str(restored),
+                        "USERS_DB": str(tmp_path / "u.db"), "JOURNAL_DB": str(tmp_path / "j.db"),
+                        "INSTANCE_PATH": str(tmp_path / "instance2")})
+    with again.app_context():
+        wb = get_workbook()
+        assert wb.sh.id == sid
+        person = wb.table(B).get("B-7")
+        assert (person["full_name"], person["national_id"]) == ("سارة", "1000000008")
