@@ -6,7 +6,6 @@ restore the app exactly (see the README).
 """
 from __future__ import annotations
 
-import io
 import os
 import sqlite3
 from contextlib import closing
@@ -18,6 +17,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from openpyxl import Workbook as XlsxBook
 
+from reports.export import fill_text_sheet, xlsx_bytes
 from sheets import SheetsError, Workbook, get_workbook
 from sheets.table import a1
 from sync.calendar import now_stamp
@@ -31,18 +31,10 @@ def workbook_xlsx(wb: Workbook) -> tuple[bytes, dict[str, int]]:
     book.remove(book.active)
     rows: dict[str, int] = {}
     for title, grid in zip(titles, grids):
-        sheet = book.create_sheet(_sheet_title(title, book.sheetnames))
-        sheet.sheet_view.rightToLeft = True
-        for line in grid:
-            sheet.append(line)
-        for line in sheet.iter_rows():
-            for cell in line:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # kept as typed: "=..." stays text, never a formula
+        # Kept exactly as typed (not neutralised): "=..." is stored as text, never a formula.
+        fill_text_sheet(book.create_sheet(_sheet_title(title, book.sheetnames)), grid)
         rows[title] = max(len(grid) - 1, 0)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue(), rows
+    return xlsx_bytes(book), rows
 
 
 def _sheet_title(title: str, taken: list[str]) -> str:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,14 +33,22 @@ def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) ->
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
+    fill_text_sheet(sheet, [[neutralise(v) for v in row] for row in [header, *rows]])
+    return xlsx_bytes(book)
+
+
+def fill_text_sheet(sheet: Worksheet, rows: Iterable[Sequence[Any]]) -> None:
+    """Append rows right to left, every text cell stored as text (never read as a formula)."""
     sheet.sheet_view.rightToLeft = True
-    sheet.append([neutralise(h) for h in header])
     for row in rows:
-        sheet.append([neutralise(v) for v in row])
-    for row in sheet.iter_rows():
-        for cell in row:
+        sheet.append(list(row))
+    for line in sheet.iter_rows():
+        for cell in line:
             if isinstance(cell.value, str):
-                cell.data_type = "s"  # never let openpyxl read text as a formula
+                cell.data_type = "s"
+
+
+def xlsx_bytes(book: Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -64,6 +64,7 @@ class RetryingHTTPClient(HTTPClient):
     base_delay = 0.5
     max_delay = 32.0
     sleep: Callable[[float], None] = staticmethod(time.sleep)
+    _opening: tuple[str, Mapping[str, Any]] | None = None
 
     def delay(self, attempt: int, hint: float | None) -> float:
         backoff = min(self.max_delay, self.base_delay * 2**attempt)
@@ -106,7 +107,7 @@ class RetryingHTTPClient(HTTPClient):
         gspread reads it to open a workbook and then drops it; keeping it spares
         ``Workbook.titles`` the same quota call a moment later.
         """
-        kept, self._opening = getattr(self, "_opening", None), None
+        kept, self._opening = self._opening, None
         return kept[1] if kept and kept[0] == id else None
 
 

@@ -52,6 +52,7 @@ class Workbook:
         self._tables: dict[str, Table] = {}
         self._stamps: dict[str, float] = {}
         self._titles: list[str] | None = None
+        self._titles_at = 0.0
         self._rows: dict[str, int] = {}
         self._ids: dict[str, int] = {}
         self.offline_since: float | None = None  # wall-clock time reads began to fail
@@ -75,6 +76,7 @@ class Workbook:
                 meta = (None if refresh else opening(self.sh.id)) or \
                     self.call(self.sh.fetch_sheet_metadata)
                 self._titles = [s["properties"]["title"] for s in meta["sheets"]]
+                self._titles_at = self.clock()
                 self._rows = {s["properties"]["title"]: s["properties"]["gridProperties"]
                               ["rowCount"] for s in meta["sheets"]}
                 self._ids = {s["properties"]["title"]: s["properties"]["sheetId"]
@@ -87,10 +89,12 @@ class Workbook:
         return self._rows.get(name, 1000)
 
     def _require(self, name: str) -> schema.Tab:
-        # A tab added since the list was fetched (init-sheets elsewhere, a person) costs
-        # one more look, and only on a miss.
-        if name not in self.titles() and name not in self.titles(refresh=True):
-            raise TabMissing(f"tab {name} is missing")
+        if name not in self.titles():
+            # A tab added since the list was fetched (init-sheets elsewhere, a person) is
+            # looked for again, at most once per TTL so a missing tab is not a call per page.
+            recent = self.clock() - self._titles_at < self.ttl
+            if recent or name not in self.titles(refresh=True):
+                raise TabMissing(f"tab {name} is missing")
         return schema.tab(name)
 
     # -- reads -------------------------------------------------------------

@@ -223,12 +223,20 @@ def test_missing_tab_is_reported(wb: Workbook) -> None:
         wb.read("الخدمات")
 
 
-def test_a_tab_added_elsewhere_is_found_without_a_restart(wb: Workbook, gc) -> None:
+def test_a_tab_added_elsewhere_is_found_without_a_restart(wb: Workbook, gc,
+                                                          server: Server) -> None:
+    now = [1000.0]
+    wb.clock = lambda: now[0]
     sh = gc.open_by_key(wb.sh.id)
     sh.del_worksheet(sh.worksheet("الخدمات"))
     wb.titles(refresh=True)
     sh.add_worksheet("الخدمات", 10, 3)  # init-sheets in another process, or a person
     wb.invalidate()
+    server.api.reset()
+    with pytest.raises(TabMissing):  # the tab list is younger than the TTL: no new look
+        wb.read("الخدمات")
+    assert server.api.total_calls() == 0
+    now[0] += wb.ttl
     assert wb.read("الخدمات")["الخدمات"].records == []
     assert "الخدمات" in wb.titles()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash
@@ -53,11 +53,15 @@ def user_name() -> str:
 class _Word:
     """The association's word for a beneficiary, read only when a template prints it."""
 
-    def __str__(self) -> str:
+    @cached_property
+    def text(self) -> str:
         try:
             return association().values.get("beneficiary_word") or "مستفيد"
         except SheetsError:
             return "مستفيد"
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def saved(write: Callable[[], object]) -> bool:

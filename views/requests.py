@@ -9,7 +9,7 @@ import workflow
 from forms.fields import options
 from forms.request import CompleteForm, IntakeForm
 from records import requests as reqs
-from records import store
+from records import store, surveys
 from sheets import get_workbook, schema
 from sheets.cells import parse_date
 from sync.rules import decision_due, promised_date
@@ -24,6 +24,7 @@ from . import (
     today,
     user_name,
 )
+from .surveys import link_for
 
 bp = Blueprint("requests", __name__)
 B, R, S = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name
@@ -108,10 +109,6 @@ def receipt(rid: str) -> str:
 
 def _survey_qr(rid: str) -> str | None:
     """The survey link's QR for a served request's receipt, while the link is open."""
-    from records import surveys
-
-    from .surveys import link_for
-
     survey = next((s for s in tables(S)[S].records if s.get("request_id") == rid), None)
     if survey is None or surveys.link_state(survey, today()) != "open":
         return None

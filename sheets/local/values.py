@@ -11,9 +11,10 @@ from .store import Book, Cell, Formula, Grid
 class ApiError(Exception):
     """An error answered in Google's shape: ``{"error": {code, message, status}}``."""
 
-    STATUS: ClassVar[dict[int, str]] = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-              404: "NOT_FOUND", 409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-              503: "UNAVAILABLE"}
+    STATUS: ClassVar[dict[int, str]] = {
+        400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+        404: "NOT_FOUND", 409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
+        503: "UNAVAILABLE"}
 
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
