@@ -62,6 +62,7 @@ class Grid:
     rows: list[list[Cell]] = field(default_factory=list)
     protected: list[dict[str, Any]] = field(default_factory=list)
     validations: list[dict[str, Any]] = field(default_factory=list)
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)  # sheet, rows, columns
     dirty: set[int] = field(default_factory=set)
     rewritten: bool = False
 
@@ -106,7 +107,7 @@ class Grid:
 
     def meta(self) -> dict[str, Any]:
         return {"properties": self.props, "protectedRanges": self.protected,
-                "validations": self.validations}
+                "validations": self.validations, "developerMetadata": self.developer_metadata}
 
 
 @dataclass
@@ -121,6 +122,7 @@ class Book:
     properties: dict[str, Any]
     grids: list[Grid]
     next_id: int = 1
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)  # spreadsheet-level
 
     def grid(self, sheet_id: int) -> Grid | None:
         return next((g for g in self.grids if g.sheet_id == sheet_id), None)
@@ -234,10 +236,11 @@ class Store:
     def _load(self, file_id: str, name: str, created: str, modified: str, rev: int,
               props_text: str) -> Book:
         props = json.loads(props_text)
-        grids = [Grid(m["properties"], [], m.get("protectedRanges", []), m.get("validations", []))
+        grids = [Grid(m["properties"], [], m.get("protectedRanges", []), m.get("validations", []),
+                      m.get("developerMetadata", []))
                  for m in props.pop("sheets")]
         book = Book(file_id, name, created, modified, rev, props["properties"], grids,
-                    props.get("nextId", 1))
+                    props.get("nextId", 1), props.get("developerMetadata", []))
         by_id = {g.sheet_id: g for g in grids}
         for sheet_id, r, data in self._db.execute(
             "SELECT sheet_id, r, data FROM cell_rows WHERE file_id=? ORDER BY sheet_id, r",
@@ -253,6 +256,7 @@ class Store:
 
     def _props_json(self, book: Book) -> str:
         return json.dumps({"properties": book.properties, "nextId": book.next_id,
+                           "developerMetadata": book.developer_metadata,
                            "sheets": [g.meta() for g in book.grids]}, ensure_ascii=False)
 
     def _save(self, book: Book) -> None:

@@ -258,3 +258,7 @@ def insert_dimension(grid: Grid, dimension: str, start: int, end: int) -> None:
                 row[start:start] = [None] * n
         grid.rewritten = True
         gp["columnCount"] += n
+
+    from .metadata import inserted  # metadata imports this module
+
+    inserted(grid, dimension, start, end)  # row/column metadata moves with its row/column
