@@ -2,12 +2,15 @@
 
 An office that keeps its data on the local backend has no Google version history:
 this is its copy to keep elsewhere. The XLSX opens anywhere; the SQLite copies
-restore the app exactly (see the README).
+restore the app exactly (see the README). A backup is written in full beside its folder
+and then renamed into place, so a folder that is there is a whole backup.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from openpyxl import Workbook as XlsxBook
 
-from reports.export import fill_text_sheet, xlsx_bytes
+from reports.export import fill_text_sheet, sheet_title, xlsx_bytes
 from sheets import SheetsError, Workbook, get_workbook
 from sheets.table import a1
 from sync.calendar import now_stamp
@@ -32,18 +35,9 @@ def workbook_xlsx(wb: Workbook) -> tuple[bytes, dict[str, int]]:
     rows: dict[str, int] = {}
     for title, grid in zip(titles, grids):
         # Kept exactly as typed (not neutralised): "=..." is stored as text, never a formula.
-        fill_text_sheet(book.create_sheet(_sheet_title(title, book.sheetnames)), grid)
+        fill_text_sheet(book.create_sheet(sheet_title(title, book.sheetnames)), grid)
         rows[title] = max(len(grid) - 1, 0)
     return xlsx_bytes(book), rows
-
-
-def _sheet_title(title: str, taken: list[str]) -> str:
-    """Excel allows 31 characters and no ``[]:*?/\\`` in a sheet name."""
-    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "_"
-    name, n = clean, 2
-    while name in taken:
-        name, n = f"{clean[:28]}~{n}", n + 1
-    return name
 
 
 def copy_sqlite(source: str | Path, target: Path) -> bool:
@@ -73,19 +67,48 @@ def backup_command(target: Path | None) -> None:
     """Save the workbook as XLSX (one API call) and copy the local data files."""
     target = target or Path(current_app.instance_path, "backups",
                             now_stamp()[:16].replace(":", "").replace("T", "-"))
-    target.mkdir(parents=True, exist_ok=True)
-    os.chmod(target, 0o700)  # personal data: readable by this account only
+    try:
+        names, rows = write_backup(target, current_app.config)
+    except SheetsError as exc:
+        raise click.ClickException(f"backup not written: {exc.message} ({exc.detail})") from None
+    except Exception as exc:  # cron must see a message and a non-zero exit, whatever failed
+        raise click.ClickException(f"backup not written: {type(exc).__name__}: {exc}") from exc
+    click.echo(f"{target / names[0]}: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
+    for name in names[1:]:
+        click.echo(f"{target / name}")
+
+
+def write_backup(target: Path, config: dict[str, Any]) -> tuple[list[str], dict[str, int]]:
+    """Write every file in a private folder beside ``target``, then move it into place.
+
+    Returns the names of the files written (the XLSX first) and the rows per tab.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial",
+                                  dir=target.parent))  # mode 0700: personal data
     try:
         data, rows = workbook_xlsx(get_workbook())
-    except SheetsError as exc:
-        raise click.ClickException(f"{exc.message} ({exc.detail})") from None
-    xlsx = target / "workbook.xlsx"
-    xlsx.write_bytes(data)
-    os.chmod(xlsx, 0o600)
-    click.echo(f"{xlsx}: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
-    for name, source in data_files(current_app.config).items():
-        if copy_sqlite(source, target / name):
-            click.echo(f"{target / name}")
+        (stage / "workbook.xlsx").write_bytes(data)
+        os.chmod(stage / "workbook.xlsx", 0o600)
+        names = ["workbook.xlsx", *(name for name, source in data_files(config).items()
+                                    if copy_sqlite(source, stage / name))]
+        _publish(stage, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return names, rows
+
+
+def _publish(stage: Path, target: Path) -> None:
+    """Rename the finished folder to ``target``; into an existing folder, file by file."""
+    try:
+        os.rename(stage, target)  # atomic; on POSIX it also replaces an empty folder
+        return
+    except OSError:
+        if not target.is_dir():
+            raise
+    os.chmod(target, 0o700)
+    for path in stage.iterdir():
+        os.replace(path, target / path.name)
 
 
 def init_app(app: Flask) -> None:

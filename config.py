@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
             "outside the shared workbook."),
     Setting("JOURNAL_DB", "instance/journal.sqlite3", "Submissions kept while the workbook "
             "cannot be reached; written later, exactly once."),
+    Setting("JOURNAL_DRAIN_SECONDS", "30", "How often `python app.py` writes the submissions "
+            "kept in the journal (0 turns it off; cron can run `flask --app app journal` "
+            "instead)."),
 )
 
 
@@ -56,9 +61,46 @@ def load(environ: Mapping[str, str], root: str | Path) -> dict[str, Any]:
 
 
 def instance_secret(instance_path: str) -> str:
-    """A random secret kept in the instance folder (made on first start, mode 600)."""
+    """A random secret kept in the instance folder, made once (mode 600), read by every process.
+
+    The key is written whole to a private temporary file and then linked into place, which
+    fails if another process got there first; so a reader never sees a half-written key
+    and two processes starting together never keep different keys.
+    """
     path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        os.chmod(path, 0o600)
-    return path.read_text().strip()
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            key = path.read_text().strip()
+        except FileNotFoundError:
+            _create_secret(path)
+            continue
+        if key:
+            return key
+        if time.monotonic() > deadline:  # a file left empty by a crash: not a key to sign with
+            raise RuntimeError(f"{path} is empty: delete it (a new key is made) or set SECRET_KEY")
+        time.sleep(0.02)  # being written by a process without hard links (see _create_secret)
+
+
+def _create_secret(path: Path) -> None:
+    """Publish a new key at ``path`` unless one is there already (the first process wins)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # O_EXCL, mode 600
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links: create it exclusively instead
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return
+            with os.fdopen(fd, "w") as out:
+                out.write(Path(temp).read_text())
+    finally:
+        os.unlink(temp)

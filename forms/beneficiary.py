@@ -1,7 +1,6 @@
 """The beneficiary file: register and update data (تحديث البيانات)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -13,6 +12,7 @@ from wtforms.validators import (
 
 from sheets import schema
 
+from .base import Form
 from .fields import (
     LocalDateField,
     NationalId,
@@ -30,7 +30,7 @@ def _choices(key: str) -> list[object]:
     return options(schema.BENEFICIARIES.column(key).choices)
 
 
-class BeneficiaryForm(TodayMixin, FlaskForm):
+class BeneficiaryForm(TodayMixin, Form):
     full_name = StringField("الاسم الكامل", filters=[strip],
                             validators=[DataRequired("الاسم الكامل مطلوب."), Length(max=120)])
     national_id = StringField("رقم الهوية / الإقامة", filters=[digits],

@@ -1,7 +1,7 @@
 """Validity checks the policy asks for at the time of submission.
 
-Plain functions (no Flask, no WTForms): national ID / Iqama, Saudi mobiles,
-Arabic-Indic digits and Arabic name matching.
+Plain functions (no Flask, no WTForms): typed-text hygiene, national ID / Iqama,
+Saudi mobiles, Arabic-Indic digits and Arabic name matching.
 """
 from __future__ import annotations
 
@@ -15,6 +15,44 @@ from sheets.cells import ascii_digits
 
 _DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, dagger alef, tatweel
 _LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
+
+# Format characters (Cf) people need: ZWNJ and ZWJ shape Arabic and Persian words (and emoji);
+# the Arabic number and end-of-ayah signs are visible marks.
+_KEEP_FORMAT = frozenset("\u200c\u200d\u0600\u0601\u0602\u0603\u0604\u0605\u06dd"
+                         "\u0890\u0891\u08e2")
+_NOT_XML = frozenset("\ufffe\uffff")  # noncharacters: no XLSX (XML) file can hold them
+DIGITS_ACCEPTED = "0123456789٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"
+FOREIGN_DIGITS = ("يُكتب الرقم بالأرقام 0-9 أو ٠-٩ فقط؛ فيه أرقام من نظام كتابة آخر "
+                  "(غيّر لغة لوحة المفاتيح وأعد كتابته).")
+
+
+def clean_input(text: str, multiline: bool = False) -> str:
+    """Text typed in a form without invisible controls: Cc, Cf (bar ZWNJ/ZWJ) and noncharacters.
+
+    Line breaks become spaces, except in a multi-line field, which keeps its newlines (CR LF and
+    CR become LF) and tabs.
+    """
+    if text.isprintable():  # no Cc, Cf, Cn: the usual case, checked at C speed
+        return text
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(_clean_char(ch, multiline) for ch in text)
+
+
+def _clean_char(ch: str, multiline: bool) -> str:
+    if ch.isprintable() or ch in _KEEP_FORMAT or (multiline and ch in "\n\t"):
+        return ch
+    if ch in _NOT_XML:
+        return ""
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return " " if ch.isspace() else ""
+    return "" if category == "Cf" else ch
+
+
+def foreign_digits(text: str) -> str:
+    """The digits of ``text`` other than ASCII, Arabic-Indic (٠-٩) and Persian (۰-۹)."""
+    return "".join(ch for ch in text if ch.isdigit() and ch not in DIGITS_ACCEPTED)
 
 
 def digits_only(text: str) -> str:
@@ -34,8 +72,10 @@ def luhn_ok(number: str) -> bool:
 
 def national_id_error(text: str) -> str | None:
     """Why a national ID / Iqama number is invalid (Arabic), or ``None``."""
+    if foreign_digits(text or ""):
+        return FOREIGN_DIGITS
     raw = ascii_digits((text or "").strip())
-    if not re.fullmatch(r"\d{10}", raw):
+    if not re.fullmatch(r"[0-9]{10}", raw):
         return "رقم الهوية أو الإقامة يتكون من 10 أرقام."
     if raw[0] not in "12":
         return "رقم الهوية يبدأ بـ1 (مواطن) ورقم الإقامة يبدأ بـ2."
@@ -56,13 +96,22 @@ def mask_id(number: str) -> str:
     return n[0] + "•" * (len(n) - 3) + n[-2:]
 
 
-_CANONICAL = re.compile(r"\+9665\d{8}")
+_CANONICAL = re.compile(r"\+9665[0-9]{8}")
 
 
 @lru_cache(maxsize=256)
 def _mobile_block_ok(prefix: str) -> bool:
     """Whether numbers starting ``+9665X`` are valid mobiles (phonenumbers decides per block)."""
     return _parse_mobile(prefix + "0000000") is not None
+
+
+def mobile_error(text: str) -> str | None:
+    """Why ``text`` is not a Saudi mobile (Arabic), or ``None``."""
+    if foreign_digits(text or ""):
+        return FOREIGN_DIGITS
+    if canonical_mobile(text) is None:
+        return "رقم جوال سعودي غير صحيح (مثال: 0551234567)."
+    return None
 
 
 def canonical_mobile(text: str) -> str | None:
@@ -76,6 +125,9 @@ def canonical_mobile(text: str) -> str | None:
 def _parse_mobile(text: str) -> str | None:
     raw = ascii_digits(text)
     raw = re.sub(r"[\s\-().]", "", raw)
+    # Only digits: phonenumbers would also read other scripts' digits and letters (05CALLME12).
+    if not re.fullmatch(r"\+?[0-9]+", raw):
+        return None
     if raw.startswith("00"):
         raw = "+" + raw[2:]
     try:

@@ -10,7 +10,7 @@ from wtforms.validators import ValidationError
 
 from sheets.cells import ascii_digits
 
-from .checks import canonical_mobile, national_id_error
+from .checks import canonical_mobile, mobile_error, national_id_error
 
 EMPTY = SelectChoice("", "—")
 
@@ -46,7 +46,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 class NationalId:
-    """10 digits starting 1 or 2, with a valid check digit."""
+    """10 digits (0-9, ٠-٩ or ۰-۹) starting 1 or 2, with a valid check digit."""
 
     def __call__(self, form: Any, field: Any) -> None:
         error = national_id_error(field.data or "")
@@ -56,7 +56,7 @@ class NationalId:
 
 
 class SaudiMobile:
-    """A Saudi mobile number, stored as ``+9665XXXXXXXX``."""
+    """A Saudi mobile number typed with 0-9, ٠-٩ or ۰-۹, stored as ``+9665XXXXXXXX``."""
 
     def __init__(self, optional: bool = False) -> None:
         self.optional = optional
@@ -65,10 +65,10 @@ class SaudiMobile:
         if self.optional and not (field.data or "").strip():
             field.data = ""
             return
-        number = canonical_mobile(field.data or "")
-        if number is None:
-            raise ValidationError("رقم جوال سعودي غير صحيح (مثال: 0551234567).")
-        field.data = number
+        error = mobile_error(field.data or "")
+        if error:
+            raise ValidationError(error)
+        field.data = canonical_mobile(field.data)
 
 
 class NotPast:

@@ -1,7 +1,6 @@
 """Logging and answering inquiries, complaints and suggestions."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
@@ -14,10 +13,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from sheets import schema
 
+from .base import Form
 from .fields import SaudiMobile, digits, strip
 
 
-class InquiryForm(FlaskForm):
+class InquiryForm(Form):
     type = RadioField("النوع", choices=list(schema.INQUIRY_TYPES),
                       validators=[InputRequired("اختر النوع.")])
     channel = SelectField("القناة", validators=[InputRequired("اختر القناة.")])
@@ -42,14 +42,14 @@ class InquiryForm(FlaskForm):
             raise ValidationError("اكتب الاسم أو رقم ملف المستفيد.")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     reply = TextAreaField("الرد", filters=[strip], validators=[
         DataRequired("اكتب الرد."), Length(max=3000)])
     close = BooleanField("إغلاق بعد الرد", default=True)
     submit = SubmitField("حفظ الرد")
 
 
-class AdoptForm(FlaskForm):
+class AdoptForm(Form):
     adopted_change = TextAreaField("ما الذي تغير بناءً على الاقتراح؟", filters=[strip],
                                    validators=[DataRequired("صف التغيير."), Length(max=1000)])
     adopt = SubmitField("تبني الاقتراح")

@@ -1,7 +1,6 @@
 """Support request intake (طلب دعم مستفيد) and the workflow steps after it."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
@@ -21,10 +20,11 @@ from wtforms.validators import (
 
 from sheets import schema
 
+from .base import Form
 from .fields import CheckboxesField, LocalDateField, NotFuture, TodayMixin, strip
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(Form):
     channel = SelectField("القناة", validators=[InputRequired("اختر قناة التقديم.")])
     documents = CheckboxesField("المستندات المقدمة", choices=[])
     notes = TextAreaField("ملاحظات", filters=[strip], validators=[Length(max=1000)])
@@ -39,7 +39,7 @@ class IntakeForm(FlaskForm):
     submit = SubmitField("حفظ الطلب")
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(Form):
     documents = CheckboxesField("المستندات المستلمة الآن", choices=[])
     submit = SubmitField("حفظ")
 
@@ -48,13 +48,13 @@ class CompleteForm(FlaskForm):
             raise ValidationError("اختر ما استُلم من النواقص.")
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     researcher = SelectField("الباحث الاجتماعي",
                              validators=[InputRequired("اختر الباحث الاجتماعي.")])
     submit = SubmitField("إحالة")
 
 
-class ReviewForm(TodayMixin, FlaskForm):
+class ReviewForm(TodayMixin, Form):
     recommendation = RadioField("توصية الباحث", choices=[SelectChoice("قبول", "يوصى بالقبول"),
                                                          SelectChoice("رفض", "يوصى بالرفض")],
                                 validators=[InputRequired("اختر التوصية.")])
@@ -65,7 +65,7 @@ class ReviewForm(TodayMixin, FlaskForm):
     submit = SubmitField("رفع للجنة")
 
 
-class DecisionForm(TodayMixin, FlaskForm):
+class DecisionForm(TodayMixin, Form):
     decision = RadioField("قرار اللجنة", choices=[SelectChoice("مقبول", "قبول"),
                                                          SelectChoice("مرفوض", "رفض")],
                           validators=[InputRequired("اختر القرار.")])
@@ -80,13 +80,13 @@ class DecisionForm(TodayMixin, FlaskForm):
             raise ValidationError("سبب الرفض مطلوب: يحق للمتقدم معرفة سبب رفض طلبه.")
 
 
-class RegisterForm(TodayMixin, FlaskForm):
+class RegisterForm(TodayMixin, Form):
     registered_on = LocalDateField("تاريخ استكمال التسجيل", validators=[
         InputRequired("التاريخ مطلوب."), NotFuture("التاريخ لا يكون في المستقبل.")])
     submit = SubmitField("استكمال التسجيل")
 
 
-class ServeForm(TodayMixin, FlaskForm):
+class ServeForm(TodayMixin, Form):
     service_given = StringField("الخدمة المقدمة", filters=[strip], validators=[
         DataRequired("اكتب الخدمة المقدمة."), Length(max=200)])
     served_on = LocalDateField("تاريخ تقديم الخدمة", validators=[
@@ -98,7 +98,7 @@ class ServeForm(TodayMixin, FlaskForm):
     submit = SubmitField("حفظ")
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     reason = TextAreaField("سبب الإغلاق", filters=[strip], validators=[
         DataRequired("سبب الإغلاق مطلوب."), Length(max=500)])
     submit = SubmitField("إغلاق الطلب")

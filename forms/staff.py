@@ -1,21 +1,21 @@
 """Sign-in and search forms."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from .base import Form
 from .fields import strip
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField("اسم المستخدم", validators=[DataRequired("أدخل اسم المستخدم.")],
                            filters=[strip])
     password = PasswordField("كلمة المرور", validators=[DataRequired("أدخل كلمة المرور.")])
     submit = SubmitField("دخول")
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 

@@ -62,3 +62,46 @@ def test_backup_on_the_embedded_default_restores_the_workbook(tmp_path: Path) ->
         assert wb.sh.id == sid
         person = wb.table(B).get("B-7")
         assert (person["full_name"], person["national_id"]) == ("سارة", "1000000008")
+
+
+def test_backup_holds_what_a_volunteer_typed(runner: FlaskCliRunner, wb: Workbook,
+                                             tmp_path: Path) -> None:
+    long = "ن" * 40000
+    wb.append(B, {"id": "B-1", "full_name": "سارة\x00\x07", "national_id": "1000000008",
+                  "notes": "=1+2\x1b", "address": long, "city": "\ufffe"})
+    result = runner.invoke(args=["backup", "--to", str(tmp_path / "bk")])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(tmp_path / "bk" / "workbook.xlsx")[B]
+    row = {h.value: c.value for h, c in zip(sheet[1], sheet[2])}
+    assert row["الاسم الكامل"] == "سارة\ufffd\ufffd"  # marked, not silently lost
+    assert row["ملاحظات"] == "=1+2\ufffd"
+    assert row["المدينة"] == "\ufffd"
+    assert len(row["العنوان"]) == 32767 and row["العنوان"].endswith("ن…")
+
+
+def test_failed_backup_says_why_and_leaves_nothing_that_looks_whole(
+        runner: FlaskCliRunner, app: Flask, wb: Workbook, server, tmp_path: Path) -> None:
+    target = tmp_path / "backups" / "bk"
+    server.api.inject(503, times=1000)
+    result = runner.invoke(args=["backup", "--to", str(target)])
+    assert result.exit_code != 0 and "backup not written" in result.output
+    assert list(target.parent.iterdir()) == []
+    server.api.reset()
+    Path(app.config["USERS_DB"]).write_bytes(b"not a database" * 100)
+    result = runner.invoke(args=["backup", "--to", str(target)])
+    assert result.exit_code == 1
+    assert "backup not written" in result.output and "DatabaseError" in result.output
+    assert list(target.parent.iterdir()) == []  # no workbook.xlsx without the accounts
+
+
+def test_backup_into_an_existing_folder_replaces_its_files(runner: FlaskCliRunner, wb: Workbook,
+                                                            tmp_path: Path) -> None:
+    target = tmp_path / "bk"
+    target.mkdir()
+    (target / "workbook.xlsx").write_text("old")
+    (target / "keep.txt").write_text("mine")
+    result = runner.invoke(args=["backup", "--to", str(target)])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(target / "workbook.xlsx").sheetnames
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert (target / "keep.txt").read_text() == "mine"

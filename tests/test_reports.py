@@ -112,3 +112,25 @@ def test_chart_is_svg_with_escaped_labels() -> None:
     svg = charts.bars([("<b>جديد</b>", 3), ("مغلق", 0)], "عنوان")
     assert svg.startswith("<svg") and "&lt;b&gt;جديد&lt;/b&gt;" in svg and "<script" not in svg
     assert "لا توجد بيانات" in charts.bars([], "فارغ")
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("سارة\x00", "سارة\ufffd"), ("\x1b=1+2", "\ufffd=1+2"), ("\x00=cmd", "\ufffd=cmd"),
+    ("a\ud800b", "a\ufffdb"), ("x\ufffe", "x\ufffd"), ("سطر\nسطر\tآخر", "سطر\nسطر\tآخر"),
+    ("حي\u200cالروضة", "حي\u200cالروضة"),
+])
+def test_downloads_hold_any_typed_text(value: str, shown: str) -> None:
+    raw = export.to_csv([f"h{value}"], [[value]])
+    assert list(csv.reader(io.StringIO(raw.decode("utf-8-sig")))) == [[f"h{shown}"], [shown]]
+    book = load_workbook(io.BytesIO(export.to_xlsx(f"t{value}", ["h"], [[value]])))
+    assert book.active["A2"].value == shown and book.active["A2"].data_type == "s"
+
+
+def test_xlsx_cuts_text_longer_than_a_cell_and_names_sheets_safely() -> None:
+    book = load_workbook(io.BytesIO(export.to_xlsx("a/b:c\x00" + "د" * 40, ["h"],
+                                                   [["ن" * 40000, 7]])))
+    cell = book.active["A2"]
+    assert len(cell.value) == export.XLSX_CELL_MAX and cell.value.endswith("ن…")
+    assert book.active["B2"].value == 7
+    assert book.active.title == ("a_b_c\ufffd" + "د" * 40)[:31]
+    assert export.sheet_title("x", ["x"]) == "x~2"
