@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     views.init_app(app)
     _templates(app)
     _errors(app)
-    _replay_journal(app)
     return app
 
 
@@ -105,24 +103,6 @@ def _errors(app: Flask) -> None:
         return page("غير موجود", "لم نجد الصفحة أو السجل المطلوب.", 404)
 
 
-def _replay_journal(app: Flask) -> None:
-    """Write kept submissions once the workbook answers again (tried at most every 30 s)."""
-    state = {"next": 0.0}
-
-    @app.before_request
-    def replay() -> None:
-        if time.monotonic() < state["next"] or not Path(app.config["JOURNAL_DB"]).exists():
-            return
-        state["next"] = time.monotonic() + 30
-        from records.store import journal
-
-        try:
-            if journal().pending():
-                journal().replay(sheets.get_workbook())
-        except SheetsError:
-            pass
-
-
 def main() -> None:
     """Prepare the embedded workbook and serve the app on http://127.0.0.1:5000."""
     app = create_app()
@@ -136,6 +116,11 @@ def main() -> None:
         from sync.runner import start_background
 
         start_background(app, minutes, lambda: views.today_in_riyadh())
+    seconds = float(app.config["JOURNAL_DRAIN_SECONDS"])
+    if seconds > 0:  # the journal is written by this timer, never on a page view
+        from sync.runner import start_journal_drain
+
+        start_journal_drain(app, seconds)
     host, port = app.config["HOST"], int(app.config["PORT"])
     print(f"Mustafid: http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}")
     # waitress: a production WSGI server in pure Python, so no compiler or proxy is needed.

@@ -1,7 +1,8 @@
-"""``flask sync`` and ``flask demo``."""
+"""``flask sync``, ``flask journal`` and ``flask demo``."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -24,6 +25,9 @@ def sync_command() -> None:
 
     app = current_app
     try:
+        written = runner.drain_journal(app)
+        if written:
+            click.echo(f"journal: {written} rows written")
         with click.progressbar(length=len(STEPS), label="sync",
                                file=sys.stderr if sys.stderr.isatty() else None) as bar:
             def progress(step: str) -> None:
@@ -37,6 +41,34 @@ def sync_command() -> None:
     click.echo(f"rows read: {s['rows_read']}  cells written: {s['cells_written']}  "
                f"problems: {s['problems']}  lapsed: {s['lapsed']}  API calls: {s['api_calls']}  "
                f"seconds: {s['seconds']}")
+
+
+@click.command("journal")
+@click.option("--list", "only_list", is_flag=True, help="List what waits; write nothing.")
+@with_appcontext
+def journal_command(only_list: bool) -> None:
+    """Write the submissions kept in the journal, then list what still waits."""
+    from records.journal import age
+    from records.store import journal
+
+    app = current_app
+    if not only_list:
+        try:
+            written = runner.drain_journal(app)
+        except SheetsError as exc:
+            click.echo(f"not written now: {type(exc).__name__}")
+        else:
+            click.echo(f"written: {written or 0} rows")
+    entries = journal().entries() if Path(app.config["JOURNAL_DB"]).exists() else []
+    click.echo(f"waiting: {len(entries)}")
+    if entries:
+        now = journal().clock()
+        # Reference numbers only: a waiting record's names, IDs and mobiles are never printed.
+        click.echo("tab\treference\tage\tattempts\tlast error")
+        for e in entries:
+            since = None if e.created is None else now - e.created
+            click.echo(f"{e.tab}\t{e.reference}\t{age(since)}\t{e.attempts}\t"
+                       f"{e.last_error or '—'}")
 
 
 @click.command("demo")
@@ -57,4 +89,5 @@ def demo_command(n: int, seed: int | None) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(sync_command)
+    app.cli.add_command(journal_command)
     app.cli.add_command(demo_command)

@@ -90,3 +90,40 @@ def start_background(app: Flask, minutes: float, today: Callable[[], date]) -> t
     thread.stop = stop  # type: ignore[attr-defined]
     thread.start()
     return thread
+
+
+def drain_journal(app: Flask) -> int | None:
+    """Write what waits in the journal (in an app context); ``None`` when nothing waits.
+
+    Costs no API call (nor opens the workbook) when the journal is empty.
+    """
+    from records.store import journal
+    from sheets import get_workbook
+
+    if not Path(app.config["JOURNAL_DB"]).exists() or not journal().entries():
+        return None
+    return journal().drain(get_workbook())
+
+
+def start_journal_drain(app: Flask, seconds: float) -> threading.Thread:
+    """Write kept submissions every few seconds in a daemon thread, with no request needed."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        wait = 0.0  # what a previous run left is written at start
+        while not stop.wait(wait):
+            wait = seconds
+            with app.app_context():
+                try:
+                    written = drain_journal(app)
+                    if written:
+                        log.info("journal: %d rows written", written)
+                except SheetsError as exc:
+                    log.warning("journal drain failed: %s", type(exc).__name__)
+                except Exception as exc:  # keep the thread alive; the kind only, no row data
+                    log.error("journal drain failed: %s", type(exc).__name__)
+
+    thread = threading.Thread(target=loop, name="mustafid-journal", daemon=True)
+    thread.stop = stop  # type: ignore[attr-defined]
+    thread.start()
+    return thread
