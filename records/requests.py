@@ -1,7 +1,7 @@
 """Support requests: intake, and each step of the policy through one transition rule."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from urllib.parse import quote
 
@@ -48,31 +48,45 @@ def fresh(wb: Workbook, rid: str) -> Record:
     return record
 
 
-def step(wb: Workbook, rid: str, action: str, role: str, changes: Mapping[str, str],
+Changes = Mapping[str, str] | Callable[[Mapping[str, str]], Mapping[str, str]]
+
+
+def step(wb: Workbook, rid: str, action: str, role: str, changes: Changes,
          user: str, target: str | None = None) -> dict[str, tuple[str, str]]:
-    """Take one workflow step: check it against the request's current status, then write."""
+    """Take one workflow step: checked against the row it is written to, as it is then.
+
+    The status rule runs on the row read right before the write, and the write
+    is refused (``WriteConflict``) if that status changed in between.
+    """
     if not workflow.can(role, action):
         raise PermissionError(action)
-    record = fresh(wb, rid)
-    why = workflow.check(action, record.get("status", ""), target)
-    if why:
-        raise StepRefused(why)
     new_status = target or workflow.ACTIONS[action].targets[0]
-    label = workflow.ACTIONS[action].label
-    return store.update(wb, TAB, rid, {**changes, "status": new_status}, user, label)
+
+    def make(record: Mapping[str, str]) -> dict[str, str]:
+        why = workflow.check(action, record.get("status", ""), target)
+        if why:
+            raise StepRefused(why)
+        made = changes(record) if callable(changes) else changes
+        return {**made, "status": new_status}
+
+    return store.update(wb, TAB, rid, make, user, workflow.ACTIONS[action].label)
 
 
 def complete(wb: Workbook, rid: str, role: str, received: list[str], user: str,
              today: date) -> dict[str, tuple[str, str]]:
     """استكمال النواقص: the request becomes complete when nothing is missing any more."""
-    record = fresh(wb, rid)
-    missing = [m for m in split(record.get("missing", "")) if m not in received]
-    documents = split(record.get("documents", "")) + [d for d in received
-                                                       if d not in record.get("documents", "")]
-    changes = {"documents": "، ".join(documents), "missing": "، ".join(missing)}
-    if missing:
-        return store.update(wb, TAB, rid, changes, user, "استلام مستندات ناقصة")
-    return step(wb, rid, "complete", role, {**changes, "completed_on": today.isoformat()}, user)
+
+    def received_now(record: Mapping[str, str]) -> dict[str, str]:
+        missing = [m for m in split(record.get("missing", "")) if m not in received]
+        had = split(record.get("documents", ""))
+        documents = had + [d for d in received if d not in had]
+        out = {"documents": "، ".join(documents), "missing": "، ".join(missing)}
+        return out if missing else {**out, "completed_on": today.isoformat()}
+
+    still = [m for m in split(fresh(wb, rid).get("missing", "")) if m not in received]
+    if still:
+        return store.update(wb, TAB, rid, received_now, user, "استلام مستندات ناقصة")
+    return step(wb, rid, "complete", role, received_now, user)
 
 
 def split(text: str) -> list[str]:

@@ -1,12 +1,13 @@
 """Writes with an audit row, and the journal that keeps submissions through an outage."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from flask import current_app
 
 from sheets import Workbook, schema
 from sheets.errors import WorkbookUnavailable
+from sheets.guarded import AuditFn
 
 from . import audit
 from .journal import Journal
@@ -21,36 +22,37 @@ def journal() -> Journal:
 
 def create(wb: Workbook, tab: schema.Tab, record: Mapping[str, str], user: str,
            action: str) -> bool:
-    """Append a new record and its audit row; ``False`` when kept in the journal for later."""
-    entries = [(tab.name, dict(record)),
-               (audit.TAB, audit.row(user, action, tab, record.get(tab.id_key or "", ""),
-                                     audit.created(record)))]
-    done = 0
+    """Append a new record with its audit row in one atomic call; ``False`` when journaled.
+
+    When the workbook cannot be reached the pair waits in the journal and is
+    written later, exactly once: the person keeps their reference number.
+    """
+    entry = audit.row(user, action, tab, record.get(tab.id_key or "", ""),
+                      audit.created(record))
     try:
-        for name, rec in entries:
-            wb.append(name, rec)
-            done += 1
+        wb.append_rows({tab.name: [record], audit.TAB: [entry]})
     except WorkbookUnavailable:
-        journal().add(entries[done:])
-        return done > 0
+        journal().add_group([(tab.name, dict(record)), (audit.TAB, entry)])
+        return False
     return True
 
 
-def update(wb: Workbook, tab: schema.Tab, rid: str, changes: Mapping[str, str], user: str,
-           action: str) -> dict[str, tuple[str, str]]:
-    """Write the changed fields by ID and leave an audit row; return what changed."""
-    diff = wb.update(tab.name, rid, changes)
-    if diff:
-        log(wb, audit.row(user, action, tab, rid, diff))
-    return diff
+def auditor(user: str) -> AuditFn:
+    """The audit row of a change (and of any repair the write needed), made by ``user``."""
+    return lambda tab, rid, diff, action: audit.row(user, action, schema.tab(tab), rid, diff)
 
 
-def log(wb: Workbook, entry: Mapping[str, str]) -> None:
-    """Append an audit row; when the workbook just went away, keep it in the journal."""
-    try:
-        wb.append(audit.TAB, entry)
-    except WorkbookUnavailable:
-        journal().add([(audit.TAB, entry)])
+def update(wb: Workbook, tab: schema.Tab, rid: str,
+           changes: Mapping[str, str] | Callable[[Mapping[str, str]], Mapping[str, str]],
+           user: str, action: str, expect: Mapping[str, str] | None = None,
+           audit_fn: AuditFn | None = None) -> dict[str, tuple[str, str]]:
+    """Write the changed fields by ID with its audit row, in one atomic call; return them.
+
+    ``changes`` may be a function of the row as it is now; ``expect`` are values
+    the row must still hold (else ``WriteConflict`` and nothing is changed).
+    """
+    return wb.update(tab.name, rid, changes, expect=expect, audit=audit_fn or auditor(user),
+                     action=action)
 
 
 def pending(tab: schema.Tab, rid: str) -> dict[str, str] | None:

@@ -77,10 +77,16 @@ def answer(wb: Workbook, survey: Record, ratings: Mapping[str, int], comment: st
                    answered_on=today.isoformat(), status=DONE)
     if anonymous:
         changes.update(beneficiary_id="", request_id="")
-    diff = wb.update(TAB.name, survey["id"], changes)
-    # The audit row names the survey only: it must not undo an anonymous answer.
-    store.log(wb, audit.row("المستفيد (رابط الاستبيان)", "إجابة استبيان رضا", TAB,
-                            survey["id"], {"status": diff.get("status", (SENT, DONE))}))
+    def audit_row(tab: str, rid: str, diff: Mapping[str, tuple[str, str]],
+                  action: str) -> dict[str, str]:
+        # The audit row names the survey only: it must not undo an anonymous answer.
+        return audit.row("المستفيد (رابط الاستبيان)", action, TAB, rid,
+                         {"status": diff.get("status", (SENT, DONE))})
+
+    # Single-use even when two answers arrive together: the second finds it answered.
+    store.update(wb, TAB, survey["id"], changes, "", "إجابة استبيان رضا",
+                 expect={"status": survey.get("status", ""), "answered_on": ""},
+                 audit_fn=audit_row)
 
 
 def message(name: str, association: str, url: str) -> str:

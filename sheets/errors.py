@@ -55,9 +55,10 @@ class DuplicateRecord(SheetsError):
 
 
 class WriteConflict(SheetsError):
-    """The row moved while it was being written (someone sorted or inserted rows)."""
+    """The cells changed while they were written (someone edited the same record meanwhile)."""
 
-    message = "تغيّر ترتيب الصفوف أثناء الحفظ. راجع السجل ثم أعد المحاولة."
+    message = ("تغيّر هذا السجل في ملف البيانات في اللحظة نفسها (عدّله شخص آخر)، فلم يُحفظ "
+               "التغيير. راجع حالته الحالية ثم أعد الإرسال.")
 
 
 class BadRequest(SheetsError):

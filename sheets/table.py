@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import gspread
 import requests
 from gspread.exceptions import APIError
 
-from . import cells, schema
+from . import cells, guarded, schema
 from .client import translate
 from .errors import (
     DuplicateRecord,
@@ -55,6 +55,7 @@ class Workbook:
         self._titles_at = 0.0
         self._rows: dict[str, int] = {}
         self._ids: dict[str, int] = {}
+        self._cols: dict[str, int] = {}
         self.offline_since: float | None = None  # wall-clock time reads began to fail
 
     # -- plumbing ----------------------------------------------------------
@@ -81,6 +82,8 @@ class Workbook:
                               ["rowCount"] for s in meta["sheets"]}
                 self._ids = {s["properties"]["title"]: s["properties"]["sheetId"]
                              for s in meta["sheets"]}
+                self._cols = {s["properties"]["title"]: s["properties"]["gridProperties"]
+                              ["columnCount"] for s in meta["sheets"]}
             return list(self._titles)
 
     def row_count(self, name: str) -> int:
@@ -160,49 +163,20 @@ class Workbook:
         return parse_table(self._require(name), self.raw_values([a1(name)])[0])
 
     def invalidate(self, *names: str) -> None:
-        """Forget the snapshot of these tabs (all when none) so the next read fetches them."""
+        """Make the next read of these tabs (all when none) fetch them again.
+
+        The last good read is kept: if the workbook goes away before that read,
+        pages still show it (and a registration still gets its reference number).
+        """
         with self._lock:
             for n in names or list(self._tables):
-                self._tables.pop(n, None)
-                self._stamps.pop(n, None)
+                if n in self._stamps:
+                    self._stamps[n] = float("-inf")
 
     def raw_values(self, ranges: list[str], render: str = "FORMATTED_VALUE") -> list[list[list[Any]]]:
         """Values of several ranges in one call (for the sync job)."""
         got = self.call(self.sh.values_batch_get, ranges, params={"valueRenderOption": render})
         return [vr.get("values", []) for vr in got.get("valueRanges", [])]
-
-    def write_cells_and_append(self, data: list[dict[str, Any]],
-                               appends: Mapping[str, list[Mapping[str, str]]]) -> int:
-        """Write cells and append records to tabs in one atomic ``batchUpdate``.
-
-        ``appendCells`` places the rows after the last row with data on the
-        server's side, so it cannot collide with another process's append.
-        """
-        self.titles()
-        requests: list[dict[str, Any]] = []
-        count = 0
-        for item in data:
-            title, _, cells_part = item["range"].rpartition("!")
-            title = title[1:-1].replace("''", "'") if title.startswith("'") else title
-            start = cells_part.split(":")[0]
-            letters = start.rstrip("0123456789")
-            requests.append({"updateCells": {
-                "start": {"sheetId": self._ids[title], "rowIndex": int(start[len(letters):]) - 1,
-                          "columnIndex": col_to_index(letters)},
-                "rows": [{"values": [{"userEnteredValue": {"stringValue": str(v)}}
-                                     for v in row]} for row in item["values"]],
-                "fields": "userEnteredValue"}})
-            count += sum(len(row) for row in item["values"])
-        for name, records in appends.items():
-            table = self.table(name)
-            rows = [self._row_for(table, r) for r in records]
-            requests.append({"appendCells": {
-                "sheetId": self._ids[name], "fields": "userEnteredValue",
-                "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} for v in row]}
-                         for row in rows]}})
-        self.call(self.sh.batch_update, {"requests": requests})
-        self.invalidate(*appends)
-        return count
 
     def write_cells(self, data: list[dict[str, Any]]) -> int:
         """One RAW ``values.batchUpdate`` of ``[{range, values}]``; returns cells written."""
@@ -213,7 +187,8 @@ class Workbook:
         return int(got.get("totalUpdatedCells", 0))
 
     # -- appends -----------------------------------------------------------
-    def _row_for(self, table: Table, values: Mapping[str, str]) -> list[str]:
+    def row_for(self, table: Table, values: Mapping[str, str]) -> list[str]:
+        """A record as a row of cells in the tab's column order (user text, never parsed)."""
         width = max(table.columns.values(), default=-1) + 1
         row = [""] * width
         for key, value in values.items():
@@ -224,31 +199,42 @@ class Workbook:
         return row
 
     def append(self, name: str, values: Mapping[str, str]) -> None:
-        """Append one record (RAW); a retry after a lost answer never adds it twice."""
-        self.append_many(name, [values])
+        """Append one record; a retry after a lost answer never adds it twice."""
+        self.append_rows({name: [values]})
 
     def append_many(self, name: str, records: Iterable[Mapping[str, str]]) -> None:
-        """Append records in one call, below the tab's table of data."""
-        self._require(name)
-        table = self.table(name)
-        rows = [self._row_for(table, r) for r in records]
-        if not rows:
+        """Append records to one tab in one call."""
+        self.append_rows({name: list(records)})
+
+    def append_rows(self, appends: Mapping[str, Sequence[Mapping[str, str]]]) -> None:
+        """Append the records of every tab in one atomic ``batchUpdate``.
+
+        ``appendCells`` goes after the last row with data, so a blank row a
+        person left inside a tab cannot pull new rows into the middle of it (as
+        ``values.append``'s table detection does). A record and its audit row
+        land together or not at all.
+        """
+        appends = {n: list(recs) for n, recs in appends.items() if recs}
+        if not appends:
             return
-        key = table.tab.id_key or table.tab.columns[0].key
-        last = rows[-1][table.columns[key]] if key in table.columns else ""
+        for n in appends:
+            self._require(n)
+        rows = {n: [self.row_for(self.table(n), r) for r in recs] for n, recs in appends.items()}
+        first = next(iter(appends))
+        tab = schema.tab(first)
+        key = tab.id_key or tab.columns[0].key
+        last = str(appends[first][-1].get(key) or "")
         for attempt in range(3):
             try:
-                self.call(self.sh.values_append, a1(name, "A1"),
-                          params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
-                          body={"majorDimension": "ROWS", "values": rows})
+                guarded.run(self, guarded.build(self, [], [], rows, []))
                 break
             except WorkbookUnavailable:
-                # A 5xx may arrive after Google applied the append: look before retrying.
-                if last and self._holds(name, table.columns[key], last):
+                # A 5xx may arrive after Google applied the batch: look before retrying.
+                if last and self._holds(first, self.table(first).columns[key], last):
                     break
                 if attempt == 2:
                     raise
-        self.invalidate(name)
+        self.invalidate(*appends)
 
     def has(self, name: str, value: str) -> bool:
         """Whether a row of the tab holds ``value`` in its key column (read now, 1-2 calls)."""
@@ -265,55 +251,42 @@ class Workbook:
                    for r in got.get("values", []))
 
     # -- updates -----------------------------------------------------------
-    def update(self, name: str, rid: str, changes: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    def update(self, name: str, rid: str,
+               changes: Mapping[str, str] | Callable[[Mapping[str, str]], Mapping[str, str]],
+               *, expect: Mapping[str, str] | None = None, audit: guarded.AuditFn | None = None,
+               action: str = "") -> dict[str, tuple[str, str]]:
         """Write the changed fields of the row holding ``rid``; return ``{key: (old, new)}``.
 
-        The row is found at write time (1 call), only changed cells are written
-        (1 call), and the row is checked to still hold the ID (1 call).
+        ``changes`` may be a function of the row as read now (a note appended to
+        the note a volunteer just typed). ``expect`` are values the row must still
+        hold (the status a step was allowed from); ``audit`` makes the audit row
+        that lands in the same atomic call. Costs two calls: read, write.
         """
         tab = self._require(name)
         assert tab.id_key, f"{name} has no ID column"
-        current = self.table(name).get(rid)
-        diff = {k: ((current or {}).get(k, ""), "" if v is None else str(v))
-                for k, v in changes.items()}
-        diff = {k: ov for k, ov in diff.items() if ov[0] != ov[1]}
-        if not diff:
-            return {}
-        header, row = self._locate(tab, rid)
-        id_letter = index_to_col(header[tab.id_key])
-        data = []
-        for key in diff:
-            if key not in header:
-                raise TabMissing(f"column {tab.column(key).header} is missing in {name}")
-            data.append({"range": a1(name, f"{index_to_col(header[key])}{row}"),
-                         "values": [[diff[key][1]]]})
-        self.write_cells(data)
-        check = self.call(self.sh.values_get, a1(name, f"{id_letter}{row}"))
-        found = cells.ascii_digits(cells.clean_text((check.get("values") or [[""]])[0][0]))
+        job = guarded.Job(name, rid, {}, dict(expect or {}), action,
+                          make=changes if callable(changes) else lambda _row: changes)
+        done = guarded.settle(self, [job], audit)
         self.invalidate(name)
-        if found != rid:
-            raise WriteConflict(f"row {row} of {name} holds {found!r} after writing {rid!r}")
-        return diff
+        return guarded.require_settled(done, job)
 
-    def _locate(self, tab: schema.Tab, rid: str) -> tuple[dict[str, int], int]:
-        """Read the header and the ID column now; return positions and the row number."""
-        cached = self._tables.get(tab.name)
-        guess = cached.columns.get(tab.id_key or "") if cached else None
-        for _ in range(2):
-            letter = index_to_col(guess if guess is not None else 0)
-            header_rows, ids = self.raw_values([a1(tab.name, "1:1"),
-                                                a1(tab.name, f"{letter}:{letter}")])
-            header = map_header(tab, header_rows[0] if header_rows else [])
-            if tab.id_key not in header:
-                raise TabMissing(f"the ID column of {tab.name} is missing")
-            if header[tab.id_key] != guess:
-                guess = header[tab.id_key]  # a person moved the column: read it again
-                continue
-            hits = [i + 1 for i, r in enumerate(ids) if i > 0 and r and
-                    cells.ascii_digits(cells.clean_text(r[0])) == rid]
-            if not hits:
-                raise RecordNotFound(f"{rid} not found in {tab.name}")
-            if len(hits) > 1:
-                raise DuplicateRecord(f"{rid} is in rows {hits} of {tab.name}")
-            return header, hits[0]
-        raise WriteConflict(f"the columns of {tab.name} keep moving")
+    # -- grid facts the guarded writes need ----------------------------------
+    def require(self, name: str) -> schema.Tab:
+        return self._require(name)
+
+    def sheet_id(self, name: str) -> int:
+        self.titles()
+        if name not in self._ids:
+            self.titles(refresh=True)
+        if name not in self._ids:
+            raise TabMissing(f"tab {name} is missing")
+        return self._ids[name]
+
+    def grid_size(self, name: str) -> tuple[int, int]:
+        """Rows and columns of a tab's grid as last fetched."""
+        self.titles()
+        return self._rows.get(name, 1000), self._cols.get(name, 26)
+
+    def grew(self, name: str, dimension: str, size: int) -> None:
+        """Remember that a batch grows a tab's grid to ``size``."""
+        (self._rows if dimension == "ROWS" else self._cols)[name] = size

@@ -1,18 +1,20 @@
 """The sync job: read the whole workbook once, compute every deadline, write what changed.
 
-A run costs at most three API calls whatever the row count: one
-``values:batchGet`` of every tab, one read of the ID columns just before
-writing (someone may have sorted the sheet since), and one ``values:batchUpdate``
-of the computed cells whose value changed and of the problems tab. A run that
-closes lapsed requests sends that write as one atomic ``spreadsheets:batchUpdate``
-instead (``updateCells`` plus ``appendCells`` for their audit rows). A second
-run right after the first writes nothing (one call).
+A run costs two API calls whatever the row count: one ``values:batchGet`` of
+every tab, and one atomic ``spreadsheets:batchUpdate`` that writes the computed
+cells whose value changed, the problems tab, new survey invitations and the
+status changes (a lapsed request closed, a survey link expired) with their audit
+rows, and answers with the ID columns. Computed cells are placed by the read: if
+the answer shows rows moved since (a volunteer sorted), they are recomputed and
+written again. Status changes are written by ID (``sheets.guarded``) and put right
+if a sort redirected them. A second run right after the first writes nothing
+(one call).
 """
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,7 +26,8 @@ from sheets import Problem, Table, Workbook, schema
 from sheets.bulk import bulk
 from sheets.cells import clean_text
 from sheets.errors import TabMissing, WriteConflict
-from sheets.local.a1 import index_to_col
+from sheets.guarded import AuditFn, Job, settle
+from sheets.local.a1 import col_to_index, index_to_col
 from sheets.parse import parse_table
 from sheets.table import a1, snapshot_range
 
@@ -65,7 +68,8 @@ class _Plan:
     appends: dict[str, list[dict[str, str]]]
     problems: list[Problem]
     lapsed: list[str]
-    ids: dict[str, list[str]]
+    ids: dict[str, tuple[int, list[str]]]
+    jobs: list[Job] = field(default_factory=list)
 
 
 def _key_column(tab: schema.Tab, table: Table) -> int | None:
@@ -117,7 +121,7 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
         check_rows(tables)
 
     writes: list[dict[str, Any]] = []
-    audit_rows: list[dict[str, str]] = []
+    jobs: list[Job] = []  # status changes no later run could recompute: written by ID
     invitations: list[dict[str, str]] = []
     survey_ids = {r["id"] for r in tables[schema.SURVEYS.name].records}
     lapsed: list[str] = []
@@ -133,19 +137,17 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
         for rec in table.records:
             new = compute[t.name](rec)
             if t is schema.REQUESTS and rules.incomplete_state(rec, today, settings) == "lapse":
-                new["followup"] = rules.lapse_reason(settings)
-                changed.setdefault("status", []).append((rec.row, rules.CLOSED))
+                new.pop("followup", None)
                 lapsed.append(rec["id"])
-                audit_rows.append(audit.row(user, "إغلاق طلب ناقص تلقائيًا", t, rec["id"], {
-                    "status": (rules.INCOMPLETE, rules.CLOSED),
-                    "followup": (rec.get("followup", ""), new["followup"])}))
+                jobs.append(Job(t.name, rec["id"], {
+                    "status": rules.CLOSED, "followup": rules.lapse_reason(settings)},
+                    {"status": rules.INCOMPLETE}, "إغلاق طلب ناقص تلقائيًا"))
             if t is schema.REQUESTS and rules.needs_invitation(rec):
                 invite = surveys.invitation(rec, today, settings.survey_link_days, survey_ids)
                 survey_ids.add(invite["id"])
                 invitations.append(invite)
-                new["survey_sent"] = today.isoformat()
-                audit_rows.append(audit.row(user, "دعوة استبيان رضا", t, rec["id"], {
-                    "survey_sent": ("", today.isoformat())}))
+                jobs.append(Job(t.name, rec["id"], {"survey_sent": today.isoformat()},
+                                {"survey_sent": ""}, "دعوة استبيان رضا"))
             for key, value in new.items():
                 col = table.columns.get(key)
                 if col is None:
@@ -156,23 +158,25 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
                     changed.setdefault(key, []).append((rec.row, value))
         for key, cells in changed.items():
             writes += _column_runs(t.name, index_to_col(table.columns[key]), cells)
-    writes += _expired_surveys(tables[schema.SURVEYS.name], today)
+    jobs += _expired_surveys(tables[schema.SURVEYS.name], today)
     writes += _problem_writes(wb, tables.get(schema.PROBLEMS.name), raw.get(schema.PROBLEMS.name,
                                                                           []), problems)
-    ids = {t.name: _ids(raw[t.name], _key_column(t, tables[t.name])) for t in COMPUTED_TABS}
-    appends = {k: v for k, v in ((schema.SURVEYS.name, invitations),
-                                 (audit.TAB, audit_rows)) if v}
-    return _Plan(tables, raw, writes, appends, problems, lapsed, ids)
+    ids = {}
+    for t in COMPUTED_TABS:
+        col = _key_column(t, tables[t.name])
+        if col is not None:
+            ids[t.name] = (col, _ids(raw[t.name], col))
+    appends = {schema.SURVEYS.name: invitations} if invitations else {}
+    return _Plan(tables, raw, writes, appends, problems, lapsed, ids, jobs)
 
 
-def _expired_surveys(table: Table, today: date) -> list[dict[str, Any]]:
-    """Unanswered invitations past their date become منتهية."""
-    col = table.columns.get("status")
-    if col is None:
+def _expired_surveys(table: Table, today: date) -> list[Job]:
+    """Unanswered invitations past their date become منتهية (each by its ID)."""
+    if "status" not in table.columns or not table.tab.id_key:
         return []
-    cells = [(r.row, rules.survey_status(r, today)) for r in table.records
-             if rules.survey_status(r, today) != r.get("status")]
-    return _column_runs(table.tab.name, index_to_col(col), cells) if cells else []
+    return [Job(table.tab.name, r["id"], {"status": rules.survey_status(r, today)},
+                {"status": r.get("status", "")}) for r in table.records
+            if r.get("id") and rules.survey_status(r, today) != r.get("status")]
 
 
 def _column_runs(tab: str, letter: str, cells: list[tuple[int, str]]) -> list[dict[str, Any]]:
@@ -246,34 +250,69 @@ def _run(wb: Workbook, today: date, user: str, progress: Callable[[str], None]) 
         progress("read")
         plan = _plan(wb, today, user)
         progress("compute")
-        if not plan.writes and not plan.appends:
+        if not plan.writes and not plan.appends and not plan.jobs:
             break
-        key_ranges = []
-        for t in COMPUTED_TABS:
-            col = _key_column(t, plan.tables[t.name])
-            letter = index_to_col(col if col is not None else 0)
-            key_ranges.append(a1(t.name, f"{letter}:{letter}"))
-        progress("check")
-        now = wb.raw_values(key_ranges)
-        if any(_ids(v, 0) != plan.ids[t.name] for v, t in zip(now, COMPUTED_TABS)):
-            continue  # someone sorted or inserted rows since the read: start again
         progress("write")
-        if plan.appends:  # new rows (invitations, audit) ride in the same atomic call
-            result.cells_written = wb.write_cells_and_append(plan.writes, plan.appends)
-        else:
-            result.cells_written = wb.write_cells(plan.writes)
-        break
+        # Computed cells, problems and new invitations go by position in one atomic batch
+        # that answers the ID columns: if a sort moved rows since the read, the cells are
+        # recomputed and written again. Status changes go by ID, repaired if misdirected.
+        done = settle(wb, plan.jobs, _audit(user), tables=_with_audit(wb, plan.tables),
+                      plain=_cell_requests(wb, plan.writes), appends=plan.appends,
+                      verify={n: v for n, v in plan.ids.items() if _touches(plan.writes, n)})
+        result.cells_written += sum(_count(w) for w in plan.writes) + \
+            sum(len(j.diff) for j in done.done)
+        result.lapsed += plan.lapsed
+        result.invited += [r["request_id"] for r in plan.appends.get(schema.SURVEYS.name, [])]
+        if done.verified:
+            break
     else:
         raise WriteConflict("the rows kept moving during the sync")
     wb.invalidate()
     result.rows_read = sum(max(len(v) - 1, 0) for v in plan.raw.values())
     result.problems = plan.problems
-    result.lapsed = plan.lapsed
-    result.invited = [r["request_id"] for r in plan.appends.get(schema.SURVEYS.name, [])]
     result.api_calls = wb_calls(wb) - calls0
     result.seconds = time.perf_counter() - started
     result.finished_at = now_stamp()
     return result
+
+
+def _audit(user: str) -> AuditFn:
+    """Audit rows for the sync's status changes; a survey's expiry leaves none."""
+    def make(tab: str, rid: str, diff: Mapping[str, tuple[str, str]],
+             action: str) -> dict[str, str] | None:
+        return audit.row(user, action, schema.tab(tab), rid, diff) if action else None
+    return make
+
+
+def _with_audit(wb: Workbook, tables: dict[str, Table]) -> dict[str, Table]:
+    """The plan's read, plus the audit tab's header the appends are laid out by."""
+    return {**tables, schema.AUDIT.name: tables.get(schema.AUDIT.name) or
+            wb.table(schema.AUDIT.name)}
+
+
+def _touches(writes: list[dict[str, Any]], name: str) -> bool:
+    return any(w["range"].startswith(a1(name) + "!") for w in writes)
+
+
+def _count(write: dict[str, Any]) -> int:
+    return sum(len(row) for row in write["values"])
+
+
+def _cell_requests(wb: Workbook, writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``{range, values}`` writes as ``updateCells`` requests (text, never parsed)."""
+    out = []
+    for item in writes:
+        title, _, part = item["range"].rpartition("!")
+        title = title[1:-1].replace("''", "'") if title.startswith("'") else title
+        start = part.split(":")[0]
+        letters = start.rstrip("0123456789")
+        out.append({"updateCells": {
+            "start": {"sheetId": wb.sheet_id(title), "rowIndex": int(start[len(letters):]) - 1,
+                      "columnIndex": col_to_index(letters)},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": str(v)}} if v != "" else {}
+                                 for v in row]} for row in item["values"]],
+            "fields": "userEnteredValue"}})
+    return out
 
 
 def wb_calls(wb: Workbook) -> int:

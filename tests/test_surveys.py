@@ -44,7 +44,7 @@ def answer(client: FlaskClient, url: str, **extra: str):
 def test_invitation_created_once_per_served_request(wb: Workbook) -> None:
     served(wb)
     result = job.run(wb, TODAY)
-    assert result.invited == ["R-1"] and result.api_calls == 3
+    assert result.invited == ["R-1"] and result.api_calls == 2
     job.run(wb, TODAY)
     wb.invalidate()
     rows = wb.table(S).records

@@ -62,13 +62,13 @@ def test_second_run_writes_nothing_and_calls_stay_constant(wb: Workbook,
     add_requests(wb, ROWS * 1)
     first = job.run(wb, TODAY)
     assert first.cells_written > 0
-    assert first.api_calls == 3  # read, check, write
+    assert first.api_calls == 2  # read; one atomic write that answers the ID columns
     server.api.reset()
     second = job.run(wb, TODAY)
     assert second.cells_written == 0 and second.api_calls == 1
     assert server.api.calls["spreadsheets.values.batchUpdate"] == 0
     add_requests(wb, [(f"R-{i}", "جديد", "2026-11-01", "2026-11-02") for i in range(10, 400)])
-    assert job.run(wb, TODAY).api_calls == 3
+    assert job.run(wb, TODAY).api_calls == 2
 
 
 def test_only_changed_computed_cells_written_and_hand_edits_kept(wb: Workbook) -> None:
@@ -134,7 +134,7 @@ def test_incomplete_requests_followed_up_then_closed(wb: Workbook) -> None:
                       ("R-3", "ناقص", "2026-11-20", "")])
     result = job.run(wb, TODAY)
     assert result.lapsed == ["R-2"]
-    assert result.api_calls == 3  # the audit rows ride in the same atomic write
+    assert result.api_calls == 2  # the audit rows ride in the same atomic write
     wb.invalidate()
     got = {r["id"]: r for r in wb.table(R).records}
     assert got["R-1"]["followup"].startswith("متابعة النواقص") and got["R-1"]["status"] == "ناقص"
@@ -162,7 +162,7 @@ def test_sync_cli_prints_summary(runner: FlaskCliRunner, wb: Workbook) -> None:
     add_requests(wb, ROWS)
     result = runner.invoke(args=["sync"])
     assert result.exit_code == 0, result.output
-    assert "rows read:" in result.output and "API calls: 3" in result.output
+    assert "rows read:" in result.output and "API calls: 2" in result.output
     assert "cells written: 0" in runner.invoke(args=["sync"]).output
 
 
@@ -265,4 +265,4 @@ def test_background_sync_runs_and_records_its_status(app: Flask, wb: Workbook) -
             time.sleep(0.05)
     finally:
         thread.stop.set()
-    assert status and status["api_calls"] <= 3 and "finished_at" in status
+    assert status and status["api_calls"] <= 2 and "finished_at" in status

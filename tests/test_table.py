@@ -108,18 +108,18 @@ def test_append_keeps_text_and_refreshes_snapshot(wb: Workbook, server: Server) 
 def test_append_retried_after_500_after_write_adds_no_duplicate(wb: Workbook,
                                                                 server: Server) -> None:
     wb.read(B)
-    server.api.inject(500, after_write=True, methods=["spreadsheets.values.append"])
+    server.api.inject(500, after_write=True, methods=["spreadsheets.batchUpdate"])
     wb.append(B, person("B-7"))
     assert [r[0] for r in sheet_values(wb, B)[1:]] == ["B-7"]
-    assert server.api.calls["spreadsheets.values.append"] == 1
+    assert server.api.calls["spreadsheets.batchUpdate"] == 1
 
 
 def test_append_retried_after_500_before_write(wb: Workbook, server: Server) -> None:
     wb.read(B)
-    server.api.inject(500, methods=["spreadsheets.values.append"])
+    server.api.inject(500, methods=["spreadsheets.batchUpdate"])
     wb.append(B, person("B-8"))
     assert [r[0] for r in sheet_values(wb, B)[1:]] == ["B-8"]
-    assert server.api.calls["spreadsheets.values.append"] == 2
+    assert server.api.calls["spreadsheets.batchUpdate"] == 2
 
 
 def test_append_unknown_column_is_tab_missing(wb: Workbook) -> None:
@@ -134,20 +134,20 @@ def seed(wb: Workbook, *ids: str) -> None:
     wb.read(B)
 
 
-def test_update_by_id_costs_at_most_three_calls(wb: Workbook, server: Server) -> None:
+def test_update_by_id_costs_two_calls(wb: Workbook, server: Server) -> None:
     seed(wb, "B-1", "B-2")
     server.api.reset()
     diff = wb.update(B, "B-2", {"city": "الجموم", "full_name": "اسم B-2"})
     assert diff == {"city": ("القريات", "الجموم")}
-    assert calls(server) <= 3
-    assert server.api.calls["spreadsheets.values.batchUpdate"] == 1
+    assert calls(server) == 2, server.api.calls  # the row read now, then one atomic batch
+    assert server.api.calls["spreadsheets.batchUpdate"] == 1
 
 
 def test_unchanged_update_writes_nothing(wb: Workbook, server: Server) -> None:
     seed(wb, "B-1")
     server.api.reset()
     assert wb.update(B, "B-1", {"city": "القريات"}) == {}
-    assert calls(server) == 0
+    assert calls(server) == 1  # the row is read now; nothing is written
 
 
 def test_sort_between_read_and_write_hits_the_right_row(wb: Workbook) -> None:
@@ -195,24 +195,6 @@ def test_update_missing_and_duplicate_ids(wb: Workbook) -> None:
         wb.update(B, "B-404", {"city": "x"})
     with pytest.raises(DuplicateRecord):
         wb.update(B, "B-1", {"city": "x"})
-
-
-def test_row_moved_during_write_is_a_conflict(wb: Workbook, monkeypatch) -> None:
-    seed(wb, "B-1", "B-2")
-    original = wb.write_cells
-    sid = wb.sh.worksheet(B).id
-
-    def write_then_sort(data):
-        n = original(data)
-        wb.sh.batch_update({"requests": [{"sortRange": {
-            "range": {"sheetId": sid, "startRowIndex": 1},
-            "sortSpecs": [{"dimensionIndex": 0, "sortOrder": "DESCENDING"}]}}]})
-        return n
-
-    monkeypatch.setattr(wb, "write_cells", write_then_sort)
-    with pytest.raises(WriteConflict) as info:
-        wb.update(B, "B-1", {"city": "تبوك"})
-    assert "ترتيب" in info.value.message
 
 
 def test_missing_tab_is_reported(wb: Workbook) -> None:

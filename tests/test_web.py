@@ -311,7 +311,7 @@ def test_submission_kept_through_an_outage_and_written_once(
     register(client)
     bid = file_number(wb)
     client.get(f"/beneficiaries/{bid}/requests/new?service=سلة غذائية")
-    server.api.inject(503, times=100, methods=["spreadsheets.values.append",
+    server.api.inject(503, times=100, methods=["spreadsheets.batchUpdate",
                                                "spreadsheets.values.get"])
     response = intake(client, bid)
     assert response.status_code == 302

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from records import association as assoc
 from sheets import SheetsError, Table, get_workbook
-from sheets.errors import WorkbookUnavailable
+from sheets.errors import WorkbookUnavailable, WriteConflict
 from sync.calendar import RIYADH, today_in_riyadh
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,14 +64,16 @@ class _Word:
         return self.text
 
 
-def saved(write: Callable[[], object]) -> bool:
+def saved(write: Callable[[], object], conflicts: bool = True) -> bool:
     """Run a write; when the workbook cannot be reached, say so and return ``False``.
 
     The view then shows its form again with what the person typed, so nothing is lost.
     """
     try:
         write()
-    except WorkbookUnavailable as exc:
+    except (WorkbookUnavailable, WriteConflict) as exc:
+        if isinstance(exc, WriteConflict) and not conflicts:
+            raise
         flash(f"لم يُحفظ بعد — {exc.message} ما أدخلته باقٍ في النموذج أدناه.", "danger")
         return False
     return True

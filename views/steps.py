@@ -1,7 +1,7 @@
 """The researcher's and the committee's work, registration and service delivery."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -30,7 +30,8 @@ bp = Blueprint("steps", __name__)
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
 
 
-def _run(rid: str, action: str, form: FlaskForm, changes: Callable[[], dict[str, str]],
+def _run(rid: str, action: str, form: FlaskForm,
+         changes: Callable[[Mapping[str, str]], dict[str, str]],
          title: str, target: Callable[[], str | None] = lambda: None,
          after: str = "requests.detail") -> str | Response:
     """One step page: role check, form, the transition rule, then redirect."""
@@ -45,8 +46,9 @@ def _run(rid: str, action: str, form: FlaskForm, changes: Callable[[], dict[str,
         form.today = today()
     if form.validate_on_submit():
         try:
+            # ``changes`` sees the row as read right before the write, not this page's copy.
             done = saved(lambda: reqs.step(get_workbook(), rid, action, current_user.role,
-                                           changes(), user_name(), target()))
+                                           changes, user_name(), target()))
         except reqs.StepRefused as exc:
             flash(str(exc), "danger")
             return redirect(url_for("requests.detail", rid=rid))
@@ -66,7 +68,7 @@ def _iso(d: date | None) -> str:
 def assign(rid: str) -> str | Response:
     form = AssignForm()
     form.researcher.choices = options(u.display_name for u in users.with_role("researcher"))
-    return _run(rid, "assign", form, lambda: {"researcher": form.researcher.data,
+    return _run(rid, "assign", form, lambda _row: {"researcher": form.researcher.data,
                                               "referred_on": today().isoformat()},
                 "الإحالة للباحث الاجتماعي")
 
@@ -75,7 +77,7 @@ def assign(rid: str) -> str | Response:
 @roles_required("researcher", "manager", "admin")
 def review(rid: str) -> str | Response:
     form = ReviewForm()
-    return _run(rid, "review", form, lambda: {
+    return _run(rid, "review", form, lambda _row: {
         "recommendation": form.recommendation.data, "visit_date": _iso(form.visit_date.data),
         "researcher_notes": form.researcher_notes.data}, "دراسة الحالة والتوصية")
 
@@ -86,7 +88,7 @@ def decide(rid: str) -> str | Response:
     form = DecisionForm()
     if not form.is_submitted():
         form.decided_on.data = today()
-    return _run(rid, "decide", form, lambda: {
+    return _run(rid, "decide", form, lambda _row: {
         "decision": form.decision.data, "decision_reason": form.decision_reason.data,
         "decided_on": _iso(form.decided_on.data)}, "قرار لجنة البحث",
         target=lambda: form.decision.data, after="steps.message")
@@ -98,7 +100,7 @@ def register(rid: str) -> str | Response:
     form = RegisterForm()
     if not form.is_submitted():
         form.registered_on.data = today()
-    return _run(rid, "register", form, lambda: {"registered_on": _iso(form.registered_on.data)},
+    return _run(rid, "register", form, lambda _row: {"registered_on": _iso(form.registered_on.data)},
                 "استكمال إجراءات التسجيل")
 
 
@@ -111,7 +113,7 @@ def serve(rid: str) -> str | Response:
         form.served_by.data = user_name()
         req = tables(R)[R].get(rid)
         form.service_given.data = req.get("service", "") if req else ""
-    return _run(rid, "serve", form, lambda: {
+    return _run(rid, "serve", form, lambda _row: {
         "service_given": form.service_given.data, "served_on": _iso(form.served_on.data),
         "served_by": form.served_by.data, "amount": form.amount.data}, "تقديم الخدمة")
 
@@ -120,9 +122,9 @@ def serve(rid: str) -> str | Response:
 @roles_required("manager", "admin")
 def close(rid: str) -> str | Response:
     form = CloseForm()
-    req = tables(R)[R].get(rid) or {}
-    return _run(rid, "close", form, lambda: {
-        "notes": (req.get("notes", "") + f"\nأُغلق: {form.reason.data}").strip()},
+    # Only the note changes: the reason is added to the note as the sheet holds it now.
+    return _run(rid, "close", form, lambda row: {
+        "notes": (row.get("notes", "") + f"\nأُغلق: {form.reason.data}").strip()},
         "إغلاق الطلب")
 
 

@@ -8,6 +8,7 @@ from forms.survey import survey_form
 from records import requests as reqs
 from records import surveys
 from sheets import get_workbook, schema
+from sheets.errors import WriteConflict
 
 from . import FRONT, association, roles_required, saved, tables, today
 
@@ -34,10 +35,14 @@ def answer(token: str) -> str | Response | tuple[str, int]:
             404 if state == "unknown" else 410
     questions = surveys.questions(org.items("survey_questions"))
     form = survey_form(questions)()
-    if form.validate_on_submit() and saved(lambda: surveys.answer(
-            get_workbook(), survey, {k: int(getattr(form, k).data) for k, _ in questions},
-            form.comment.data, form.anonymous.data, today())):
-        return render_template("surveys/thanks.html", org=org)
+    if form.validate_on_submit():
+        try:
+            if saved(lambda: surveys.answer(
+                    get_workbook(), survey, {k: int(getattr(form, k).data) for k, _ in questions},
+                    form.comment.data, form.anonymous.data, today()), conflicts=False):
+                return render_template("surveys/thanks.html", org=org)
+        except WriteConflict:  # another answer to the same link landed first
+            return render_template("surveys/closed.html", org=org, state="used"), 410
     return render_template("surveys/answer.html", org=org, form=form,
                            keys=[k for k, _ in questions], service=survey.get("service", ""))
 

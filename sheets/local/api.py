@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from ..bulk import bulk
-from . import batch, values
+from . import a1, batch, byfilter, griddata, metadata, values
 from .store import SPREADSHEET_MIME, Book, Store
 from .values import ApiError, bad
 
@@ -26,7 +27,8 @@ WRITE_METHODS = {
     "spreadsheets.create", "spreadsheets.batchUpdate", "spreadsheets.values.update",
     "spreadsheets.values.batchUpdate", "spreadsheets.values.append",
     "spreadsheets.values.clear", "spreadsheets.values.batchClear", "drive.files.create",
-    "drive.files.delete",
+    "drive.files.delete", "spreadsheets.values.batchUpdateByDataFilter",
+    "spreadsheets.values.batchClearByDataFilter",
 }
 
 
@@ -64,6 +66,7 @@ class LocalSheets:
         self.calls: Counter[str] = Counter()
         self.faults: list[Fault] = []
         self.latency = 0.0
+        self.hooks: list[tuple[str, int, Callable[[], None]]] = []
         self._lock = threading.Lock()
 
     # -- test controls -----------------------------------------------------
@@ -74,11 +77,36 @@ class LocalSheets:
             self.faults.append(Fault(status, times, retry_after, after_write,
                                      frozenset(methods) if methods else None))
 
+    def before(self, method: str, action: Callable[[], None], nth: int = 1) -> None:
+        """Run ``action`` just before the ``nth`` next ``method`` call is handled.
+
+        Tests put a volunteer's edit (a sort, an inserted row) at one exact point
+        of the app's write path this way.
+        """
+        with self._lock:
+            self.hooks.append((method, nth, action))
+
+    def _run_hooks(self, method: str) -> None:
+        due = []
+        with self._lock:
+            kept = []
+            for name, nth, action in self.hooks:
+                if name != method:
+                    kept.append((name, nth, action))
+                elif nth <= 1:
+                    due.append(action)
+                else:
+                    kept.append((name, nth - 1, action))
+            self.hooks = kept
+        for action in due:
+            action()
+
     def reset(self) -> None:
         """Forget counters, faults and latency."""
         with self._lock:
             self.calls.clear()
             self.faults.clear()
+            self.hooks.clear()
             self.latency = 0.0
 
     def total_calls(self) -> int:
@@ -102,6 +130,8 @@ class LocalSheets:
         if not method.startswith("_local"):
             with self._lock:
                 self.calls[method] += 1
+            if self.hooks:
+                self._run_hooks(method)
             if self.latency:
                 time.sleep(self.latency)
         fault = None if method.startswith("_local") else self._take_fault(method, False)
@@ -166,10 +196,24 @@ class LocalSheets:
                                               self._values_batch_update),
             ("/values:batchClear", "POST"): ("spreadsheets.values.batchClear",
                                              self._batch_clear),
+            (":getByDataFilter", "POST"): ("spreadsheets.getByDataFilter", self._get_by_filter),
+            ("/developerMetadata:search", "POST"): ("spreadsheets.developerMetadata.search",
+                                                    self._by_filter(metadata.search)),
+            ("/values:batchGetByDataFilter", "POST"): (
+                "spreadsheets.values.batchGetByDataFilter", self._by_filter(byfilter.batch_get)),
+            ("/values:batchUpdateByDataFilter", "POST"): (
+                "spreadsheets.values.batchUpdateByDataFilter",
+                self._by_filter(byfilter.batch_update, write=True)),
+            ("/values:batchClearByDataFilter", "POST"): (
+                "spreadsheets.values.batchClearByDataFilter",
+                self._by_filter(byfilter.batch_clear, write=True)),
         }
         if (rest, verb) in table:
             name, handler = table[(rest, verb)]
             return name, handler, (sid,)
+        if rest.startswith("/developerMetadata/") and verb == "GET":
+            return ("spreadsheets.developerMetadata.get", self._metadata_get,
+                    (sid, rest[len("/developerMetadata/"):]))
         if rest.startswith("/values/"):
             rng = rest[len("/values/"):]
             if verb == "POST" and rng.endswith(":append"):
@@ -205,10 +249,16 @@ class LocalSheets:
             raise ApiError(404, "Requested entity was not found.")
         return book
 
-    def _resource(self, book: Book, request: Request | None = None) -> dict[str, Any]:
-        wanted = None
-        if request is not None and request.args.getlist("ranges"):
-            wanted = {values.resolve(book, r)[0].sheet_id for r in request.args.getlist("ranges")}
+    def _resource(self, book: Book, request: Request | None = None,
+                  ranges: list[str] | None = None, grid: bool = False) -> dict[str, Any]:
+        """The Spreadsheet resource; ``ranges`` limit its sheets, ``grid`` adds their cells."""
+        if ranges is None and request is not None:
+            ranges = request.args.getlist("ranges")
+        wanted = {values.resolve(book, r)[0].sheet_id for r in ranges} if ranges else None
+        data = {}
+        if grid:  # no ranges: every sheet whole
+            data = griddata.grid_data(book, ranges or [a1.quote_title(g.title)
+                                                        for g in book.grids])
         sheets = []
         for g in book.grids:
             if wanted is not None and g.sheet_id not in wanted:
@@ -216,10 +266,14 @@ class LocalSheets:
             item: dict[str, Any] = {"properties": json.loads(json.dumps(g.props))}
             if g.protected:
                 item["protectedRanges"] = json.loads(json.dumps(g.protected))
+            item.update(metadata.sheet_fields(g))
+            if grid:
+                item["data"] = data.get(g.sheet_id, [])
             sheets.append(item)
         host = request.host_url.rstrip("/") if request is not None else ""
         return {"spreadsheetId": book.id, "properties": dict(book.properties),
-                "sheets": sheets, "spreadsheetUrl": f"{host}/spreadsheets/d/{book.id}/edit"}
+                "sheets": sheets, "spreadsheetUrl": f"{host}/spreadsheets/d/{book.id}/edit",
+                **metadata.spreadsheet_fields(book)}
 
     # -- spreadsheets ------------------------------------------------------
     def _create(self, request: Request) -> dict[str, Any]:
@@ -231,10 +285,9 @@ class LocalSheets:
             return self._resource(self._need(book), request)
 
     def _get(self, request: Request, sid: str) -> dict[str, Any]:
-        if _flag(request.args.get("includeGridData")):
-            raise bad("includeGridData=true is not supported by the local server")
         with self._book(sid) as book:
-            return self._resource(self._need(book), request)
+            return self._resource(self._need(book), request,
+                                  grid=_flag(request.args.get("includeGridData")))
 
     def _batch_update(self, request: Request, sid: str) -> dict[str, Any]:
         body = self._body(request)
@@ -243,7 +296,34 @@ class LocalSheets:
             replies = batch.run(book, body.get("requests"))
             out: dict[str, Any] = {"spreadsheetId": sid, "replies": replies}
             if body.get("includeSpreadsheetInResponse"):
-                out["updatedSpreadsheet"] = self._resource(book, request)
+                # Read in the same transaction: the answer shows the state this batch left.
+                out["updatedSpreadsheet"] = self._resource(
+                    book, request, list(body.get("responseRanges") or []),
+                    bool(body.get("responseIncludeGridData")))
+            return out
+
+    # -- developer metadata and DataFilters (sheets/local/metadata.py, byfilter.py) --
+    def _by_filter(self, fn: Callable[[Book, dict[str, Any]], dict[str, Any]],
+                   write: bool = False) -> Callable[[Request, str], dict[str, Any]]:
+        """A handler running ``fn(book, body)`` in one transaction: all of it or nothing."""
+        def handler(request: Request, sid: str) -> dict[str, Any]:
+            body = self._body(request)
+            with self._book(sid, write=write) as book:
+                return fn(self._need(book), body)
+        return handler
+
+    def _metadata_get(self, request: Request, sid: str, metadata_id: str) -> dict[str, Any]:
+        with self._book(sid) as book:
+            return metadata.get(self._need(book), metadata_id)
+
+    def _get_by_filter(self, request: Request, sid: str) -> dict[str, Any]:
+        body = self._body(request)
+        with self._book(sid) as book:
+            book = self._need(book)
+            ranges = byfilter.filtered_ranges(book, body.get("dataFilters"))
+            out = self._resource(book, request, ranges, bool(body.get("includeGridData")))
+            if ranges == []:  # filters that select nothing: no sheets
+                del out["sheets"]
             return out
 
     # -- values ------------------------------------------------------------

@@ -9,6 +9,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from . import metadata
 from .store import Book, Cell, Formula, Grid, new_grid
 from .values import ApiError, bad, insert_dimension
 
@@ -161,6 +162,9 @@ def update_sheet_properties(book: Book, req: dict[str, Any], where: str) -> None
         for row in grid.rows:
             del row[gp["columnCount"]:]
         grid.rewritten = True
+    for dim, key in (("ROWS", "rowCount"), ("COLUMNS", "columnCount")):
+        if gp[key] < before["gridProperties"][key]:  # rows cut off take their metadata along
+            metadata.deleted(grid, dim, gp[key], before["gridProperties"][key])
     if "index" in grid.props and grid.props["index"] != before["index"]:
         grid.props["index"] -= 0.5 if grid.props["index"] < before["index"] else -0.5
         book.reindex()
@@ -206,6 +210,7 @@ def delete_dim(book: Book, req: dict[str, Any], where: str) -> None:
             del row[start:end]
         gp["columnCount"] -= end - start
     grid.rewritten = True
+    metadata.deleted(grid, dim, start, end)  # its metadata goes with it, later ones move up
 
 
 def append_dim(book: Book, req: dict[str, Any], where: str) -> None:
@@ -281,6 +286,29 @@ def repeat_cell(book: Book, req: dict[str, Any], where: str) -> None:
             grid.set(r, c, value)
 
 
+def copy_paste(book: Book, req: dict[str, Any], where: str) -> None:
+    """Values (and formulas, for ``PASTE_NORMAL``) of the source pasted at the destination's corner."""
+    grid, r0, r1, c0, c1 = grid_range(book, req.get("source"), f"{where}.source")
+    kind = req.get("pasteType") or "PASTE_NORMAL"
+    if kind not in ("PASTE_NORMAL", "PASTE_VALUES", "PASTE_FORMAT", "PASTE_NO_BORDERS",
+                    "PASTE_FORMULA", "PASTE_DATA_VALIDATION", "PASTE_CONDITIONAL_FORMATTING"):
+        raise bad(f"Invalid {where}.pasteType: {kind}")
+    dest = req.get("destination") or {}
+    target = _grid(book, dest.get("sheetId"), f"{where}.destination")
+    d0, e0 = dest.get("startRowIndex") or 0, dest.get("startColumnIndex") or 0
+    if d0 + (r1 - r0) > target.row_count or e0 + (c1 - c0) > target.col_count:
+        raise bad(f"Invalid {where}: the paste would go outside the grid of sheet "
+                  f"{target.sheet_id} ({target.row_count} rows, {target.col_count} columns)")
+    if kind not in ("PASTE_NORMAL", "PASTE_VALUES", "PASTE_NO_BORDERS", "PASTE_FORMULA"):
+        return  # formats, validation and conditional formats are not kept locally
+    block = [[grid.get(r, c) for c in range(c0, c1)] for r in range(r0, r1)]
+    for i, row in enumerate(block):
+        for j, value in enumerate(row):
+            if kind == "PASTE_VALUES" and isinstance(value, Formula):
+                value = str(value)  # the value of a formula is its text here (not evaluated)
+            target.set(d0 + i, e0 + j, value)
+
+
 def set_data_validation(book: Book, req: dict[str, Any], where: str) -> None:
     grid, r0, r1, c0, c1 = grid_range(book, req.get("range"), where)
     rng = {"sheetId": grid.sheet_id, "startRowIndex": r0, "endRowIndex": r1,
@@ -323,18 +351,21 @@ def sort_range(book: Book, req: dict[str, Any], where: str) -> None:
     specs = req.get("sortSpecs") or [{"dimensionIndex": c0}]
     r1 = min(r1, len(grid.rows))
     block = [[grid.get(r, c) for c in range(c0, c1)] for r in range(r0, r1)]
+    order = list(range(len(block)))  # order[new] = old offset
     for spec in reversed(specs):
         col = spec.get("dimensionIndex", c0) - c0
         if not 0 <= col < c1 - c0:
             raise bad(f"Invalid {where}: dimensionIndex is outside the range")
         desc = spec.get("sortOrder") == "DESCENDING"
-        filled = [b for b in block if b[col] is not None]
-        empty = [b for b in block if b[col] is None]
-        filled.sort(key=lambda b: _sort_key(b[col]), reverse=desc)
-        block = filled + empty
-    for i, row in enumerate(block):
-        for j, value in enumerate(row):
+        filled = [i for i in order if block[i][col] is not None]
+        empty = [i for i in order if block[i][col] is None]
+        filled.sort(key=lambda i: _sort_key(block[i][col]), reverse=desc)
+        order = filled + empty
+    for i, old in enumerate(order):
+        for j, value in enumerate(block[old]):
             grid.set(r0 + i, c0 + j, value)
+    if c0 == 0 and c1 == grid.col_count:  # whole rows moved: their metadata moves with them
+        metadata.permuted(grid, "ROWS", {r0 + old: r0 + i for i, old in enumerate(order)})
 
 
 HANDLERS: dict[str, Handler] = {
@@ -351,6 +382,11 @@ HANDLERS: dict[str, Handler] = {
     "setDataValidation": set_data_validation,
     "addProtectedRange": add_protected_range,
     "sortRange": sort_range,
+    "copyPaste": copy_paste,
+    "moveDimension": metadata.move_dimension,
+    "createDeveloperMetadata": metadata.create,
+    "updateDeveloperMetadata": metadata.update,
+    "deleteDeveloperMetadata": metadata.delete,
 }
 
 
