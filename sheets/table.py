@@ -18,15 +18,12 @@ from gspread.exceptions import APIError
 from . import cells, guarded, schema
 from .client import translate
 from .errors import (
-    DuplicateRecord,
-    RecordNotFound,
     SheetsError,
     TabMissing,
     WorkbookUnavailable,
-    WriteConflict,
 )
-from .local.a1 import col_to_index, index_to_col, quote_title
-from .parse import Table, map_header, parse_table
+from .local.a1 import index_to_col, quote_title
+from .parse import Table, parse_table
 
 T = TypeVar("T")
 
@@ -56,6 +53,9 @@ class Workbook:
         self._rows: dict[str, int] = {}
         self._ids: dict[str, int] = {}
         self._cols: dict[str, int] = {}
+        # Writes to one record from this process's threads take turns (two tabs, two clicks):
+        # the second reads what the first wrote. Other processes are caught by the pre-image.
+        self._stripes = [threading.Lock() for _ in range(64)]
         self.offline_since: float | None = None  # wall-clock time reads began to fail
 
     # -- plumbing ----------------------------------------------------------
@@ -266,7 +266,8 @@ class Workbook:
         assert tab.id_key, f"{name} has no ID column"
         job = guarded.Job(name, rid, {}, dict(expect or {}), action,
                           make=changes if callable(changes) else lambda _row: changes)
-        done = guarded.settle(self, [job], audit)
+        with self._stripes[hash((name, rid)) % len(self._stripes)]:
+            done = guarded.settle(self, [job], audit)
         self.invalidate(name)
         return guarded.require_settled(done, job)
 

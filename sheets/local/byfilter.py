@@ -11,8 +11,16 @@ from typing import Any
 from . import a1, metadata
 from .metadata import Range
 from .store import Book
-from .values import (DIMENSIONS, INPUT_OPTIONS, RENDER_OPTIONS, bad, check_option, clear, read,
-                     write)
+from .values import (
+    DIMENSIONS,
+    INPUT_OPTIONS,
+    RENDER_OPTIONS,
+    bad,
+    check_option,
+    clear,
+    read,
+    write,
+)
 
 
 def _a1(rng: Range, closed: bool = False) -> str:

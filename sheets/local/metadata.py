@@ -299,7 +299,7 @@ def update(book: Book, req: dict[str, Any], where: str) -> dict[str, Any]:
                                               for p in mask.split(",") if p.strip()}
     unknown = names - set(_FIELDS)
     if unknown:
-        raise bad(f"Invalid {where}: field mask '{sorted(unknown)[0]}' cannot be updated")
+        raise bad(f"Invalid {where}: field mask '{min(unknown)}' cannot be updated")
     src = req.get("developerMetadata") or {}
     done = []
     for md in _selected(book, fs, f"{where}.dataFilters"):
