@@ -144,3 +144,17 @@ def test_answers_from_separate_processes_at_once_keep_exactly_one(app: Flask,
         else:  # already answered: every later answer is refused and the first stands
             assert accepted == [], outcome
             assert row["comment"] == first
+
+
+def test_a_request_made_by_another_process_opens_at_once(
+        client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    at_committee(wb)
+    auth.login("committee")
+    assert client.get("/requests/R-1").status_code == 200  # the snapshot is fresh now
+    other = Workbook(wb.sh)  # another app process takes a new request
+    other.append(R, {"id": "R-2", "beneficiary_id": "B-1", "service": "سلة غذائية",
+                     "channel": "المقابلة", "submitted_on": "2026-11-22",
+                     "completed_on": "2026-11-22", "status": "لدى اللجنة"})
+    assert client.get("/requests/R-2").status_code == 200
+    assert client.get("/requests/R-2/decide").status_code == 200
+    assert client.get("/requests/R-404").status_code == 404

@@ -42,6 +42,17 @@ def tables(*names: str) -> dict[str, Table]:
     return get_workbook().read(*names)
 
 
+def tables_with(name: str, rid: str, *names: str) -> dict[str, Table]:
+    """The tables, read again now if ``rid`` is not in ``name``'s snapshot yet.
+
+    Another app process may have written it a moment ago; its page must not be a 404.
+    """
+    got = tables(name, *names)
+    if got[name].get(rid) is None:
+        got = get_workbook().read(name, *names, fresh=True)
+    return got
+
+
 def association() -> assoc.Association:
     return assoc.load(tables(*assoc.TABS))
 

@@ -13,7 +13,17 @@ from records import store
 from sheets import Record, get_workbook, schema
 from sheets.cells import parse_date
 
-from . import FRONT, STAFF, association, roles_required, saved, tables, today, user_name
+from . import (
+    FRONT,
+    STAFF,
+    association,
+    roles_required,
+    saved,
+    tables,
+    tables_with,
+    today,
+    user_name,
+)
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
@@ -74,7 +84,7 @@ def new() -> str | Response:
 @bp.route("/<rid>")
 @roles_required(*STAFF)
 def profile(rid: str) -> str:
-    got = tables(B, R)
+    got = tables_with(B, rid, R)
     person = got[B].get(rid)
     if person is None:
         pending = store.pending(schema.BENEFICIARIES, rid)
@@ -90,7 +100,7 @@ def profile(rid: str) -> str:
 @bp.route("/<rid>/edit", methods=["GET", "POST"])
 @roles_required(*FRONT)
 def edit(rid: str) -> str | Response:
-    person = tables(B)[B].get(rid)
+    person = tables_with(B, rid)[B].get(rid)
     if person is None:
         abort(404)
     form = _form(_form_values(person) if request.method == "GET" else None)

@@ -11,7 +11,16 @@ from records import inquiries as inq
 from sheets import get_workbook, schema
 from sync import rules
 
-from . import STAFF, association, roles_required, saved, tables, today, user_name
+from . import (
+    STAFF,
+    association,
+    roles_required,
+    saved,
+    tables,
+    tables_with,
+    today,
+    user_name,
+)
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
 Q, B = schema.INQUIRIES.name, schema.BENEFICIARIES.name
@@ -61,7 +70,7 @@ def new() -> str | Response:
 @bp.route("/<qid>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def detail(qid: str) -> str | Response:
-    item = tables(Q)[Q].get(qid)
+    item = tables_with(Q, qid)[Q].get(qid)
     if item is None:
         abort(404)
     reply, adopt = ReplyForm(prefix="r"), AdoptForm(prefix="a")

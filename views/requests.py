@@ -21,6 +21,7 @@ from . import (
     roles_required,
     saved,
     tables,
+    tables_with,
     today,
     user_name,
 )
@@ -33,7 +34,7 @@ B, R, S = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name
 @bp.route("/beneficiaries/<bid>/requests/new", methods=["GET", "POST"])
 @roles_required(*FRONT)
 def intake(bid: str) -> str | Response:
-    person = tables(B)[B].get(bid)
+    person = tables_with(B, bid)[B].get(bid)
     if person is None:
         abort(404)
     org = association()
@@ -61,7 +62,7 @@ def intake(bid: str) -> str | Response:
 
 
 def _load(rid: str) -> tuple[dict, dict]:
-    got = tables(B, R)
+    got = tables_with(R, rid, B)
     req = got[R].get(rid) or store.pending(schema.REQUESTS, rid)
     if req is None:
         abort(404)

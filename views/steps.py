@@ -24,7 +24,16 @@ from records import requests as reqs
 from sheets import get_workbook, schema
 from sync.rules import decision_due
 
-from . import FRONT, association, roles_required, saved, tables, today, user_name
+from . import (
+    FRONT,
+    association,
+    roles_required,
+    saved,
+    tables,
+    tables_with,
+    today,
+    user_name,
+)
 
 bp = Blueprint("steps", __name__)
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
@@ -37,7 +46,7 @@ def _run(rid: str, action: str, form: FlaskForm,
     """One step page: role check, form, the transition rule, then redirect."""
     if not workflow.can(current_user.role, action):
         abort(403)
-    got = tables(B, R)
+    got = tables_with(R, rid, B)
     req = got[R].get(rid)
     if req is None:
         abort(404)
@@ -131,7 +140,7 @@ def close(rid: str) -> str | Response:
 @bp.route("/requests/<rid>/message")
 @roles_required("reception", "committee", "manager", "admin")
 def message(rid: str) -> str:
-    got = tables(B, R)
+    got = tables_with(R, rid, B)
     req = got[R].get(rid)
     if req is None:
         abort(404)

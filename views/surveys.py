@@ -10,7 +10,7 @@ from records import surveys
 from sheets import get_workbook, schema
 from sheets.errors import WriteConflict
 
-from . import FRONT, association, roles_required, saved, tables, today
+from . import FRONT, association, roles_required, saved, tables_with, today
 
 bp = Blueprint("surveys", __name__)
 S, R, B = schema.SURVEYS.name, schema.REQUESTS.name, schema.BENEFICIARIES.name
@@ -50,7 +50,7 @@ def answer(token: str) -> str | Response | tuple[str, int]:
 @bp.route("/requests/<rid>/survey")
 @roles_required(*FRONT)
 def handover(rid: str) -> str:
-    got = tables(R, S, B)
+    got = tables_with(R, rid, S, B)
     req = got[R].get(rid)
     survey = next((s for s in got[S].records if s.get("request_id") == rid), None)
     if req is None or survey is None:
