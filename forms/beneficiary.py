@@ -1,7 +1,16 @@
 """The beneficiary file: register and update data (تحديث البيانات)."""
 from __future__ import annotations
 
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+import json
+
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -59,6 +68,7 @@ class BeneficiaryForm(TodayMixin, Form):
     income_source = StringField("مصدر الدخل", filters=[strip], validators=[Length(max=100)])
     health_status = TextAreaField("الحالة الصحية", filters=[strip], validators=[Length(max=500)])
     notes = TextAreaField("ملاحظات", filters=[strip], validators=[Length(max=1000)])
+    shown = HiddenField()  # the values the edit page showed, so only what the person changed is written
     submit = SubmitField("حفظ")
 
     def validate_monthly_income(self, field: StringField) -> None:
@@ -68,6 +78,21 @@ class BeneficiaryForm(TodayMixin, Form):
 
         if field.data and parse_money(field.data) is None:
             raise ValidationError("الدخل رقم بالريال، مثل 3500.")
+
+    def remember_shown(self) -> None:
+        """Keep the values on display in the page (JSON), to compare with what comes back."""
+        self.shown.data = json.dumps(self.record(), ensure_ascii=False)
+
+    def changed(self) -> dict[str, str]:
+        """The fields the person changed on the page (all of them when the page kept nothing)."""
+        try:
+            shown = json.loads(self.shown.data or "{}")
+        except ValueError:
+            shown = {}
+        now = self.record()
+        if not isinstance(shown, dict) or not shown:
+            return now
+        return {k: v for k, v in now.items() if shown.get(k) != v}
 
     def record(self) -> dict[str, str]:
         """The form as sheet values (dates ISO, numbers as text)."""

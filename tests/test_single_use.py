@@ -1,6 +1,8 @@
 """Single-use means single-use under concurrency; a registration in an outage is journaled."""
 from __future__ import annotations
 
+import html
+import re
 import threading
 
 from flask import Flask
@@ -14,7 +16,7 @@ from sheets import Workbook, schema
 from sheets.errors import WriteConflict
 from sync import job
 from tests.conftest import TODAY, AuthActions, Server, sheet_values
-from tests.helpers import register, text
+from tests.helpers import PERSON, register, text
 from tests.test_outage import at_committee
 from tests.test_surveys import invitation, link, served
 
@@ -158,3 +160,22 @@ def test_a_request_made_by_another_process_opens_at_once(
     assert client.get("/requests/R-2").status_code == 200
     assert client.get("/requests/R-2/decide").status_code == 200
     assert client.get("/requests/R-404").status_code == 404
+
+
+def test_updating_data_writes_only_what_the_person_changed(
+        client: FlaskClient, auth: AuthActions, wb: Workbook, server: Server) -> None:
+    auth.login()
+    register(client)
+    wb.invalidate()
+    bid = next(r["id"] for r in wb.table(B).records)
+    page = client.get(f"/beneficiaries/{bid}/edit").get_data(as_text=True)
+    shown = re.search(r'name="shown" type="hidden" value="([^"]*)"', page)
+    assert shown is not None
+    notes = schema.BENEFICIARIES.keys.index("notes")
+    wb.sh.values_update(f"'{B}'!{chr(65 + notes)}2", params={"valueInputOption": "RAW"},
+                        body={"values": [["كتبها متطوع بعد فتح الصفحة"]]})
+    data = {**PERSON, "city": "طريف", "shown": html.unescape(shown.group(1))}
+    assert client.post(f"/beneficiaries/{bid}/edit", data=data).status_code == 302
+    row = sheet_values(wb, B)[1]
+    city = schema.BENEFICIARIES.keys.index("city")
+    assert row[city] == "طريف" and row[notes] == "كتبها متطوع بعد فتح الصفحة"

@@ -104,6 +104,8 @@ def edit(rid: str) -> str | Response:
     if person is None:
         abort(404)
     form = _form(_form_values(person) if request.method == "GET" else None)
+    if request.method == "GET":
+        form.remember_shown()
     if form.validate_on_submit():
         data = form.record()
         same = [r for what, r in bens.duplicates(tables(B)[B].records, data["national_id"], "",
@@ -112,7 +114,8 @@ def edit(rid: str) -> str | Response:
             form.national_id.errors.append("هذا الرقم مسجل لملف آخر.")
         else:
             changed: dict = {}
-            if saved(lambda: changed.update(bens.update_data(get_workbook(), rid, data,
+            # Only what the person changed: a volunteer's edit to another field meanwhile stays.
+            if saved(lambda: changed.update(bens.update_data(get_workbook(), rid, form.changed(),
                                                              user_name(), today()))):
                 fields = "، ".join(schema.BENEFICIARIES.column(k).header for k in changed
                                   if k != "data_updated_on")
