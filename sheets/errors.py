@@ -24,6 +24,13 @@ class WorkbookUnavailable(SheetsError):
     message = "تعذر الوصول إلى ملف البيانات الآن. لم يضع شيء مما أدخلته؛ حاول بعد قليل."
 
 
+class WriteUnconfirmed(WorkbookUnavailable):
+    """The connection broke after a write was sent; whether it landed could not be learned."""
+
+    message = ("انقطع الاتصال بملف البيانات أثناء الحفظ فلم نتأكد هل حُفظ. افتح السجل بعد عودة "
+               "الاتصال وتحقق منه قبل أن ترسل مرة أخرى.")
+
+
 class QuotaExceeded(WorkbookUnavailable):
     """Google's request quota stayed exhausted through every retry."""
 

@@ -8,12 +8,13 @@ the person saw.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import cells, schema
-from .errors import BadRequest, WorkbookUnavailable
+from .errors import BadRequest, WorkbookUnavailable, WriteUnconfirmed
 from .local.a1 import index_to_col, quote_title
 from .parse import clean, map_header
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
     from .table import Workbook
 
 SCRATCH = "نسخ الحفظ (لا تعدّل)"
-SCRATCH_ROWS, SCRATCH_COLS = 200, 60
+SCRATCH_ROWS, SCRATCH_COLS = 1000, 60  # the newest thousand pre-images are kept
+CONFIRM_SECONDS = 60.0  # how long a write whose answer was lost waits to learn what happened
 REPAIR = "تصحيح تلقائي: إعادة قيم كُتبت في صف آخر أثناء تغيّر ترتيب الصفوف"
 UNDO = "تراجع تلقائي: تغيّرت الخلايا نفسها أثناء الحفظ"
 
@@ -77,7 +79,12 @@ def norm(tab: schema.Tab, key: str, raw: Any) -> str:
 
 # -- the scratch tab ---------------------------------------------------------
 def scratch(wb: Workbook, rows: int, cols: int) -> tuple[int, list[dict[str, Any]]]:
-    """The scratch tab's sheet ID (made on first use) and requests that make it big enough."""
+    """The scratch tab's ID (made on first use) and requests that open ``rows`` at its top.
+
+    Each batch inserts its pre-images above the older ones and trims the tab back
+    to its size, so the evidence of a batch survives the next ~thousand writes:
+    a batch whose answer was lost can still be judged later.
+    """
     if SCRATCH not in wb.titles():
         try:
             wb.call(wb.sh.batch_update, {"requests": [{"addSheet": {"properties": {
@@ -87,14 +94,14 @@ def scratch(wb: Workbook, rows: int, cols: int) -> tuple[int, list[dict[str, Any
             pass  # another process made it a moment ago
         wb.titles(refresh=True)
     sid = wb.sheet_id(SCRATCH)
-    grow = []
-    have_rows, have_cols = wb.grid_size(SCRATCH)
-    for dim, need, have in (("ROWS", rows, have_rows), ("COLUMNS", cols, have_cols)):
-        if need > have:
-            grow.append({"appendDimension": {"sheetId": sid, "dimension": dim,
-                                             "length": need - have}})
-            wb.grew(SCRATCH, dim, need)
-    return sid, grow
+    width = max(wb.grid_size(SCRATCH)[1], cols, SCRATCH_COLS)
+    wb.grew(SCRATCH, "COLUMNS", width)
+    return sid, [
+        {"insertDimension": {"range": {"sheetId": sid, "dimension": "ROWS", "startIndex": 0,
+                                       "endIndex": rows}, "inheritFromBefore": False}},
+        {"updateSheetProperties": {"properties": {"sheetId": sid, "gridProperties": {
+            "rowCount": max(SCRATCH_ROWS, rows), "columnCount": width}},
+            "fields": "gridProperties.rowCount,gridProperties.columnCount"}}]
 
 
 def _value(text: str) -> dict[str, Any]:
@@ -122,13 +129,12 @@ def build(wb: Workbook, edits: list[Edit], plain: list[dict[str, Any]],
           appends: Mapping[str, list[list[str]]], extra_ranges: list[str]) -> Batch:
     """Pre-images and nonces, the cell writes, the appends, and the ranges to answer."""
     width = max((max([*e.columns.values()]) + 1 for e in edits), default=0)
-    # Writers share the scratch tab; a random band keeps a lost answer's evidence apart.
-    base = secrets.randbelow(max(SCRATCH_ROWS - len(edits), 1))
+    base = 0  # this batch's rows are the top of the scratch tab when it is applied
     nonce = secrets.token_hex(8)
     requests: list[dict[str, Any]] = []
     ranges: list[str] = []
     if edits:
-        sid, requests = scratch(wb, base + len(edits), width + 1)
+        sid, requests = scratch(wb, len(edits), width + 1)
         for i, e in enumerate(edits):
             src = wb.sheet_id(e.job.tab)
             span = max(e.columns.values()) + 1
@@ -209,10 +215,10 @@ def run(wb: Workbook, batch: Batch) -> tuple[list[Verdict], dict[str, dict[tuple
     except WorkbookUnavailable:
         if not batch.edits:
             raise
-        # A 5xx may come after Google applied the batch: the nonce says whether it did.
-        got = _reread(wb, batch)
-        if got is None:
-            raise
+        found = _confirm(wb, batch)
+        if found is None:
+            raise  # the nonce is not there: nothing of the batch was applied
+        got, batch.base = found
     verdicts = []
     for i, e in enumerate(batch.edits):
         sc = got.get(SCRATCH, {})
@@ -225,19 +231,37 @@ def run(wb: Workbook, batch: Batch) -> tuple[list[Verdict], dict[str, dict[tuple
     return verdicts, got
 
 
-def _reread(wb: Workbook, batch: Batch) -> dict[str, dict[tuple[int, int], str]] | None:
-    """The scratch band and headers as the sheet holds them, if this batch's nonce is there."""
-    values = wb.raw_values(batch.ranges)
-    got: dict[str, dict[tuple[int, int], str]] = {}
-    for text, rows in zip(batch.ranges, values):
-        title, _, part = text.rpartition("!")
-        title = title[1:-1].replace("''", "'") if title.startswith("'") else title
-        r0 = int("".join(ch for ch in part.split(":")[0] if ch.isdigit()) or 1) - 1
-        cells_of = got.setdefault(title, {})
-        for i, row in enumerate(rows):
-            for j, v in enumerate(row):
-                cells_of[(r0 + i, j)] = cells.clean_text(v)
-    sc = got.get(SCRATCH, {})
-    if any(sc.get((batch.base + i, 0)) != batch.nonce for i in range(len(batch.edits))):
+def _confirm(wb: Workbook, batch: Batch) -> tuple[dict[str, dict[tuple[int, int], str]], int] | None:
+    """After a lost answer (a 5xx after Google applied it, a server killed mid-answer): was it
+    applied? The nonce in the scratch tab says so, and its rows are the pre-images.
+
+    The sheet is asked again for up to ``CONFIRM_SECONDS``; still unreachable, the person is
+    told the truth (``WriteUnconfirmed``) rather than "not saved".
+    """
+    deadline = time.monotonic() + CONFIRM_SECONDS
+    while True:
+        try:
+            return _reread(wb, batch)
+        except WorkbookUnavailable:
+            if time.monotonic() > deadline:
+                raise WriteUnconfirmed("the answer to a write was lost and the workbook "
+                                       "stayed unreachable") from None
+            time.sleep(2.0)
+
+
+def _reread(wb: Workbook, batch: Batch) -> tuple[dict[str, dict[tuple[int, int], str]], int] | None:
+    """The headers and the scratch tab now, and where this batch's rows are in it (by nonce)."""
+    names = list(dict.fromkeys(e.job.tab for e in batch.edits))
+    width = max(max(e.columns.values()) + 2 for e in batch.edits)
+    ranges = [f"{quote_title(SCRATCH)}!A1:{index_to_col(width - 1)}{SCRATCH_ROWS}",
+              *(f"{quote_title(n)}!1:1" for n in names)]
+    values = wb.raw_values(ranges)
+    sc = {(i, j): cells.clean_text(v) for i, row in enumerate(values[0])
+          for j, v in enumerate(row)}
+    at = next((i for i, row in enumerate(values[0]) if row and row[0] == batch.nonce), None)
+    if at is None:
         return None
-    return got
+    got = {SCRATCH: sc}
+    for n, rows in zip(names, values[1:]):
+        got[n] = {(0, j): cells.clean_text(v) for j, v in enumerate(rows[0] if rows else [])}
+    return got, at

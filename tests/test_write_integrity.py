@@ -12,14 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 from records import requests as reqs
 from records import store
-from sheets import Workbook, schema
+from sheets import Workbook, preimage, schema
 from sheets.errors import WriteConflict
 from sheets.local import batch, values
 from sync import job
-from tests.conftest import TODAY, Server, sheet_values
+from tests.conftest import TODAY, AuthActions, Server, sheet_values
+from tests.helpers import text
 
 B, R, A = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.AUDIT.name
 Edit = Callable[[Server, Workbook, str], None]
@@ -242,3 +244,48 @@ def test_closing_keeps_a_note_a_volunteer_typed_meanwhile(wb: Workbook, server: 
               lambda row: {"notes": (row.get("notes", "") + "\nأُغلق: طلب المستفيد").strip()},
               "المدير")
     assert sheet_values(wb, R)[1][notes] == "اتصل المستفيد\nأُغلق: طلب المستفيد"
+
+
+def test_a_lost_answer_while_the_server_is_down_is_judged_when_it_returns(
+        wb: Workbook, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 after the commit: the answer is lost and the sheet is unreachable for a while.
+
+    The write had landed on another row (a sort just before it); when the sheet answers
+    again, the nonce in the scratch tab proves it was applied and its pre-image puts the
+    other row back.
+    """
+    monkeypatch.setattr(preimage.time, "sleep", lambda _s: None)
+    wb.append_many(B, [person(f"B-{i}") for i in range(1, 6)])
+    before = rows_by_id(wb, B)
+    server.api.reset()
+    def sort_then_go_down() -> None:  # the sheet is unreachable right after this batch
+        sort(server, wb, B)
+        server.api.inject(503, times=7, methods=["spreadsheets.values.batchGet"])
+
+    server.api.before("spreadsheets.batchUpdate", sort_then_go_down)
+    server.api.inject(500, after_write=True, methods=["spreadsheets.batchUpdate"])
+    diff = store.update(wb, schema.BENEFICIARIES, "B-2", {"city": "تبوك"}, "نورة", "تحديث")
+    assert diff == {"city": ("القريات", "تبوك")}
+    assert rows_by_id(wb, B) == expected_after(before, "sort", B,
+                                               {"B-2": {column(B, "city"): "تبوك"}})
+    audit = [r for r in sheet_values(wb, A)[1:] if r[4] == "B-2"]
+    assert len(audit) == 1
+
+
+def test_a_write_whose_fate_cannot_be_learned_says_so(
+        client: FlaskClient, auth: AuthActions, wb: Workbook, server: Server,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preimage, "CONFIRM_SECONDS", 0.0)
+    monkeypatch.setattr(preimage.time, "sleep", lambda _s: None)
+    wb.append_many(R, [request("R-1", status="لدى اللجنة")])
+    auth.login("committee")
+    assert client.get("/requests/R-1/decide").status_code == 200
+    server.api.inject(500, after_write=True, methods=["spreadsheets.batchUpdate"])
+    server.api.before("spreadsheets.batchUpdate", lambda: server.api.inject(
+        503, times=1000, methods=["spreadsheets.values.batchGet"]))
+    reason = "الدخل يتجاوز الحد"
+    page = text(client.post("/requests/R-1/decide", data={
+        "decision": "مرفوض", "decision_reason": reason, "decided_on": "2026-11-22"}))
+    assert "فلم نتأكد هل حُفظ" in page and reason in page
+    server.api.reset()
+    assert rows_by_id(wb, R)["R-1"][column(R, "status")] == "مرفوض"  # it had landed

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from records import association as assoc
 from sheets import SheetsError, Table, get_workbook
-from sheets.errors import WorkbookUnavailable, WriteConflict
+from sheets.errors import WorkbookUnavailable, WriteConflict, WriteUnconfirmed
 from sync.calendar import RIYADH, today_in_riyadh
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,7 +85,8 @@ def saved(write: Callable[[], object], conflicts: bool = True) -> bool:
     except (WorkbookUnavailable, WriteConflict) as exc:
         if isinstance(exc, WriteConflict) and not conflicts:
             raise
-        flash(f"لم يُحفظ بعد — {exc.message} ما أدخلته باقٍ في النموذج أدناه.", "danger")
+        head = "" if isinstance(exc, WriteUnconfirmed) else "لم يُحفظ بعد — "
+        flash(f"{head}{exc.message} ما أدخلته باقٍ في النموذج أدناه.", "danger")
         return False
     return True
 
