@@ -40,11 +40,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from integrity_check import Report, print_report, reconcile, snapshot  # noqa: E402
-from integrity_procs import PASSWORD, Cluster  # noqa: E402
-from integrity_staff import Board, wait_all, workers  # noqa: E402
-from integrity_volunteer import Faults, Outages, SheetsAPI, Volunteer  # noqa: E402
-from integrity_web import Latency  # noqa: E402
+from integrity_check import Report, print_report, reconcile, snapshot
+from integrity_procs import PASSWORD, Cluster
+from integrity_staff import Board, wait_all, workers
+from integrity_volunteer import Faults, Outages, SheetsAPI, Volunteer
+from integrity_web import Latency
 
 DRAIN = """
 from app import create_app

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from statistics import quantiles
 from typing import Any
 
-from sheets import schema
-
 from integrity_staff import B, Q, R, S
-from integrity_volunteer import ID_HEADERS, VOLUNTEER_COLUMN
+from integrity_volunteer import VOLUNTEER_COLUMN
 from integrity_web import Attempt
+
+from sheets import schema
 
 AUDIT = schema.AUDIT.name
 TOKEN = re.compile(r"\[itk\d{6}\]")

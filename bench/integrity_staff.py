@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
-
 from integrity_web import ID_RE, Attempt, Browser, Form, Latency
 
 B, R, Q, S = "المستفيدون", "الطلبات", "الاستفسارات", "الاستبيانات"

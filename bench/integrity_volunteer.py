@@ -10,11 +10,10 @@ import random
 import threading
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import requests
-
 from integrity_procs import loopback_session
 from integrity_staff import B, Q, R, S
 
@@ -214,7 +213,7 @@ class Volunteer(threading.Thread):
 class Faults(threading.Thread):
     """Every few seconds, tell the server to answer a few calls with 429, 500 or late 500."""
 
-    KINDS = {
+    KINDS: ClassVar[dict[str, dict[str, Any]]] = {
         "429": {"status": 429, "times": 2, "retryAfter": 0.5},
         "500": {"status": 500, "times": 1},
         "500 after write": {"status": 500, "times": 1, "afterWrite": True,

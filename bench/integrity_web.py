@@ -16,7 +16,6 @@ from typing import Any
 import requests
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-
 from integrity_procs import loopback_session
 
 ID_RE = re.compile(r"\b[BRQS]-\d{4}-[2-9A-Z]{5}\b")

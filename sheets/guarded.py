@@ -77,14 +77,14 @@ def locate(table: Table, job: Job) -> Record | None:
     """The row of the job now; a job whose row is gone or ambiguous gets ``None`` or raises."""
     key = table.tab.id_key or ""
     if job.rid:
-        hits = [r for r in table.records if r.get(key) == job.rid]
+        hits = table.rows_of(job.rid)
         if len(hits) > 1:
             raise DuplicateRecord(f"{job.rid} is in rows {[r.row for r in hits]} of {job.tab}")
         if not hits and not job.repair:
             raise RecordNotFound(f"{job.rid} not found in {job.tab}")
         return hits[0] if hits else None
-    hits = [r for r in table.records if not r.get(key) and
-            all(r.get(k, "") == v for k, v in job.expect.items())]
+    hits = [r for r in table.rows_of("") if not r.get(key) and
+            all(r.get(k, "") == v for k, v in job.expect.items())] if key else []
     return hits[0] if len(hits) == 1 else None
 
 # -- rounds --------------------------------------------------------------------

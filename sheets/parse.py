@@ -40,9 +40,21 @@ class Table:
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
+    _index: dict[str, list[Record]] | None = field(default=None, repr=False, compare=False)
+
+    def rows_of(self, rid: str) -> list[Record]:
+        """Every record holding ``rid`` in the ID column (an index built on first use)."""
+        if self._index is None:
+            key = self.tab.id_key or ""
+            index: dict[str, list[Record]] = {}
+            for r in self.records:
+                index.setdefault(r.get(key, ""), []).append(r)
+            self._index = index
+        return self._index.get(rid, []) if self.tab.id_key else []
+
     def get(self, rid: str) -> Record | None:
-        key = self.tab.id_key
-        return next((r for r in self.records if key and r.get(key) == rid), None)
+        found = self.rows_of(rid)
+        return found[0] if found else None
 
 
 def clean(column: schema.Column, raw: object) -> tuple[str, str | None]:

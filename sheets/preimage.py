@@ -208,8 +208,10 @@ def judge(edit: Edit, pre: list[str], header: list[str]) -> Verdict:
 
 def run(wb: Workbook, batch: Batch) -> tuple[list[Verdict], dict[str, dict[tuple[int, int], str]]]:
     """Send the batch; judge every edit from the answer (or, when the answer was lost, the sheet)."""
-    body = {"requests": batch.requests, "includeSpreadsheetInResponse": True,
-            "responseRanges": batch.ranges, "responseIncludeGridData": True}
+    body: dict[str, Any] = {"requests": batch.requests}
+    if batch.ranges:  # with no ranges Google would answer every cell of the workbook
+        body.update(includeSpreadsheetInResponse=True, responseRanges=batch.ranges,
+                    responseIncludeGridData=True)
     try:
         got = grid_cells(wb.call(wb.sh.batch_update, body))
     except WorkbookUnavailable:
@@ -220,14 +222,16 @@ def run(wb: Workbook, batch: Batch) -> tuple[list[Verdict], dict[str, dict[tuple
             raise  # the nonce is not there: nothing of the batch was applied
         got, batch.base = found
     verdicts = []
+    sc = got.get(SCRATCH, {})
+    headers: dict[str, list[str]] = {}
+    for name in dict.fromkeys(e.job.tab for e in batch.edits):
+        head = got.get(name, {})
+        last = max((c for r, c in head if r == 0), default=-1)
+        headers[name] = [head.get((0, c), "") for c in range(last + 1)]
     for i, e in enumerate(batch.edits):
-        sc = got.get(SCRATCH, {})
         width = max(e.columns.values()) + 1
         pre = [sc.get((batch.base + i, c + 1), "") for c in range(width)]
-        head = got.get(e.job.tab, {})
-        last = max((c for r, c in head if r == 0), default=-1)
-        header = [head.get((0, c), "") for c in range(last + 1)]
-        verdicts.append(judge(e, pre, header))
+        verdicts.append(judge(e, pre, headers[e.job.tab]))
     return verdicts, got
 
 

@@ -17,13 +17,13 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-import integrity  # noqa: E402
-from integrity_check import AUDIT, Sheet, parse_changes, reconcile  # noqa: E402
-from integrity_staff import R  # noqa: E402
-from integrity_volunteer import VOLUNTEER_COLUMN  # noqa: E402
-from integrity_web import Attempt  # noqa: E402
+import integrity
+from integrity_check import AUDIT, Sheet, parse_changes, reconcile
+from integrity_staff import R
+from integrity_volunteer import VOLUNTEER_COLUMN
+from integrity_web import Attempt
 
-from sheets import schema  # noqa: E402
+from sheets import schema
 
 HEAD = [c.header for c in schema.REQUESTS.columns]
 AUDIT_HEAD = [c.header for c in schema.AUDIT.columns]
@@ -64,8 +64,8 @@ def test_the_checker_sees_every_kind_of_damage() -> None:
                              {"id": "R-2", **base, "researcher_notes": "د [itk000001]"},
                              {"id": "R-3", **base, "notes": "ط [itk000002]"},
                              {"id": "R-3", **base, "notes": "ط [itk000002]"}),
-             AUDIT: audit_tab(("R-1", "ملاحظات الباحث: — → د [itk000001]؛ الحالة: لدى الباحث "
-                                      "→ لدى اللجنة"),
+             AUDIT: audit_tab(("R-1", ("ملاحظات الباحث: — → د [itk000001]؛ الحالة: لدى الباحث "
+                                       "→ لدى اللجنة")),
                               ("R-3", "رقم الطلب: — → R-3؛ ملاحظات: — → ط [itk000002]"))}
     attempts = [
         Attempt(1, "w", "review", R, "R-1", "researcher_notes", "[itk000001]", outcome="ack"),

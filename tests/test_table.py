@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 
 from sheets import Workbook, get_workbook, schema
-from sheets.errors import DuplicateRecord, RecordNotFound, TabMissing, WriteConflict
+from sheets.errors import DuplicateRecord, RecordNotFound, TabMissing
 from sheets.parse import parse_table
 from sheets.table import a1
 from tests.conftest import Server, calls, sheet_values
