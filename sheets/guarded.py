@@ -41,6 +41,7 @@ from .local.a1 import index_to_col, quote_title
 from .parse import Record, Table, parse_table
 from .preimage import (  # noqa: F401  (the names writers use come from here)
     REPAIR,
+    REVOKED,
     SCRATCH,
     SCRATCH_COLS,
     SCRATCH_ROWS,
@@ -105,29 +106,40 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
     ``tables`` is a read just made (saves the first round's read); ``plain``
     cells (``updateCells`` requests placed by that read), ``appends`` and the ID
     columns to ``verify`` (``{tab: (column, ids by row)}``) ride in the first
-    batch. Raises ``WriteConflict`` when a cell a job writes changed after the
-    caller read it (after putting the other value back).
+    batch. A job that cannot be written (``WriteConflict`` when a cell it writes
+    changed after the caller read it; the workflow refusing a redo) is given up
+    only after every repair it caused has been made; the error is raised then.
     """
     pending = list(jobs)
     result = Settled([])
-    conflict: Job | None = None
+    failure: Exception | None = None
     refused = 0
     extra = bool(plain or appends or verify)
     for _ in range(ROUNDS):
-        if (not pending and not extra) or conflict is not None:
+        if not pending and not extra:
             break
         if tables is None:
             names = [j.tab for j in pending] + ([schema.AUDIT.name] if audit else [])
             tables = read_tables(wb, names)
         edits: list[Edit] = []
-        rows: dict[str, list[list[str]]] = {}
+        logs: list[Mapping[str, str]] = []
         waiting: list[Job] = []
         for job in pending:
-            edit = _place(tables[job.tab], job)
+            try:
+                edit = _place(tables[job.tab], job)
+            except Exception as exc:  # noqa: BLE001 a refused redo must not strand the repairs
+                if job.repair:
+                    continue
+                failure = failure or exc
+                logs += _revoke(job, audit)
+                continue
             if edit is None:
                 if not job.repair:
-                    conflict = job
-                    break
+                    if not job.soft:
+                        failure = failure or WriteConflict(
+                            f"{job.rid} in {job.tab} changed while it was saved")
+                    logs += _revoke(job, audit)
+                    continue
                 # Another writer's undo may bring our cells back first (undos apply last-in,
                 # first-out); after a few looks, whatever a person typed there stands.
                 if job.tries < REPAIR_TRIES and locate(tables[job.tab], job) is not None:
@@ -140,12 +152,12 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             made = audit(job.tab, job.rid, edit.cells, job.action) \
                 if audit and not job.logged else None
             if made:
-                rows.setdefault(schema.AUDIT.name, []).append(
-                    wb.row_for(tables.get(schema.AUDIT.name) or wb.table(schema.AUDIT.name),
-                               made))
+                logs.append(made)
             edits.append(edit)
-        if conflict is not None:
-            break
+        rows: dict[str, list[list[str]]] = {}
+        if logs:
+            audit_table = tables.get(schema.AUDIT.name) or wb.table(schema.AUDIT.name)
+            rows[schema.AUDIT.name] = [wb.row_for(audit_table, r) for r in logs]
         ranges: list[str] = []
         if extra:
             for name, recs in (appends or {}).items():
@@ -157,7 +169,8 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
         if not edits and not rows and not plain:
             if not waiting:
                 break
-            time.sleep(min(0.05 * 2 ** waiting[0].tries, 0.5) * (0.5 + secrets.randbelow(100) / 100))
+            time.sleep(min(0.05 * 2 ** waiting[0].tries, 0.5) *
+                       (0.5 + secrets.randbelow(100) / 100))
             continue
         try:
             verdicts, got = run(wb, build(wb, edits, list(plain or []) if extra else [], rows,
@@ -168,7 +181,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             if refused > 1 or extra:
                 raise
             wb.titles(refresh=True)
-            pending = [e.job for e in edits]
+            pending += [e.job for e in edits]
             continue
         if extra:
             result.verified = _verified(got, verify or {})
@@ -184,16 +197,27 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
                                    REPAIR if v.moved else UNDO, repair=True))
             if v.moved:
                 pending.append(e.job)  # redo on the right row; its audit row is written
-            elif not e.job.repair:
-                conflict = e.job
-    repairs = [j for j in pending if j.repair]
-    if conflict is not None:
-        if repairs:
-            settle(wb, repairs, audit)
-        raise WriteConflict(f"{conflict.rid} in {conflict.tab} changed while it was saved")
+            elif not e.job.repair and not e.job.soft:
+                failure = failure or WriteConflict(
+                    f"{e.job.rid} in {e.job.tab} changed while it was saved")
+    if failure is not None:
+        raise failure
     if pending:
         raise WriteConflict("the rows kept moving while they were saved")
     return result
+
+
+def _revoke(job: Job, audit: AuditFn | None) -> list[Mapping[str, str]]:
+    """An audit row undoing the claim of a job given up after its audit row was written.
+
+    (Its first batch landed on another row, now put back; the redo on its own row was
+    refused.) Read together, the audit rows then tell what the row really holds.
+    """
+    if not (audit and job.logged and job.diff):
+        return []
+    made = audit(job.tab, job.rid, {k: (new, old) for k, (old, new) in job.diff.items()},
+                 REVOKED)
+    return [made] if made else []
 
 
 def _verified(got: Mapping[str, Mapping[tuple[int, int], str]],

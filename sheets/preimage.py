@@ -26,6 +26,7 @@ SCRATCH_ROWS, SCRATCH_COLS = 1000, 60  # the newest thousand pre-images are kept
 CONFIRM_SECONDS = 60.0  # how long a write whose answer was lost waits to learn what happened
 REPAIR = "تصحيح تلقائي: إعادة قيم كُتبت في صف آخر أثناء تغيّر ترتيب الصفوف"
 UNDO = "تراجع تلقائي: تغيّرت الخلايا نفسها أثناء الحفظ"
+REVOKED = "تصحيح تلقائي: لم يُكتب هذا التغيير في صفه (تغيّر السجل قبل إعادة كتابته)"
 
 Diff = dict[str, tuple[str, str]]
 AuditFn = Callable[[str, str, Mapping[str, tuple[str, str]], str], Mapping[str, str] | None]
@@ -46,6 +47,7 @@ class Job:
     action: str = ""
     make: Callable[[Mapping[str, str]], Mapping[str, str]] | None = None
     repair: bool = False
+    soft: bool = False  # the sync's: a row that changed since is left for the next run
     logged: bool = False
     tries: int = 0
     diff: Diff = field(default_factory=dict)

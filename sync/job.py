@@ -141,13 +141,13 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
                 lapsed.append(rec["id"])
                 jobs.append(Job(t.name, rec["id"], {
                     "status": rules.CLOSED, "followup": rules.lapse_reason(settings)},
-                    {"status": rules.INCOMPLETE}, "إغلاق طلب ناقص تلقائيًا"))
+                    {"status": rules.INCOMPLETE}, "إغلاق طلب ناقص تلقائيًا", soft=True))
             if t is schema.REQUESTS and rules.needs_invitation(rec):
                 invite = surveys.invitation(rec, today, settings.survey_link_days, survey_ids)
                 survey_ids.add(invite["id"])
                 invitations.append(invite)
                 jobs.append(Job(t.name, rec["id"], {"survey_sent": today.isoformat()},
-                                {"survey_sent": ""}, "دعوة استبيان رضا"))
+                                {"survey_sent": ""}, "دعوة استبيان رضا", soft=True))
             for key, value in new.items():
                 col = table.columns.get(key)
                 if col is None:
@@ -175,7 +175,7 @@ def _expired_surveys(table: Table, today: date) -> list[Job]:
     if "status" not in table.columns or not table.tab.id_key:
         return []
     return [Job(table.tab.name, r["id"], {"status": rules.survey_status(r, today)},
-                {"status": r.get("status", "")}) for r in table.records
+                {"status": r.get("status", "")}, soft=True) for r in table.records
             if r.get("id") and rules.survey_status(r, today) != r.get("status")]
 
 

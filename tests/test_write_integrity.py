@@ -289,3 +289,34 @@ def test_a_write_whose_fate_cannot_be_learned_says_so(
     assert "فلم نتأكد هل حُفظ" in page and reason in page
     server.api.reset()
     assert rows_by_id(wb, R)["R-1"][column(R, "status")] == "مرفوض"  # it had landed
+
+
+def test_a_refused_redo_still_puts_the_other_row_back(wb: Workbook, server: Server) -> None:
+    """The step lands on another row (a sort), and before it is redone another desk took the
+    same step: the redo is refused, yet the other row is put back and the audit tells so."""
+    wb.append_many(R, [request(f"R-{i}", status="لدى الباحث") for i in range(1, 6)])
+    before = rows_by_id(wb, R)
+    status, researcher = column(R, "status"), column(R, "researcher")
+
+    def sort_and_other_desk_assigns() -> None:
+        sort(server, wb, R)  # R-2 moves from row 3 to row 5
+        _apply(server, wb, [{"updateCells": {
+            "start": {"sheetId": wb.sheet_id(R), "rowIndex": 4, "columnIndex": researcher},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": "منى"}}]}],
+            "fields": "userEnteredValue"}}, {"updateCells": {
+            "start": {"sheetId": wb.sheet_id(R), "rowIndex": 4, "columnIndex": status},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": "لدى اللجنة"}}]}],
+            "fields": "userEnteredValue"}}])
+
+    server.api.before("spreadsheets.batchUpdate", sort_and_other_desk_assigns)
+    with pytest.raises(reqs.StepRefused):
+        reqs.step(wb, "R-2", "review", "manager", {"recommendation": "قبول",
+                                                   "researcher_notes": "زيارة"}, "المدير")
+    after = rows_by_id(wb, R)
+    for rid in ("R-1", "R-3", "R-4", "R-5"):
+        assert after[rid] == before[rid], rid  # the row written by mistake is as it was
+    assert after["R-2"][researcher] == "منى" and after["R-2"][status] == "لدى اللجنة"
+    actions = [(r[2], r[4]) for r in sheet_values(wb, A)[1:]]
+    assert ("رفع التوصية للجنة", "R-2") in actions
+    assert any(a.startswith("تصحيح تلقائي: لم يُكتب") and rid == "R-2" for a, rid in actions)
+    assert any(a.startswith("تصحيح تلقائي: إعادة") and rid != "R-2" for a, rid in actions)
