@@ -25,7 +25,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import cells, schema
@@ -95,17 +95,18 @@ class Settled:
 
     done: list[Job]
     verified: bool = True
+    answer: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
 
 def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
            tables: Mapping[str, Table] | None = None, plain: list[dict[str, Any]] | None = None,
            appends: Mapping[str, list[Mapping[str, str]]] | None = None,
-           verify: Mapping[str, tuple[int, list[str]]] | None = None) -> Settled:
+           verify: Mapping[str, tuple[int, list[str], list[str]]] | None = None) -> Settled:
     """Write the jobs on their rows, repairing what a sort or an edit redirected meanwhile.
 
     ``tables`` is a read just made (saves the first round's read); ``plain``
     cells (``updateCells`` requests placed by that read), ``appends`` and the ID
-    columns to ``verify`` (``{tab: (column, ids by row)}``) ride in the first
+    column and header to ``verify`` (``{tab: (ID column, IDs by row, header)}``) ride in the first
     batch. A job that cannot be written (``WriteConflict`` when a cell it writes
     changed after the caller read it; the workflow refusing a redo) is given up
     only after every repair it caused has been made; the error is raised then.
@@ -163,8 +164,9 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             for name, recs in (appends or {}).items():
                 table = tables.get(name) or wb.table(name)
                 rows.setdefault(name, []).extend(wb.row_for(table, r) for r in recs)
-            ranges = [f"{quote_title(t)}!{index_to_col(c)}:{index_to_col(c)}"
-                      for t, (c, _) in (verify or {}).items()]
+            for t, (c, _, _) in (verify or {}).items():
+                ranges += [f"{quote_title(t)}!{index_to_col(c)}:{index_to_col(c)}",
+                           f"{quote_title(t)}!1:1"]
         pending, tables = waiting, None
         if not edits and not rows and not plain:
             if not waiting:
@@ -185,6 +187,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             continue
         if extra:
             result.verified = _verified(got, verify or {})
+            result.answer = got
             extra = False
         for e in edits:
             e.job.logged = e.job.logged or bool(audit)
@@ -221,18 +224,20 @@ def _revoke(job: Job, audit: AuditFn | None) -> list[Mapping[str, str]]:
 
 
 def _verified(got: Mapping[str, Mapping[tuple[int, int], str]],
-              verify: Mapping[str, tuple[int, list[str]]]) -> bool:
-    """Whether each ID column still lists the IDs the plain cells were placed by."""
-    for name, (col, ids) in verify.items():
+              verify: Mapping[str, tuple[int, list[str], list[str]]]) -> bool:
+    """Whether each tab still has the IDs and the header the plain cells were placed by."""
+    def trimmed(values: list[str]) -> list[str]:
+        while values and not values[-1]:
+            values.pop()
+        return values
+
+    for name, (col, ids, header) in verify.items():
         cells_of = got.get(name, {})
         height = max((r for r, c in cells_of if c == col), default=-1) + 1
         now = [cells.clean_text(cells_of.get((r, col), "")) for r in range(height)]
-        want = list(ids)
-        while want and not want[-1]:
-            want.pop()
-        while now and not now[-1]:
-            now.pop()
-        if now != want:
+        width = max((c for r, c in cells_of if r == 0), default=-1) + 1
+        head = [cells.clean_text(cells_of.get((0, c), "")) for c in range(width)]
+        if trimmed(now) != trimmed(list(ids)) or trimmed(head) != trimmed(list(header)):
             return False
     return True
 

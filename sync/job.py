@@ -35,7 +35,7 @@ from . import rules
 from .calendar import now_stamp
 
 COMPUTED_TABS = (schema.REQUESTS, schema.INQUIRIES, schema.BENEFICIARIES)
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 4
 
 
 @dataclass
@@ -245,10 +245,12 @@ def run(wb: Workbook, today: date, user: str = "المزامنة",
 def _run(wb: Workbook, today: date, user: str, progress: Callable[[str], None]) -> Result:
     started, calls0 = time.perf_counter(), wb_calls(wb)
     result = Result()
+    put_back: list[dict[str, Any]] = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
         result.attempts = attempt
         progress("read")
         plan = _plan(wb, today, user)
+        plan.writes = put_back + plan.writes  # computed cells win where both write
         progress("compute")
         if not plan.writes and not plan.appends and not plan.jobs:
             break
@@ -258,13 +260,16 @@ def _run(wb: Workbook, today: date, user: str, progress: Callable[[str], None]) 
         # recomputed and written again. Status changes go by ID, repaired if misdirected.
         done = settle(wb, plan.jobs, _audit(user), tables=_with_audit(wb, plan.tables),
                       plain=_cell_requests(wb, plan.writes), appends=plan.appends,
-                      verify={n: v for n, v in plan.ids.items() if _touches(plan.writes, n)})
+                      verify={n: (*v, plan.tables[n].header) for n, v in plan.ids.items()
+                              if _touches(plan.writes, n)})
         result.cells_written += sum(_count(w) for w in plan.writes) + \
             sum(len(j.diff) for j in done.done)
         result.lapsed += plan.lapsed
         result.invited += [r["request_id"] for r in plan.appends.get(schema.SURVEYS.name, [])]
-        if done.verified:
+        if done.verified and not put_back:
             break
+        # After a put-back, one more pass: this one's problems list saw the misplaced cells.
+        put_back = [] if done.verified else _put_back(plan, done.answer)
     else:
         raise WriteConflict("the rows kept moving during the sync")
     wb.invalidate()
@@ -274,6 +279,45 @@ def _run(wb: Workbook, today: date, user: str, progress: Callable[[str], None]) 
     result.seconds = time.perf_counter() - started
     result.finished_at = now_stamp()
     return result
+
+
+def _put_back(plan: _Plan, answer: Mapping[str, Mapping[tuple[int, int], str]]
+              ) -> list[dict[str, Any]]:
+    """Cells to restore after a column was inserted or moved between the read and the write.
+
+    The computed cells then landed in the column beside theirs, on the right rows (the
+    IDs still matched): each such cell gets back what the read held under the header
+    that stands above it now. When the rows moved as well, nothing can be placed: the
+    next run's problems list shows what looks wrong.
+    """
+    out: list[dict[str, Any]] = []
+    for name, (col, ids) in plan.ids.items():
+        cells_of = answer.get(name, {})
+        width = max((c for r, c in cells_of if r == 0), default=-1) + 1
+        header = [clean_text(cells_of.get((0, c), "")) for c in range(width)]
+        height = max((r for r, c in cells_of if c == col), default=-1) + 1
+        now = [clean_text(cells_of.get((r, col), "")) for r in range(height)]
+        before = plan.tables[name].header
+        if not cells_of or header[: len(before)] == before and len(header) <= len(before):
+            continue
+        if [i for i in now if i] != [i for i in ids if i] or len(now) != len(ids):
+            continue
+        where = {h: i for i, h in reversed(list(enumerate(before))) if h}
+        raw = plan.raw[name]
+        for item in plan.writes:
+            title, _, part = item["range"].rpartition("!")
+            if title != a1(name):
+                continue
+            first, _, last = part.partition(":")
+            letters = first.rstrip("0123456789")
+            k, r0 = col_to_index(letters), int(first[len(letters):])
+            r1 = int((last or first)[len(letters):]) if last else r0
+            src = where.get(header[k]) if k < len(header) and header[k] else None
+            for r in range(r0, r1 + 1):
+                row = raw[r - 1] if r - 1 < len(raw) else []
+                value = clean_text(row[src]) if src is not None and src < len(row) else ""
+                out.append({"range": a1(name, f"{letters}{r}"), "values": [[value]]})
+    return out
 
 
 def _audit(user: str) -> AuditFn:

@@ -320,3 +320,22 @@ def test_a_refused_redo_still_puts_the_other_row_back(wb: Workbook, server: Serv
     assert ("رفع التوصية للجنة", "R-2") in actions
     assert any(a.startswith("تصحيح تلقائي: لم يُكتب") and rid == "R-2" for a, rid in actions)
     assert any(a.startswith("تصحيح تلقائي: إعادة") and rid != "R-2" for a, rid in actions)
+
+
+def test_a_column_added_before_the_sync_writes_is_seen(wb: Workbook, server: Server) -> None:
+    """A volunteer inserts a column between the sync's read and its write: the computed
+    cells would land one column off; the answer's header shows it and they are recomputed."""
+    wb.append_many(R, [request(f"R-{i}", submitted=f"2026-11-{10 + i:02d}") for i in range(1, 4)])
+    server.api.before("spreadsheets.batchUpdate", lambda: _apply(server, wb, [
+        {"insertDimension": {"range": {"sheetId": wb.sheet_id(R), "dimension": "COLUMNS",
+                                       "startIndex": 5, "endIndex": 6}}},
+        {"updateCells": {"start": {"sheetId": wb.sheet_id(R), "rowIndex": 0, "columnIndex": 5},
+                         "rows": [{"values": [{"userEnteredValue": {
+                             "stringValue": "عمود متطوع"}}]}], "fields": "userEnteredValue"}}]))
+    result = job.run(wb, TODAY)
+    assert result.attempts == 3 and result.problems == []
+    wb.invalidate()
+    got = wb.table(R)
+    assert all(r.extra.get("عمود متطوع", "") == "" for r in got.records)
+    assert got.get("R-1")["decision_due"] == "2026-11-25" and got.get("R-1")["status"] == "جديد"
+    assert job.run(wb, TODAY).cells_written == 0
