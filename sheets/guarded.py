@@ -205,8 +205,9 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
                     f"{e.job.rid} in {e.job.tab} changed while it was saved")
     if failure is not None:
         raise failure
-    if pending:
+    if any(not j.repair for j in pending):
         raise WriteConflict("the rows kept moving while they were saved")
+    # A repair still waiting here found its cells typed over again and again: theirs stand.
     return result
 
 
