@@ -28,13 +28,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import cells, schema
+from . import cells, preimage, schema
 from .errors import (
     BadRequest,
     DuplicateRecord,
     RecordNotFound,
     SheetsError,
     TabMissing,
+    WorkbookUnavailable,
     WriteConflict,
 )
 from .local.a1 import index_to_col, quote_title
@@ -121,7 +122,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             break
         if tables is None:
             names = [j.tab for j in pending] + ([schema.AUDIT.name] if audit else [])
-            tables = read_tables(wb, names)
+            tables = _read_again(wb, names, any(j.repair for j in pending))
         edits: list[Edit] = []
         logs: list[Mapping[str, str]] = []
         waiting: list[Job] = []
@@ -209,6 +210,19 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
         raise WriteConflict("the rows kept moving while they were saved")
     # A repair still waiting here found its cells typed over again and again: theirs stand.
     return result
+
+
+def _read_again(wb: Workbook, names: list[str], owed: bool) -> dict[str, Table]:
+    """The round's read; when repairs are owed, an outage is waited out rather than
+    leaving another person's row with cells that are not theirs."""
+    deadline = time.monotonic() + preimage.CONFIRM_SECONDS
+    while True:
+        try:
+            return read_tables(wb, names)
+        except WorkbookUnavailable:
+            if not owed or time.monotonic() > deadline:
+                raise
+            time.sleep(2.0)
 
 
 def _revoke(job: Job, audit: AuditFn | None) -> list[Mapping[str, str]]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 SCRATCH = "نسخ الحفظ (لا تعدّل)"
 SCRATCH_ROWS, SCRATCH_COLS = 1000, 60  # the newest thousand pre-images are kept
+SEND_TRIES = 3  # a batch refused with a 5xx before it was applied is sent again
 CONFIRM_SECONDS = 60.0  # how long a write whose answer was lost waits to learn what happened
 REPAIR = "تصحيح تلقائي: إعادة قيم كُتبت في صف آخر أثناء تغيّر ترتيب الصفوف"
 UNDO = "تراجع تلقائي: تغيّرت الخلايا نفسها أثناء الحفظ"
@@ -214,15 +215,21 @@ def run(wb: Workbook, batch: Batch) -> tuple[list[Verdict], dict[str, dict[tuple
     if batch.ranges:  # with no ranges Google would answer every cell of the workbook
         body.update(includeSpreadsheetInResponse=True, responseRanges=batch.ranges,
                     responseIncludeGridData=True)
-    try:
-        got = grid_cells(wb.call(wb.sh.batch_update, body))
-    except WorkbookUnavailable:
-        if not batch.edits:
-            raise
-        found = _confirm(wb, batch)
-        if found is None:
-            raise  # the nonce is not there: nothing of the batch was applied
-        got, batch.base = found
+    for attempt in range(SEND_TRIES):
+        try:
+            got = grid_cells(wb.call(wb.sh.batch_update, body))
+            break
+        except WorkbookUnavailable:
+            if not batch.edits:
+                raise
+            found = _confirm(wb, batch)
+            if found is not None:
+                got, batch.base = found
+                break
+            # The nonce is not there: nothing was applied, so sending it again is safe.
+            if attempt + 1 == SEND_TRIES:
+                raise
+            time.sleep(0.5 * 2 ** attempt)
     verdicts = []
     sc = got.get(SCRATCH, {})
     headers: dict[str, list[str]] = {}

@@ -339,3 +339,19 @@ def test_a_column_added_before_the_sync_writes_is_seen(wb: Workbook, server: Ser
     assert all(r.extra.get("عمود متطوع", "") == "" for r in got.records)
     assert got.get("R-1")["decision_due"] == "2026-11-25" and got.get("R-1")["status"] == "جديد"
     assert job.run(wb, TODAY).cells_written == 0
+
+
+def test_a_repair_refused_with_a_5xx_is_sent_again(wb: Workbook, server: Server,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repair's own batch meets a 500 before it is applied: nothing landed (no nonce),
+    so it is sent again, and the other row is not left holding cells that are not its own."""
+    monkeypatch.setattr(preimage.time, "sleep", lambda _s: None)
+    wb.append_many(B, [person(f"B-{i}") for i in range(1, 6)])
+    before = rows_by_id(wb, B)
+    server.api.before("spreadsheets.batchUpdate", lambda: sort(server, wb, B))
+    server.api.before("spreadsheets.batchUpdate", lambda: server.api.inject(
+        500, methods=["spreadsheets.batchUpdate"]), nth=2)
+    diff = store.update(wb, schema.BENEFICIARIES, "B-2", {"city": "تبوك"}, "نورة", "تحديث")
+    assert diff == {"city": ("القريات", "تبوك")}
+    assert rows_by_id(wb, B) == expected_after(before, "sort", B,
+                                               {"B-2": {column(B, "city"): "تبوك"}})
