@@ -89,6 +89,7 @@ def locate(table: Table, job: Job) -> Record | None:
             all(r.get(k, "") == v for k, v in job.expect.items())] if key else []
     return hits[0] if len(hits) == 1 else None
 
+
 # -- rounds --------------------------------------------------------------------
 @dataclass
 class Settled:
