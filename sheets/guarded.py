@@ -40,20 +40,7 @@ from .errors import (
 )
 from .local.a1 import index_to_col, quote_title
 from .parse import Record, Table, parse_table
-from .preimage import (  # noqa: F401  (the names writers use come from here)
-    REPAIR,
-    REVOKED,
-    SCRATCH,
-    SCRATCH_COLS,
-    SCRATCH_ROWS,
-    UNDO,
-    AuditFn,
-    Diff,
-    Edit,
-    Job,
-    build,
-    run,
-)
+from .preimage import REPAIR, REVOKED, UNDO, AuditFn, Diff, Edit, Job, build, run
 
 if TYPE_CHECKING:
     from .table import Workbook

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import cells, guarded, schema
+from . import cells, preimage, schema
 from .local.a1 import index_to_col
 from .parse import map_header
 from .table import Workbook, a1
@@ -30,19 +30,19 @@ def ensure_layout(wb: Workbook) -> list[str]:
         "title": t.name, "rightToLeft": True,
         "gridProperties": {"rowCount": 1000, "columnCount": max(26, len(t.columns)),
                            "frozenRowCount": 1}}}} for t in missing]
-    if guarded.SCRATCH not in sheets:  # where each write keeps the row it overwrote
+    if preimage.SCRATCH not in sheets:  # where each write keeps the row it overwrote
         adds.append({"addSheet": {"properties": {
-            "title": guarded.SCRATCH, "hidden": True, "rightToLeft": True,
-            "gridProperties": {"rowCount": guarded.SCRATCH_ROWS,
-                               "columnCount": guarded.SCRATCH_COLS}}}})
+            "title": preimage.SCRATCH, "hidden": True, "rightToLeft": True,
+            "gridProperties": {"rowCount": preimage.SCRATCH_ROWS,
+                               "columnCount": preimage.SCRATCH_COLS}}}})
     if adds:
         reply = wb.call(wb.sh.batch_update, {"requests": adds})
         for r in reply["replies"]:
             props = r["addSheet"]["properties"]
             sheets[props["title"]] = {"properties": props}
         changes += [f"tab {t.name} created" for t in missing]
-        if guarded.SCRATCH not in [t.name for t in missing] and len(adds) > len(missing):
-            changes.append(f"hidden tab {guarded.SCRATCH} created")
+        if preimage.SCRATCH not in [t.name for t in missing] and len(adds) > len(missing):
+            changes.append(f"hidden tab {preimage.SCRATCH} created")
 
     ranges = [a1(t.name, "1:1") for t in schema.TABS]
     seeded = [t for t in schema.TABS if t.defaults]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cells, schema
 from .errors import BadRequest, WorkbookUnavailable, WriteUnconfirmed
-from .local.a1 import index_to_col, quote_title
+from .local.a1 import index_to_col, parse_cells, quote_title, split_title
 from .parse import clean, map_header
 
 if TYPE_CHECKING:
@@ -107,13 +107,28 @@ def scratch(wb: Workbook, rows: int, cols: int) -> tuple[int, list[dict[str, Any
             "fields": "gridProperties.rowCount,gridProperties.columnCount"}}]
 
 
-def _value(text: str) -> dict[str, Any]:
+def cell_value(text: str) -> dict[str, Any]:
+    """A ``CellData`` holding ``text`` as typed (RAW: never a formula or a number); ``""`` clears."""
     return {"userEnteredValue": {"stringValue": text}} if text != "" else {}
+
+
+def cell_writes(wb: Workbook, writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``[{range, values}]`` in A1 as ``updateCells`` requests, to ride in a ``batchUpdate``."""
+    out = []
+    for item in writes:
+        title, part = split_title(item["range"])
+        r0, _, c0, _ = parse_cells(part)
+        out.append({"updateCells": {
+            "start": {"sheetId": wb.sheet_id(title or ""), "rowIndex": r0 or 0,
+                      "columnIndex": c0 or 0},
+            "rows": [{"values": [cell_value(str(v)) for v in row]} for row in item["values"]],
+            "fields": "userEnteredValue"}})
+    return out
 
 
 def _cell(sheet_id: int, row0: int, col: int, text: str) -> dict[str, Any]:
     return {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row0, "columnIndex": col},
-                            "rows": [{"values": [_value(text)]}], "fields": "userEnteredValue"}}
+                            "rows": [{"values": [cell_value(text)]}], "fields": "userEnteredValue"}}
 
 
 # -- one batch -----------------------------------------------------------------
@@ -161,7 +176,7 @@ def build(wb: Workbook, edits: list[Edit], plain: list[dict[str, Any]],
         if rows:
             requests.append({"appendCells": {
                 "sheetId": wb.sheet_id(name), "fields": "userEnteredValue",
-                "rows": [{"values": [_value(v) for v in row]} for row in rows]}})
+                "rows": [{"values": [cell_value(v) for v in row]} for row in rows]}})
     return Batch(edits, base, nonce, requests, ranges + extra_ranges)
 
 

@@ -15,7 +15,7 @@ import gspread
 import requests
 from gspread.exceptions import APIError
 
-from . import cells, guarded, schema
+from . import cells, guarded, preimage, schema
 from .client import translate
 from .errors import (
     SheetsError,
@@ -226,7 +226,7 @@ class Workbook:
         last = str(appends[first][-1].get(key) or "")
         for attempt in range(3):
             try:
-                guarded.run(self, guarded.build(self, [], [], rows, []))
+                preimage.run(self, preimage.build(self, [], [], rows, []))
                 break
             except WorkbookUnavailable:
                 # A 5xx may arrive after Google applied the batch: look before retrying.
@@ -253,7 +253,7 @@ class Workbook:
     # -- updates -----------------------------------------------------------
     def update(self, name: str, rid: str,
                changes: Mapping[str, str] | Callable[[Mapping[str, str]], Mapping[str, str]],
-               *, expect: Mapping[str, str] | None = None, audit: guarded.AuditFn | None = None,
+               *, expect: Mapping[str, str] | None = None, audit: preimage.AuditFn | None = None,
                action: str = "") -> dict[str, tuple[str, str]]:
         """Write the changed fields of the row holding ``rid``; return ``{key: (old, new)}``.
 
@@ -264,7 +264,7 @@ class Workbook:
         """
         tab = self._require(name)
         assert tab.id_key, f"{name} has no ID column"
-        job = guarded.Job(name, rid, {}, dict(expect or {}), action,
+        job = preimage.Job(name, rid, {}, dict(expect or {}), action,
                           make=changes if callable(changes) else lambda _row: changes)
         with self._stripes[hash((name, rid)) % len(self._stripes)]:
             done = guarded.settle(self, [job], audit)

@@ -27,8 +27,9 @@ from sheets.bulk import bulk
 from sheets.cells import clean_text
 from sheets.errors import TabMissing, WriteConflict
 from sheets.guarded import AuditFn, Job, settle
-from sheets.local.a1 import col_to_index, index_to_col
+from sheets.local.a1 import index_to_col, parse_cells, split_title
 from sheets.parse import parse_table
+from sheets.preimage import cell_writes
 from sheets.table import a1, snapshot_range
 
 from . import rules
@@ -259,7 +260,7 @@ def _run(wb: Workbook, today: date, user: str, progress: Callable[[str], None]) 
         # that answers the ID columns: if a sort moved rows since the read, the cells are
         # recomputed and written again. Status changes go by ID, repaired if misdirected.
         done = settle(wb, plan.jobs, _audit(user), tables=_with_audit(wb, plan.tables),
-                      plain=_cell_requests(wb, plan.writes), appends=plan.appends,
+                      plain=cell_writes(wb, plan.writes), appends=plan.appends,
                       verify={n: (*v, plan.tables[n].header) for n, v in plan.ids.items()
                               if _touches(plan.writes, n)})
         result.cells_written += sum(_count(w) for w in plan.writes) + \
@@ -305,18 +306,17 @@ def _put_back(plan: _Plan, answer: Mapping[str, Mapping[tuple[int, int], str]]
         where = {h: i for i, h in reversed(list(enumerate(before))) if h}
         raw = plan.raw[name]
         for item in plan.writes:
-            title, _, part = item["range"].rpartition("!")
-            if title != a1(name):
+            title, part = split_title(item["range"])
+            if title != name:
                 continue
-            first, _, last = part.partition(":")
-            letters = first.rstrip("0123456789")
-            k, r0 = col_to_index(letters), int(first[len(letters):])
-            r1 = int((last or first)[len(letters):]) if last else r0
+            r0, r1, k, _ = parse_cells(part)
+            if r0 is None or r1 is None or k is None:
+                continue
             src = where.get(header[k]) if k < len(header) and header[k] else None
-            for r in range(r0, r1 + 1):
-                row = raw[r - 1] if r - 1 < len(raw) else []
+            for r in range(r0, r1):  # 0-based rows of the write
+                row = raw[r] if r < len(raw) else []
                 value = clean_text(row[src]) if src is not None and src < len(row) else ""
-                out.append({"range": a1(name, f"{letters}{r}"), "values": [[value]]})
+                out.append({"range": a1(name, f"{index_to_col(k)}{r + 1}"), "values": [[value]]})
     return out
 
 
@@ -340,23 +340,6 @@ def _touches(writes: list[dict[str, Any]], name: str) -> bool:
 
 def _count(write: dict[str, Any]) -> int:
     return sum(len(row) for row in write["values"])
-
-
-def _cell_requests(wb: Workbook, writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``{range, values}`` writes as ``updateCells`` requests (text, never parsed)."""
-    out = []
-    for item in writes:
-        title, _, part = item["range"].rpartition("!")
-        title = title[1:-1].replace("''", "'") if title.startswith("'") else title
-        start = part.split(":")[0]
-        letters = start.rstrip("0123456789")
-        out.append({"updateCells": {
-            "start": {"sheetId": wb.sheet_id(title), "rowIndex": int(start[len(letters):]) - 1,
-                      "columnIndex": col_to_index(letters)},
-            "rows": [{"values": [{"userEnteredValue": {"stringValue": str(v)}} if v != "" else {}
-                                 for v in row]} for row in item["values"]],
-            "fields": "userEnteredValue"}})
-    return out
 
 
 def wb_calls(wb: Workbook) -> int:
