@@ -18,7 +18,7 @@ import sheets
 import sync.cli
 import users
 import views
-from forms.checks import mask_id
+from forms.checks import local_mobile, mask_id
 from sheets.cells import parse_date
 from sheets.errors import RecordNotFound, SheetsError, WorkbookUnavailable
 from sync.calendar import both
@@ -71,10 +71,7 @@ def _templates(app: Flask) -> None:
 
     app.add_template_filter(mask_id, "mask")
 
-    @app.template_filter("mobile")
-    def mobile(value: str | None) -> str:
-        v = value or ""
-        return "0" + v[4:] if v.startswith("+9665") else v
+    app.add_template_filter(local_mobile, "mobile")
 
 
 def _errors(app: Flask) -> None:

@@ -22,6 +22,7 @@ from wtforms.validators import (
 from sheets import schema
 
 from .base import Form
+from .checks import canonical_mobile
 from .fields import (
     LocalDateField,
     NationalId,
@@ -81,7 +82,10 @@ class BeneficiaryForm(TodayMixin, Form):
 
     def remember_shown(self) -> None:
         """Keep the values on display in the page (JSON), to compare with what comes back."""
-        self.shown.data = json.dumps(self.record(), ensure_ascii=False)
+        shown = self.record()
+        for key in ("mobile", "alt_mobile"):  # shown as 05…, stored and posted back as +966…
+            shown[key] = canonical_mobile(shown[key]) or shown[key]
+        self.shown.data = json.dumps(shown, ensure_ascii=False)
 
     def changed(self) -> dict[str, str]:
         """The fields the person changed on the page (all of them when the page kept nothing)."""

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from sheets.cells import ascii_digits
+from sheets.cells import ascii_digits, saudi_mobile
 
 _DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, dagger alef, tatweel
 _LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
@@ -120,6 +120,12 @@ def canonical_mobile(text: str) -> str | None:
     if _CANONICAL.fullmatch(text):  # already canonical (the sync checks thousands of these)
         return text if _mobile_block_ok(text[:6]) else None
     return _parse_mobile(text)
+
+
+def local_mobile(value: str | None) -> str:
+    """A stored mobile as staff type it (``0551234567``); anything else is shown as stored."""
+    v = saudi_mobile(value or "") or (value or "")
+    return "0" + v[4:] if v.startswith("+9665") else v
 
 
 def _parse_mobile(text: str) -> str | None:

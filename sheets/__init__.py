@@ -42,6 +42,8 @@ class _State:
             if self.workbook is None:
                 sh = open_spreadsheet(self.config)
                 self.workbook = Workbook(sh, ttl=float(self.config["SHEETS_CACHE_SECONDS"]))
+                self.workbook.on_google = \
+                    (self.config.get("SHEETS_BACKEND") or "local").lower() == "google"
             return self.workbook
 
 

@@ -5,7 +5,7 @@ Plain functions with no gspread import; the table and the sync job share them.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from hijridate import Hijri
 
@@ -55,6 +55,38 @@ def parse_date(text: str) -> date | None:
             except (ValueError, OverflowError):
                 return None
     return None
+
+
+_MOBILE = re.compile(r"(?:\+?966|00966|0)?(5[0-9]{8})")
+_SEPARATORS = re.compile(r"[\s\-().\u200e\u200f]")
+# Google counts days from 1899-12-30; serials of 1950-01-01 … 2149-12-31, so a typed year
+# (2026) or a small count is never taken for a date.
+_SERIAL_EPOCH, _SERIALS = date(1899, 12, 30), range(18264, 91311)
+
+
+def saudi_mobile(text: str) -> str | None:
+    """A Saudi mobile as the app stores it (``+966551234567``) from what a person or the
+    Sheets UI left in a cell: ``551234567`` (the zero lost to a number), ``966…``, ``+966 55…``,
+    ``00966…``, Arabic-Indic digits. ``None`` when it does not look like one (the checks in
+    ``forms.checks`` decide validity)."""
+    m = _MOBILE.fullmatch(_SEPARATORS.sub("", ascii_digits(text)))
+    return "+966" + m.group(1) if m else None
+
+
+def id_digits(text: str) -> str:
+    """An ID number as 10-digit text, whether typed with Arabic-Indic digits or stored as a
+    number that a format shows with separators (``1,000,000,008``)."""
+    t = ascii_digits(text)
+    bare = _SEPARATORS.sub("", t).replace(",", "").replace("٬", "")
+    return bare if bare.isdigit() else t
+
+
+def date_serial(text: str) -> date | None:
+    """A Google date serial number (what an unformatted read returns for a date cell)."""
+    t = ascii_digits(text).strip()
+    if not re.fullmatch(r"[0-9]{5}(\.[0-9]+)?", t) or int(float(t)) not in _SERIALS:
+        return None
+    return _SERIAL_EPOCH + timedelta(days=int(float(t)))
 
 
 def parse_integer(text: str) -> int | None:

@@ -67,6 +67,10 @@ def locate(table: Table, job: Job) -> Record | None:
     key = table.tab.id_key or ""
     if job.rid:
         hits = table.rows_of(job.rid)
+        if len(hits) > 1 and key in job.expect:  # a job naming the row by all its cells:
+            # one of two rows with one ID (a copied row being put right), told apart
+            hits = [r for r in hits if all(r.get(k, "") == v for k, v in job.expect.items())] \
+                or hits
         if len(hits) > 1:
             raise DuplicateRecord(f"{job.rid} is in rows {[r.row for r in hits]} of {job.tab}")
         if not hits and not job.repair:
@@ -118,7 +122,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             try:
                 edit = _place(tables[job.tab], job)
             except Exception as exc:  # noqa: BLE001 a refused redo must not strand the repairs
-                if job.repair:
+                if job.repair or job.soft:  # the sync's: the next run tries again
                     continue
                 failure = failure or exc
                 logs += _revoke(job, audit)
@@ -139,7 +143,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             if not edit.cells:
                 result.done.append(job)
                 continue
-            made = audit(job.tab, job.rid, edit.cells, job.action) \
+            made = audit(job.tab, job.rid or _numbered(job.tab, edit), edit.cells, job.action) \
                 if audit and not job.logged else None
             if made:
                 logs.append(made)
@@ -198,6 +202,11 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
         raise WriteConflict("the rows kept moving while they were saved")
     # A repair still waiting here found its cells typed over again and again: theirs stand.
     return result
+
+
+def _numbered(tab: str, edit: Edit) -> str:
+    """The ID a job gives a row that had none (what its audit row names)."""
+    return edit.cells.get(schema.tab(tab).id_key or "", ("", ""))[1]
 
 
 def _read_again(wb: Workbook, names: list[str], owed: bool) -> dict[str, Table]:
@@ -261,7 +270,8 @@ def _place(table: Table, job: Job) -> Edit | None:
     if not job.diff:
         job.diff = cells_
     key = table.tab.id_key or ""
-    return Edit(job, rec.row, {k: table.columns[k] for k in [key, *cells_]}, cells_)
+    seen = [k for k in job.expect if k in table.columns]  # checked again in the pre-image
+    return Edit(job, rec.row, {k: table.columns[k] for k in [key, *cells_, *seen]}, cells_)
 
 
 def require_settled(done: Settled, job: Job) -> Diff:

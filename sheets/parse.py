@@ -4,23 +4,26 @@ Plain functions with no gspread import: the table, the sync job and tests share 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from . import cells, schema
 from .bulk import bulk
+from .local.a1 import index_to_col
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A cell a person typed that the app cannot read; ``row`` is the sheet row number."""
+    """A cell a person typed that the app cannot read: where it was (``row``: the sheet row
+    when read) and whose it is (``rid``: the record's ID, when its row has one)."""
 
     tab: str
     row: int
     column: str
     value: str
     message: str
+    rid: str = ""
 
 
 class Record(dict[str, str]):
@@ -75,6 +78,16 @@ def _as_digits(column: schema.Column, text: str) -> tuple[str, str | None]:
     return (text if text.isascii() else cells.ascii_digits(text)), None
 
 
+def _as_national_id(column: schema.Column, text: str) -> tuple[str, str | None]:
+    return (text if text.isdigit() and text.isascii() else cells.id_digits(text)), None
+
+
+def _as_phone(column: schema.Column, text: str) -> tuple[str, str | None]:
+    if text.startswith("+9665") and len(text) == 13:  # as the app writes it: most cells
+        return text, None
+    return (cells.saudi_mobile(text) or cells.ascii_digits(text)), None
+
+
 def _as_date(column: schema.Column, text: str) -> tuple[str, str | None]:
     if len(text) == 10 and text[4] == "-" and text[7] == "-" and "1900" <= text[:4] <= "2200":
         try:  # the ISO text the app writes: the common case, checked cheaply
@@ -82,7 +95,7 @@ def _as_date(column: schema.Column, text: str) -> tuple[str, str | None]:
             return text, None
         except ValueError:
             pass
-    d = cells.parse_date(text)
+    d = cells.parse_date(text) or cells.date_serial(text)
     return (cells.iso(d), None) if d else (text, "تاريخ غير مفهوم")
 
 
@@ -107,7 +120,8 @@ def _as_choice(column: schema.Column, text: str) -> tuple[str, str | None]:
     return text, None
 
 
-_CLEANERS = {"id": _as_digits, "phone": _as_digits, "national_id": _as_digits, "date": _as_date,
+_CLEANERS = {"id": _as_digits, "phone": _as_phone, "national_id": _as_national_id,
+             "date": _as_date,
              "integer": _as_integer, "money": _as_money, "yesno": _as_yesno,
              "choice": _as_choice}
 
@@ -123,6 +137,20 @@ def map_header(tab: schema.Tab, header: list[Any]) -> dict[str, int]:
     return found
 
 
+def header_problems(tab: schema.Tab, header: list[str], columns: dict[str, int]) -> list[Problem]:
+    """A required column whose header is gone (renamed, deleted) and a header typed twice."""
+    out = [Problem(tab.name, 1, c.header, "", "العمود غير موجود (غُيّر عنوانه أو حُذف)")
+           for c in tab.columns if c.key not in columns and c.required]
+    for key, i in columns.items():
+        header_text = tab.column(key).header
+        again = [j for j, h in enumerate(header) if j != i and
+                 cells.norm_header(h) == cells.norm_header(header_text)]
+        out += [Problem(tab.name, 1, header_text, header_text,
+                        f"عنوان مكرر في العمود {index_to_col(j)}: يقرأ النظام العمود "
+                        f"{index_to_col(i)} فقط") for j in again]
+    return out
+
+
 def parse_table(tab: schema.Tab, values: list[list[Any]]) -> Table:
     """Parse a tab's values (header in the first row) into records and problems."""
     with bulk():
@@ -132,10 +160,7 @@ def parse_table(tab: schema.Tab, values: list[list[Any]]) -> Table:
 def _parse(tab: schema.Tab, values: list[list[Any]]) -> Table:
     header = [cells.clean_text(h) for h in (values[0] if values else [])]
     columns = map_header(tab, header)
-    table = Table(tab, header, columns)
-    for c in tab.columns:
-        if c.key not in columns and c.required:
-            table.problems.append(Problem(tab.name, 1, c.header, "", "العمود غير موجود"))
+    table = Table(tab, header, columns, problems=header_problems(tab, header, columns))
     known = set(columns.values())
     extra_cols = [(j, h) for j, h in enumerate(header) if j not in known and h]
     # Per column: key, position, cleaner (None for plain text, the common case) and
@@ -171,5 +196,7 @@ def _parse(tab: schema.Tab, values: list[list[Any]]) -> Table:
             continue  # a blank row a person left is not a record
         record.row = i
         table.records.append(record)
+        if found and tab.id_key and record.get(tab.id_key):
+            found = [replace(p, rid=record[tab.id_key]) for p in found]
         table.problems.extend(found)
     return table

@@ -209,18 +209,25 @@ def judge(edit: Edit, pre: list[str], header: list[str]) -> Verdict:
         return pre[c] if c < len(pre) else ""
 
     victim = norm(tab, key, at(key)) if key in edit.columns else ""
+    # A job that numbers a row (its key cell was empty) left its new ID on the row it hit:
+    # that ID finds the row again, and the row's own ID is among the cells put back.
+    numbers = key in edit.cells
+    locator = edit.cells[key][1] if numbers else victim
     # The cells written at a position belong to whatever column is there now.
     restore: dict[str, str] = {}
     wrote: dict[str, str] = {}
     for k, (_, new) in edit.cells.items():
         name = next((n for n, c in now.items() if c == edit.columns[k]), None)
-        if name is not None and name != key:
+        if name is not None and (name != key or numbers):
             restore[name] = at(k)
             wrote[name] = new
     if moved or victim != edit.job.rid:
-        return Verdict(False, victim, restore, wrote, moved=True)
-    if any(norm(tab, k, at(k)) != old for k, (old, _) in edit.cells.items()):
-        return Verdict(False, victim, restore, wrote)
+        return Verdict(False, locator, restore, wrote, moved=True)
+    # The row still held what the person saw: the cells written, and the cells the job
+    # expects (for a row without ID, the cells that tell it from the others).
+    if any(norm(tab, k, at(k)) != old for k, (old, _) in edit.cells.items()) or \
+            any(norm(tab, k, at(k)) != v for k, v in edit.job.expect.items() if k in edit.columns):
+        return Verdict(False, locator, restore, wrote)
     return Verdict(True)
 
 

@@ -198,6 +198,7 @@ SETTINGS = Tab("الإعدادات", (
 PROBLEMS = Tab("مشكلات المزامنة", (
     C("tab", "التبويب"),
     C("row", "الصف", "integer"),
+    C("record_id", "رقم السجل", "id"),
     C("column", "العمود"),
     C("value", "القيمة"),
     C("problem", "المشكلة"),

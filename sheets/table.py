@@ -57,6 +57,7 @@ class Workbook:
         # the second reads what the first wrote. Other processes are caught by the pre-image.
         self._stripes = [threading.Lock() for _ in range(64)]
         self.offline_since: float | None = None  # wall-clock time reads began to fail
+        self.on_google = False  # set by the app when the workbook is a Google spreadsheet
 
     # -- plumbing ----------------------------------------------------------
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -270,6 +271,14 @@ class Workbook:
             done = guarded.settle(self, [job], audit)
         self.invalidate(name)
         return guarded.require_settled(done, job)
+
+    def cell_url(self, name: str, cell: str) -> str | None:
+        """Where a person opens ``cell`` (A1) of a tab in Google Sheets; ``None`` on the local
+        backend, which has no sheet of its own to open."""
+        if not self.on_google:
+            return None
+        return (f"https://docs.google.com/spreadsheets/d/{self.sh.id}/edit"
+                f"#gid={self.sheet_id(name)}&range={cell}")
 
     # -- grid facts the guarded writes need ----------------------------------
     def require(self, name: str) -> schema.Tab:

@@ -39,7 +39,8 @@ def sync_command() -> None:
         raise click.ClickException(f"{exc.message} ({exc.detail})") from None
     s = result.summary()
     click.echo(f"rows read: {s['rows_read']}  cells written: {s['cells_written']}  "
-               f"problems: {s['problems']}  lapsed: {s['lapsed']}  API calls: {s['api_calls']}  "
+               f"problems: {s['problems']}  lapsed: {s['lapsed']}  "
+               f"IDs given to rows typed without one: {s['numbered']}  API calls: {s['api_calls']}  "
                f"seconds: {s['seconds']}")
 
 

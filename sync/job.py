@@ -13,20 +13,18 @@ if a sort redirected them. A second run right after the first writes nothing
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from forms.checks import canonical_mobile, national_id_error
 from records import association as assoc
 from records import audit, surveys
 from sheets import Problem, Table, Workbook, schema
 from sheets.bulk import bulk
 from sheets.cells import clean_text
 from sheets.errors import TabMissing, WriteConflict
-from sheets.guarded import AuditFn, Job, settle
+from sheets.guarded import AuditFn, Job, locate, settle
 from sheets.local.a1 import index_to_col, parse_cells, split_title
 from sheets.parse import parse_table
 from sheets.preimage import cell_writes
@@ -34,6 +32,7 @@ from sheets.table import a1, snapshot_range
 
 from . import rules
 from .calendar import now_stamp
+from .handmade import NUMBER_ACTION, check_rows, numbered_problems, unnumbered
 
 COMPUTED_TABS = (schema.REQUESTS, schema.INQUIRIES, schema.BENEFICIARIES)
 MAX_ATTEMPTS = 4
@@ -48,6 +47,7 @@ class Result:
     problems: list[Problem] = field(default_factory=list)
     lapsed: list[str] = field(default_factory=list)
     invited: list[str] = field(default_factory=list)
+    numbered: list[str] = field(default_factory=list)
     api_calls: int = 0
     seconds: float = 0.0
     attempts: int = 0
@@ -56,7 +56,7 @@ class Result:
     def summary(self) -> dict[str, Any]:
         return {"rows_read": self.rows_read, "cells_written": self.cells_written,
                 "problems": len(self.problems), "lapsed": len(self.lapsed),
-                "invited": len(self.invited),
+                "invited": len(self.invited), "numbered": len(self.numbered),
                 "api_calls": self.api_calls, "seconds": round(self.seconds, 3),
                 "finished_at": self.finished_at}
 
@@ -83,31 +83,6 @@ def _ids(values: list[list[Any]], col: int | None) -> list[str]:
     return [clean_text(r[col]) if col < len(r) else "" for r in values]
 
 
-def check_rows(tables: dict[str, Table]) -> list[Problem]:
-    """Problems beyond a cell's type: duplicate IDs, national IDs and mobiles that fail."""
-    out: list[Problem] = []
-    for t in schema.TABS:
-        table = tables.get(t.name)
-        if table is None or not t.id_key:
-            continue
-        seen = Counter(r.get(t.id_key, "") for r in table.records)
-        header = t.column(t.id_key).header
-        for r in table.records:
-            rid = r.get(t.id_key, "")
-            if rid and seen[rid] > 1:
-                out.append(Problem(t.name, r.row, header, rid, "رقم مكرر في أكثر من صف"))
-    for r in tables[schema.BENEFICIARIES.name].records:
-        nid = r.get("national_id", "")
-        why = national_id_error(nid) if nid else None
-        if why:
-            out.append(Problem(schema.BENEFICIARIES.name, r.row, "رقم الهوية", nid, why))
-        mobile = r.get("mobile", "")
-        if mobile and canonical_mobile(mobile) is None:
-            out.append(Problem(schema.BENEFICIARIES.name, r.row, "الجوال", mobile,
-                               "ليس رقم جوال سعودي صحيحًا"))
-    return out
-
-
 def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     names = [t.name for t in schema.TABS if t.name in wb.titles()]
     raw = dict(zip(names, wb.raw_values([snapshot_range(n) for n in names])))
@@ -118,11 +93,12 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
             raise TabMissing(f"tab {n} is missing")
     org = assoc.load(tables)
     settings = org.rules()
-    problems = [p for t in tables.values() for p in t.problems] + org.problems + \
-        check_rows(tables)
-
+    # Status changes no later run could recompute, and IDs for rows typed without one:
+    # written by ID (or, for a row without one, by its cells).
+    jobs, hand, quiet = unnumbered(tables, today)
+    problems = [p for p in [q for t in tables.values() for q in t.problems] + check_rows(tables)
+                if (p.tab, p.row) not in quiet] + hand + org.problems
     writes: list[dict[str, Any]] = []
-    jobs: list[Job] = []  # status changes no later run could recompute: written by ID
     invitations: list[dict[str, str]] = []
     survey_ids = {r["id"] for r in tables[schema.SURVEYS.name].records}
     lapsed: list[str] = []
@@ -134,6 +110,8 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     }
     for t in COMPUTED_TABS:
         table, values = tables[t.name], raw[t.name]
+        if _key_column(t, table) is None:
+            continue  # its ID column's header is gone (reported): nothing can be placed safely
         changed: dict[str, list[tuple[int, str]]] = {}
         for rec in table.records:
             new = compute[t.name](rec)
@@ -143,7 +121,8 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
                 jobs.append(Job(t.name, rec["id"], {
                     "status": rules.CLOSED, "followup": rules.lapse_reason(settings)},
                     {"status": rules.INCOMPLETE}, "إغلاق طلب ناقص تلقائيًا", soft=True))
-            if t is schema.REQUESTS and rules.needs_invitation(rec):
+            if t is schema.REQUESTS and "survey_sent" in table.columns and \
+                    rules.needs_invitation(rec):
                 invite = surveys.invitation(rec, today, settings.survey_link_days, survey_ids)
                 survey_ids.add(invite["id"])
                 invitations.append(invite)
@@ -160,13 +139,20 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
         for key, cells in changed.items():
             writes += _column_runs(t.name, index_to_col(table.columns[key]), cells)
     jobs += _expired_surveys(tables[schema.SURVEYS.name], today)
-    writes += _problem_writes(wb, tables.get(schema.PROBLEMS.name), raw.get(schema.PROBLEMS.name,
-                                                                          []), problems)
     ids = {}
     for t in COMPUTED_TABS:
         col = _key_column(t, tables[t.name])
         if col is not None:
             ids[t.name] = (col, _ids(raw[t.name], col))
+    given: dict[tuple[str, int], str] = {}
+    for j in jobs:  # the IDs the batch gives rows typed without one: what the answer shows
+        rec = locate(tables[j.tab], j) if j.action == NUMBER_ACTION and j.tab in ids else None
+        if rec is not None:
+            given[(j.tab, rec.row)] = ids[j.tab][1][rec.row - 1] = j.new[
+                schema.tab(j.tab).id_key or ""]
+    problems = numbered_problems(problems, given)
+    writes += _problem_writes(wb, tables.get(schema.PROBLEMS.name), raw.get(schema.PROBLEMS.name,
+                                                                          []), problems)
     appends = {schema.SURVEYS.name: invitations} if invitations else {}
     return _Plan(tables, raw, writes, appends, problems, lapsed, ids, jobs)
 
@@ -211,8 +197,8 @@ def _problem_writes(wb: Workbook, table: Table | None, raw: list[list[Any]],
     rows = []
     for p in listed:
         key = (p.tab, str(p.row), p.column, p.value, p.message)
-        rows.append({"tab": p.tab, "row": str(p.row), "column": p.column, "value": p.value,
-                     "problem": p.message, "found_at": seen.get(key, stamp)})
+        rows.append({"tab": p.tab, "row": str(p.row), "record_id": p.rid, "column": p.column,
+                     "value": p.value, "problem": p.message, "found_at": seen.get(key, stamp)})
     if len(listed) < len(problems):
         rows.append({"tab": "—", "row": "", "column": "", "value": "",
                      "problem": f"و{len(problems) - len(listed)} مشكلة أخرى لم تتسع لها الصفحة",
@@ -267,6 +253,8 @@ def _run(wb: Workbook, today: date, user: str, progress: Callable[[str], None]) 
             sum(len(j.diff) for j in done.done)
         result.lapsed += plan.lapsed
         result.invited += [r["request_id"] for r in plan.appends.get(schema.SURVEYS.name, [])]
+        result.numbered += [j.new[schema.tab(j.tab).id_key or ""] for j in done.done
+                            if j.action == NUMBER_ACTION]
         if done.verified and not put_back:
             break
         # After a put-back, one more pass: this one's problems list saw the misplaced cells.

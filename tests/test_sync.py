@@ -112,18 +112,18 @@ def test_problems_listed_and_rows_left_as_typed(wb: Workbook) -> None:
     wb.append(B, {"id": "B-1", "full_name": "س", "national_id": "1000000007",
                   "mobile": "0551234567", "city": "ج", "registered_on": "2026-01-01"})
     result = job.run(wb, TODAY)
-    listed = {(r[0], r[1], r[2], r[3], r[4]) for r in sheet_values(wb, P)[1:]}
-    assert (R, "7", "تاريخ التقديم", "أمس", "تاريخ غير مفهوم") in listed
-    assert (R, "7", "الحالة", "تحت الدراسة", "قيمة غير معروفة لهذا العمود") in listed
-    assert (R, "2", "رقم الطلب", "R-1", "رقم مكرر في أكثر من صف") in listed
-    assert (R, "8", "رقم الطلب", "R-1", "رقم مكرر في أكثر من صف") in listed
-    assert any(p[:3] == (B, "2", "رقم الهوية") and "خانة التحقق" in p[4] for p in listed)
+    listed = {tuple(r[:6]) for r in sheet_values(wb, P)[1:]}
+    assert (R, "7", "R-9", "تاريخ التقديم", "أمس", "تاريخ غير مفهوم") in listed
+    assert (R, "7", "R-9", "الحالة", "تحت الدراسة", "قيمة غير معروفة لهذا العمود") in listed
+    assert (R, "2", "R-1", "رقم الطلب", "R-1", "رقم مكرر في أكثر من صف") in listed
+    assert (R, "8", "R-1", "رقم الطلب", "R-1", "رقم مكرر في أكثر من صف") in listed
+    assert any(p[:4] == (B, "2", "B-1", "رقم الهوية") and "خانة التحقق" in p[5] for p in listed)
     assert len(result.problems) == len(listed)
     row7 = sheet_values(wb, R)[6]
     assert row7[:5] == ["R-9", "B-1", "سلة غذائية", "المقابلة", "أمس"]
-    first_seen = sheet_values(wb, P)[1][5]
+    first_seen = sheet_values(wb, P)[1][6]
     again = job.run(wb, TODAY)
-    assert again.cells_written == 0 and sheet_values(wb, P)[1][5] == first_seen
+    assert again.cells_written == 0 and sheet_values(wb, P)[1][6] == first_seen
     wb.update(B, "B-1", {"national_id": "1000000008"})
     job.run(wb, TODAY)
     assert len(sheet_values(wb, P)) - 1 == len(listed) - 1

@@ -33,13 +33,13 @@ def test_hand_edited_sheet_is_read_by_header() -> None:
     assert [r["id"] for r in table.records] == ["B-0001", "B-0002"]
     first = table.records[0]
     assert first.row == 3
-    assert first["mobile"] == "0551234567" and first["national_id"] == "1000000008"
+    assert first["mobile"] == "+966551234567" and first["national_id"] == "1000000008"
     assert first["registered_on"] == "2026-11-22" and first["family_size"] == "5"
     assert first.extra == {"ملاحظة المتطوع": "اتصلت به"}
     assert table.records[1]["registered_on"] == "2026-11-02"
     problems = {(p.row, p.column, p.value, p.message) for p in table.problems}
     assert (5, "عدد أفراد الأسرة", "خمسة", "ليس عددًا صحيحًا") in problems
-    assert (1, "الجوال", "", "العمود غير موجود") not in problems
+    assert (1, "الجوال", "", "العمود غير موجود (غُيّر عنوانه أو حُذف)") not in problems
     assert first["id_expiry"] == "2025-10-23"  # typed in Hijri, read as Umm al-Qura
     assert table.records[1]["family_size"] == "خمسة"  # kept as typed, never dropped
 
@@ -64,7 +64,7 @@ def test_dates_typed_by_hand(typed: str, expected: str, problem: str | None) -> 
 def test_missing_required_column_and_unknown_choice_reported() -> None:
     table = parse_table(schema.REQUESTS, [["رقم الطلب", "الحالة"], ["R-1", "معلق"]])
     messages = {(p.column, p.message) for p in table.problems}
-    assert ("الخدمة", "العمود غير موجود") in messages
+    assert ("الخدمة", "العمود غير موجود (غُيّر عنوانه أو حُذف)") in messages
     assert ("الحالة", "قيمة غير معروفة لهذا العمود") in messages
 
 

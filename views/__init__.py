@@ -107,10 +107,12 @@ def init_app(app: Flask) -> None:
         dashboard,
         home,
         inquiries,
+        problems,
         requests,
         steps,
         surveys,
     )
 
-    for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard):
+    for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard,
+                   problems):
         app.register_blueprint(module.bp)

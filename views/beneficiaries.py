@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 
 import workflow
 from forms.beneficiary import BeneficiaryForm
+from forms.checks import local_mobile
 from forms.fields import options
 from forms.staff import SearchForm
 from records import beneficiaries as bens
@@ -39,6 +40,8 @@ def _form(obj: dict[str, str] | None = None) -> BeneficiaryForm:
 def _form_values(person: Record) -> dict[str, object]:
     """A record as form data: dates and numbers typed, the rest as text."""
     values: dict[str, object] = dict(person)
+    values["mobile"] = local_mobile(person.get("mobile", ""))  # as staff type it: 05…
+    values["alt_mobile"] = local_mobile(person.get("alt_mobile", ""))
     values["id_expiry"] = parse_date(person.get("id_expiry", ""))
     values["birth_date"] = parse_date(person.get("birth_date", ""))
     size = person.get("family_size", "")

@@ -46,12 +46,3 @@ def index() -> str:
         total=len(requests), overdue=overdue, due_stages=rules.DUE_STATUSES, due_week=due_week,
         sync=last_status(current_app.instance_path), problems=len(got[P].records),
         late_complaints=late_complaints)
-
-
-@bp.route("/problems")
-@roles_required(*STAFF)
-def problems() -> str:
-    """What the sync job could not read in hand-edited rows (the rows stay as typed)."""
-    rows = tables(P)[P].records
-    return render_template("problems.html", rows=rows,
-                           sync=last_status(current_app.instance_path))
