@@ -19,9 +19,9 @@ import sync.cli
 import users
 import views
 from forms.checks import local_mobile, mask_id
+from saudi_calendar import both
 from sheets.cells import parse_date
 from sheets.errors import RecordNotFound, SheetsError, WorkbookUnavailable
-from sync.calendar import both
 
 ROOT = Path(__file__).resolve().parent
 csrf = CSRFProtect()

@@ -21,9 +21,9 @@ from flask.cli import with_appcontext
 from openpyxl import Workbook as XlsxBook
 
 from reports.export import fill_text_sheet, sheet_title, xlsx_bytes
+from saudi_calendar import now_stamp
 from sheets import SheetsError, Workbook, get_workbook
 from sheets.table import a1
-from sync.calendar import now_stamp
 
 
 def workbook_xlsx(wb: Workbook) -> tuple[bytes, dict[str, int]]:

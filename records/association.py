@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from deadlines import Settings
+from saudi_calendar import Calendar, calendar_from, parse_weekend
 from sheets import Problem, Table, schema
 from sheets.cells import parse_date, parse_integer
-from sync.calendar import Calendar, calendar_from, parse_weekend
-from sync.rules import Settings
 
 DEFAULTS = {k: v for k, v, _ in schema.ASSOCIATION_SETTINGS}
 INTEGER_KEYS = ("decision_days", "incomplete_followup_days", "incomplete_lapse_days",

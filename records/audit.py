@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from saudi_calendar import now_stamp
 from sheets import schema
-from sync.calendar import now_stamp
 
 TAB = schema.AUDIT.name
 

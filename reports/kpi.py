@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from statistics import mean, median
 
+import deadlines
 from sheets.cells import parse_date
-from sync import rules
 
 Row = Mapping[str, str]
 QUESTIONS = ("q_reception", "q_clarity", "q_speed", "q_staff", "q_overall")
@@ -36,7 +36,7 @@ def by_channel(requests: Iterable[Row], period: Period) -> Counter[str]:
     return Counter(r.get("channel", "") for r in requests if period.holds(r.get("submitted_on")))
 
 
-def decision_times(requests: Iterable[Row], period: Period, s: rules.Settings
+def decision_times(requests: Iterable[Row], period: Period, s: deadlines.Settings
                    ) -> tuple[float | None, float | None, int]:
     """Median days from complete request to decision, share decided by the promised date, count.
 
@@ -45,7 +45,7 @@ def decision_times(requests: Iterable[Row], period: Period, s: rules.Settings
     days, on_time = [], 0
     for r in requests:
         decided = parse_date(r.get("decided_on", ""))
-        start = rules.decision_start(r)
+        start = deadlines.decision_start(r)
         if decided is None or start is None or not period.holds(r.get("decided_on")):
             continue
         days.append((decided - start).days)
@@ -56,9 +56,9 @@ def decision_times(requests: Iterable[Row], period: Period, s: rules.Settings
     return float(median(days)), on_time / len(days), len(days)
 
 
-def overdue_now(requests: Iterable[Row], today: date, s: rules.Settings) -> Counter[str]:
+def overdue_now(requests: Iterable[Row], today: date, s: deadlines.Settings) -> Counter[str]:
     return Counter(r["status"] for r in requests
-                   if rules.request_computed(r, today, s)["overdue"] == rules.YES)
+                   if deadlines.request_computed(r, today, s)["overdue"] == deadlines.YES)
 
 
 @dataclass
@@ -110,7 +110,7 @@ class InquiryStats:
         return self.in_time / self.closed if self.closed else None
 
 
-def inquiries(items: Iterable[Row], period: Period, s: rules.Settings, today: date
+def inquiries(items: Iterable[Row], period: Period, s: deadlines.Settings, today: date
               ) -> InquiryStats:
     """Received in the period: by type and channel; of those answered, the share in time."""
     got = [r for r in items if period.holds(r.get("received_on"))]
@@ -118,7 +118,7 @@ def inquiries(items: Iterable[Row], period: Period, s: rules.Settings, today: da
     for r in got:
         if r.get("replied_on"):
             closed += 1
-            if rules.inquiry_computed(r, today, s)["overdue"] == rules.NO:
+            if deadlines.inquiry_computed(r, today, s)["overdue"] == deadlines.NO:
                 in_time += 1
     return InquiryStats(Counter(r.get("type", "") for r in got),
                         Counter(r.get("channel", "") for r in got), closed, in_time)
@@ -131,7 +131,7 @@ def staff_trends(requests: Iterable[Row], period: Period) -> dict[str, dict[str,
     """
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for r in requests:
-        decided, start = parse_date(r.get("decided_on", "")), rules.decision_start(r)
+        decided, start = parse_date(r.get("decided_on", "")), deadlines.decision_start(r)
         if r.get("researcher") and decided and start and period.holds(r.get("decided_on")):
             out[r["researcher"]][decided.strftime("%Y-%m")].append((decided - start).days)
     return {name: {m: (len(v), float(median(v))) for m, v in sorted(months.items())}

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import deadlines
 from records import association as assoc
 from records import audit, surveys
+from saudi_calendar import now_stamp
 from sheets import Problem, Table, Workbook, schema
 from sheets.bulk import bulk
 from sheets.cells import clean_text
@@ -30,8 +32,6 @@ from sheets.parse import parse_table
 from sheets.preimage import cell_writes
 from sheets.table import a1, snapshot_range
 
-from . import rules
-from .calendar import now_stamp
 from .handmade import NUMBER_ACTION, check_rows, numbered_problems, unnumbered
 
 COMPUTED_TABS = (schema.REQUESTS, schema.INQUIRIES, schema.BENEFICIARIES)
@@ -103,9 +103,9 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     survey_ids = {r["id"] for r in tables[schema.SURVEYS.name].records}
     lapsed: list[str] = []
     compute: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
-        schema.REQUESTS.name: lambda r: rules.request_computed(r, today, settings),
-        schema.INQUIRIES.name: lambda r: rules.inquiry_computed(r, today, settings),
-        schema.BENEFICIARIES.name: lambda r: {"alerts": rules.beneficiary_alerts(r, today,
+        schema.REQUESTS.name: lambda r: deadlines.request_computed(r, today, settings),
+        schema.INQUIRIES.name: lambda r: deadlines.inquiry_computed(r, today, settings),
+        schema.BENEFICIARIES.name: lambda r: {"alerts": deadlines.beneficiary_alerts(r, today,
                                                                                   settings)},
     }
     for t in COMPUTED_TABS:
@@ -115,14 +115,14 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
         changed: dict[str, list[tuple[int, str]]] = {}
         for rec in table.records:
             new = compute[t.name](rec)
-            if t is schema.REQUESTS and rules.incomplete_state(rec, today, settings) == "lapse":
+            if t is schema.REQUESTS and deadlines.incomplete_state(rec, today, settings) == "lapse":
                 new.pop("followup", None)
                 lapsed.append(rec["id"])
                 jobs.append(Job(t.name, rec["id"], {
-                    "status": rules.CLOSED, "followup": rules.lapse_reason(settings)},
-                    {"status": rules.INCOMPLETE}, "إغلاق طلب ناقص تلقائيًا", soft=True))
+                    "status": deadlines.CLOSED, "followup": deadlines.lapse_reason(settings)},
+                    {"status": deadlines.INCOMPLETE}, "إغلاق طلب ناقص تلقائيًا", soft=True))
             if t is schema.REQUESTS and "survey_sent" in table.columns and \
-                    rules.needs_invitation(rec):
+                    deadlines.needs_invitation(rec):
                 invite = surveys.invitation(rec, today, settings.survey_link_days, survey_ids)
                 survey_ids.add(invite["id"])
                 invitations.append(invite)
@@ -161,9 +161,9 @@ def _expired_surveys(table: Table, today: date) -> list[Job]:
     """Unanswered invitations past their date become منتهية (each by its ID)."""
     if "status" not in table.columns or not table.tab.id_key:
         return []
-    return [Job(table.tab.name, r["id"], {"status": rules.survey_status(r, today)},
+    return [Job(table.tab.name, r["id"], {"status": deadlines.survey_status(r, today)},
                 {"status": r.get("status", "")}, soft=True) for r in table.records
-            if r.get("id") and rules.survey_status(r, today) != r.get("status")]
+            if r.get("id") and deadlines.survey_status(r, today) != r.get("status")]
 
 
 def _column_runs(tab: str, letter: str, cells: list[tuple[int, str]]) -> list[dict[str, Any]]:

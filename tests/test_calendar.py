@@ -5,7 +5,14 @@ from datetime import date
 
 import pytest
 
-from sync.calendar import Calendar, both, calendar_from, hijri, now_stamp, parse_weekend
+from saudi_calendar import (
+    Calendar,
+    both,
+    calendar_from,
+    hijri,
+    now_stamp,
+    parse_weekend,
+)
 
 SAUDI = Calendar()
 

@@ -5,17 +5,17 @@ from datetime import date, timedelta
 
 import pytest
 
-from records import association as assoc
-from sheets import schema
-from sheets.parse import parse_table
-from sync.calendar import Calendar
-from sync.rules import (
+from deadlines import (
     Settings,
     beneficiary_alerts,
     incomplete_state,
     inquiry_computed,
     request_computed,
 )
+from records import association as assoc
+from saudi_calendar import Calendar
+from sheets import schema
+from sheets.parse import parse_table
 
 TODAY = date(2026, 11, 22)
 S = Settings()

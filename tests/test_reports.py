@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from deadlines import Settings
 from reports import charts, export, kpi
-from sync.rules import Settings
 
 TODAY = date(2026, 11, 22)
 NOV = kpi.Period(date(2026, 11, 1), date(2026, 11, 30))

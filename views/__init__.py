@@ -10,9 +10,9 @@ from flask import Flask, abort, current_app, flash
 from flask_login import current_user, login_required
 
 from records import association as assoc
+from saudi_calendar import RIYADH, today_in_riyadh
 from sheets import SheetsError, Table, get_workbook
 from sheets.errors import WorkbookUnavailable, WriteConflict, WriteUnconfirmed
-from sync.calendar import RIYADH, today_in_riyadh
 
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF = ("reception", "researcher", "committee", "manager", "admin")

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
+import deadlines
 from reports import charts, export, kpi
 from sheets import schema
-from sync import rules
 
 from . import association, roles_required, tables, today
 
@@ -75,7 +75,7 @@ def build(period: kpi.Period, with_staff: bool) -> list[Report]:
         ["الوسيط (أيام من اكتمال الطلب إلى القرار)", _num(med)],
         [f"نسبة القرارات في الموعد الموعود ({s.decision_days} يومًا)", _pct(share)]]))
     late = kpi.overdue_now(requests, now, s)
-    rows = [[k, late[k]] for k in rules.DUE_STATUSES]
+    rows = [[k, late[k]] for k in deadlines.DUE_STATUSES]
     out.append(Report("overdue", "المتأخر الآن حسب المرحلة", ["المرحلة", "متأخر"], rows,
                       charts.bars([(k, v) for k, v in rows], "المتأخر الآن")))
     overall = kpi.satisfaction(surveys, period)

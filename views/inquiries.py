@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+import deadlines
 import users
 from forms.fields import options
 from forms.inquiry import AdoptForm, InquiryForm, ReplyForm
 from records import inquiries as inq
 from sheets import get_workbook, schema
-from sync import rules
 
 from . import (
     STAFF,
@@ -35,7 +35,7 @@ def index() -> str:
     for r in tables(Q)[Q].records:
         if (kind and r.get("type") != kind) or (status and r.get("status") != status):
             continue
-        rows.append((r, rules.inquiry_computed(r, today(), settings)))
+        rows.append((r, deadlines.inquiry_computed(r, today(), settings)))
     rows.sort(key=lambda rc: (rc[1]["overdue"] != "نعم", rc[0].get("status") != "مفتوح",
                               rc[1]["response_due"] or "9999"))
     return render_template("inquiries/list.html", rows=rows, kind=kind, status=status,
@@ -87,5 +87,5 @@ def detail(qid: str) -> str | Response:
     if request.method == "GET":
         reply.reply.data = item.get("reply", "")
     return render_template("inquiries/detail.html", item=item, reply=reply, adopt=adopt,
-                           computed=rules.inquiry_computed(item, today(),
+                           computed=deadlines.inquiry_computed(item, today(),
                                                            association().rules()))

@@ -6,13 +6,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import workflow
+from deadlines import decision_due, promised_date
 from forms.fields import options
 from forms.request import CompleteForm, IntakeForm
 from records import requests as reqs
 from records import store, surveys
 from sheets import get_workbook, schema
 from sheets.cells import parse_date
-from sync.rules import decision_due, promised_date
 
 from . import (
     FRONT,

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 import users
 import workflow
+from deadlines import decision_due
 from forms.fields import options
 from forms.request import (
     AssignForm,
@@ -22,7 +23,6 @@ from forms.request import (
 )
 from records import requests as reqs
 from sheets import get_workbook, schema
-from sync.rules import decision_due
 
 from . import (
     FRONT,

@@ -1,4 +1,4 @@
-"""Deadline rules: plain functions with no Flask or gspread import.
+"""Deadline rules (the ground floor): plain functions with no Flask or gspread import.
 
 Each ``*_computed`` function returns the computed columns of one row as text,
 exactly as they are written to the sheet.
@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from saudi_calendar import Calendar
 from sheets.cells import parse_date
-from sync.calendar import Calendar
 
 YES, NO = "نعم", "لا"
 DUE_STATUSES = ("جديد", "لدى الباحث", "لدى اللجنة")
