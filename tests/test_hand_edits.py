@@ -233,7 +233,7 @@ def test_problems_page_shows_true_rows_ids_and_links_grouped_by_tab(
     page = text(client.get("/problems"))
     groups = re.findall(r"<h2>([^<(]+) \((\d+)\)</h2>", page)
     assert [g[0].strip() for g in groups] == [R, Q]  # grouped, in the workbook's order
-    row = re.search(r"<tr>\s*<td data-label=\"الصف\">(\d+)</td>.*?R-90.*?</tr>", page, re.S)
+    row = re.search(r"<tr>\s*<td data-label=\"الصف\">(\d+)</td>.*?R-90.*?</tr>", page, re.DOTALL)
     assert row is not None and row.group(1) == "91"
     assert "/requests/R-90" in page and "E91" in page, page[page.find("R-90") - 600:page.find("R-90") + 300]
     assert "/problems/cell?tab=" in page  # the local backend: the page that corrects it
