@@ -20,12 +20,13 @@ class CellForm(Form):
     submit = SubmitField("حفظ التصحيح")
 
     column: schema.Column | None = None
+    may_clear = False  # a row without ID (a stray cell): emptying it is the usual fix
 
     def validate_value(self, field: StringField) -> None:
         column = self.column
-        if column is None:
-            return
         text = field.data or ""
+        if column is None or (self.may_clear and not text):
+            return
         value, problem = clean(column, text)
         if problem:
             raise ValidationError(problem)

@@ -290,3 +290,42 @@ def test_only_managers_correct_cells(client: FlaskClient, auth: AuthActions) -> 
     assert client.get("/problems").status_code == 200
     assert client.get("/problems/cell", query_string={"tab": R, "rid": "R-1", "row": "2",
                                                        "column": "الحالة"}).status_code == 403
+
+
+def test_blank_rows_rows_far_below_and_merged_looking_blanks(wb: Workbook, gc: gspread.Client
+                                                              ) -> None:
+    wb.append_many(R, [request_row("R-1"), request_row("R-2")])
+    ws = typed(gc, wb, R)
+    ws.insert_rows([[], []], 3)  # two blank rows between R-1 and R-2
+    walk_in(ws, 60, **{"رقم الطلب": "R-60", "رقم المستفيد": "B-1", "الخدمة": "سلة غذائية",
+                       "القناة": "المقابلة", "تاريخ التقديم": "2026-11-21", "الحالة": "جديد"})
+    # A volunteer who "merged" cells by leaving the person's number out under the first row.
+    walk_in(ws, 61, **{"رقم الطلب": "R-61", "الخدمة": "سلة غذائية", "القناة": "المقابلة",
+                       "تاريخ التقديم": "2026-11-21", "الحالة": "جديد"})
+    result = job.run(wb, TODAY)
+    rows = {r["رقم الطلب"]: r for r in by_header(wb, R) if r.get("رقم الطلب")}
+    assert set(rows) == {"R-1", "R-2", "R-60", "R-61"}
+    assert all(r["موعد القرار"] for r in rows.values())
+    values = sheet_values(wb, R)
+    assert values[2] == [] or not any(values[2])  # the blank rows stay blank
+    assert [(p.row, p.rid, p.column) for p in result.problems] == [(61, "R-61", "رقم المستفيد")]
+    assert result.numbered == []
+
+
+def test_a_stray_cell_is_cleared_from_the_problems_page(
+        client: FlaskClient, auth: AuthActions, wb: Workbook, gc: gspread.Client) -> None:
+    wb.append_many(R, [request_row("R-1")])
+    typed(gc, wb, B).update([["x"]], "C40", raw=True)
+    job.run(wb, TODAY)
+    auth.login("admin")
+    page = text(client.get("/problems"))
+    link = re.search(r'href="(/problems/cell\?[^"]+)"', page)
+    assert link is not None and "rid=" not in link.group(1)
+    url = link.group(1).replace("&amp;", "&")
+    form = text(client.get(url))
+    shown = re.search(r'id="shown" name="shown" type="hidden" value="([^"]*)"', form)
+    assert shown is not None and shown.group(1) == "x"
+    assert client.post(url, data={"value": "", "shown": "x"}).status_code == 302
+    assert len(sheet_values(wb, B)) < 40 or not any(sheet_values(wb, B)[39])
+    job.run(wb, TODAY)
+    assert not [p for p in problems_listed(wb) if p["التبويب"] == B]

@@ -75,6 +75,7 @@ def cell() -> str | Response:
     form = CellForm(data={"value": rec.get(key, ""), "shown": rec.get(key, "")}
                     if request.method == "GET" else None)
     form.column = table.tab.column(key)
+    form.may_clear = not rec.get(table.tab.id_key or "")
     if form.validate_on_submit():
         if form.shown.data != rec.get(key, ""):
             flash("تغيّرت هذه الخلية منذ فتحت الصفحة؛ راجع قيمتها الحالية.", "warning")
