@@ -82,6 +82,7 @@ def test_a_lone_stray_cell_is_one_problem_at_its_row_and_nothing_else_stops(
     assert [(p["الصف"], p["العمود"], p["القيمة"], p["المشكلة"]) for p in mine] == [
         ("40", "رقم الهوية", "x", STRAY)]
     assert result.numbered == [] and by_header(wb, R)[0]["موعد القرار"] == "2026-12-04"
+    assert result.attempts == 1  # the ID columns compared like with like: no false "moved"
     assert sheet_values(wb, B)[39][2] == "x"  # left as typed
 
 
