@@ -1,7 +1,8 @@
 """``init-sheets``: create the tabs, headers, dropdowns and protections that are missing.
 
-It adds, never deletes, renames or moves: a column a person added stays where
-it is, and a second run sends no write at all.
+It adds, never renames or moves: a column a person added stays where it is, and
+a second run sends no write at all. The one thing it deletes is the empty first
+tab a new spreadsheet comes with (``Sheet1``), once the schema's tabs exist.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .parse import map_header
 from .table import Workbook, a1
 
 PROTECT_TAG = "mustafid:computed"
+DEFAULT_TABS = ("Sheet1", "ورقة1")  # a new spreadsheet's first tab, English and Arabic UI
 
 
 def _grid_range(sheet_id: int, col: int) -> dict[str, int]:
@@ -46,12 +48,17 @@ def ensure_layout(wb: Workbook) -> list[str]:
 
     ranges = [a1(t.name, "1:1") for t in schema.TABS]
     seeded = [t for t in schema.TABS if t.defaults]
-    got = wb.raw_values(ranges + [a1(t.name) for t in seeded])
+    stray = [n for n in DEFAULT_TABS if n in sheets and not any(t.name == n for t in schema.TABS)]
+    got = wb.raw_values(ranges + [a1(t.name) for t in seeded] + [a1(n) for n in stray])
     headers = dict(zip((t.name for t in schema.TABS), got[: len(schema.TABS)]))
     seeded_values = dict(zip((t.name for t in seeded), got[len(schema.TABS):]))
 
     header_writes: list[dict[str, Any]] = []
     structure: list[dict[str, Any]] = []
+    for name, values in zip(stray, got[len(schema.TABS) + len(seeded):]):
+        if not any(any(str(v).strip() for v in row) for row in values):
+            structure.append({"deleteSheet": {"sheetId": sheets[name]["properties"]["sheetId"]}})
+            changes.append(f"empty tab {name} removed")
     for t in schema.TABS:
         props = sheets[t.name]["properties"]
         sheet_id = props["sheetId"]

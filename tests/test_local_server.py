@@ -84,8 +84,9 @@ def test_raw_and_user_entered(sh: gspread.Spreadsheet) -> None:
 
     assert row("FORMATTED_VALUE", 1) == ["=1+1", "0551234567", "TRUE"]
     assert row("UNFORMATTED_VALUE", 1) == ["=1+1", "0551234567", "TRUE"]
-    assert row("FORMATTED_VALUE", 2) == ["=1+1", "551234567", "TRUE", "007", "1500.5"]
-    assert row("UNFORMATTED_VALUE", 2) == ["=1+1", 551234567, True, "007", 1500.5]
+    # Google evaluates the formula and keeps the grouping typed as the cell's number format
+    assert row("FORMATTED_VALUE", 2) == ["2", "551234567", "TRUE", "007", "1,500.5"]
+    assert row("UNFORMATTED_VALUE", 2) == [2, 551234567, True, "007", 1500.5]
     assert row("FORMULA", 2)[0] == "=1+1"
 
 
@@ -154,12 +155,15 @@ def test_append_table_detection(sh: gspread.Spreadsheet) -> None:
                            body={"values": [["10"]]})
     assert res["updates"]["updatedRange"] == "Sheet1!A7"
     ws.resize(rows=7)
-    sh.values_append("Sheet1", params={"valueInputOption": "RAW",
-                                       "insertDataOption": "OVERWRITE"},
-                     body={"values": [["x"], ["y"]]})
-    assert ws.col_values(1)[:5] == ["h", "1", "2", "3", "x"]
+    # A whole-sheet range finds the table of its last filled cell (9, 10 below the blank
+    # row); writing past the grid grows it, even with OVERWRITE.
+    res = sh.values_append("Sheet1", params={"valueInputOption": "RAW",
+                                             "insertDataOption": "OVERWRITE"},
+                           body={"values": [["x"], ["y"]]})
+    assert res["tableRange"] == "Sheet1!A6:A7"
+    assert ws.col_values(1) == ["h", "1", "2", "3", "", "9", "10", "x", "y"]
     assert sh.fetch_sheet_metadata()["sheets"][0]["properties"]["gridProperties"][
-        "rowCount"] == 7
+        "rowCount"] == 9
 
 
 def test_errors_in_google_shape(sh: gspread.Spreadsheet, gc: gspread.Client) -> None:

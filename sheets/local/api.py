@@ -8,46 +8,24 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from ..bulk import bulk
-from . import a1, batch, byfilter, griddata, metadata, values
-from .store import SPREADSHEET_MIME, Book, Store
+from . import a1, batch, byfilter, drive, griddata, metadata, values
+from .controls import Controls, Fault
+from .drive import body_of
+from .store import Book, Store
 from .values import ApiError, bad
 
-WRITE_METHODS = {
-    "spreadsheets.create", "spreadsheets.batchUpdate", "spreadsheets.values.update",
-    "spreadsheets.values.batchUpdate", "spreadsheets.values.append",
-    "spreadsheets.values.clear", "spreadsheets.values.batchClear", "drive.files.create",
-    "drive.files.delete", "spreadsheets.values.batchUpdateByDataFilter",
-    "spreadsheets.values.batchClearByDataFilter",
-}
 
-
-@dataclass
-class Fault:
-    """An injected failure: ``status`` answered ``remaining`` more times."""
-
-    status: int
-    remaining: int
-    retry_after: float | None = None
-    after_write: bool = False
-    methods: frozenset[str] | None = None
-
-    def matches(self, method: str, after_write: bool) -> bool:
-        if self.remaining <= 0 or self.after_write != after_write:
-            return False
-        if after_write and method not in WRITE_METHODS:
-            return False
-        return self.methods is None or method in self.methods
+def _date_time(args: Any) -> str:
+    return values.check_option("dateTimeRenderOption", args.get("dateTimeRenderOption"),
+                               values.DATE_TIME_OPTIONS, "SERIAL_NUMBER")
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
@@ -57,68 +35,13 @@ def _flag(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in ("true", "1")
 
 
-class LocalSheets:
+class LocalSheets(Controls):
     """One local Sheets server over one SQLite file."""
 
     def __init__(self, data_dir: str | Path) -> None:
+        super().__init__()
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "sheets.sqlite3")
-        self.calls: Counter[str] = Counter()
-        self.faults: list[Fault] = []
-        self.latency = 0.0
-        self.hooks: list[tuple[str, int, Callable[[], None]]] = []
-        self._lock = threading.Lock()
-
-    # -- test controls -----------------------------------------------------
-    def inject(self, status: int, times: int = 1, retry_after: float | None = None,
-               after_write: bool = False, methods: list[str] | None = None) -> None:
-        """Answer the next ``times`` matching calls with ``status``."""
-        with self._lock:
-            self.faults.append(Fault(status, times, retry_after, after_write,
-                                     frozenset(methods) if methods else None))
-
-    def before(self, method: str, action: Callable[[], None], nth: int = 1) -> None:
-        """Run ``action`` just before the ``nth`` next ``method`` call is handled.
-
-        Tests put a volunteer's edit (a sort, an inserted row) at one exact point
-        of the app's write path this way.
-        """
-        with self._lock:
-            self.hooks.append((method, nth, action))
-
-    def _run_hooks(self, method: str) -> None:
-        due = []
-        with self._lock:
-            kept = []
-            for name, nth, action in self.hooks:
-                if name != method:
-                    kept.append((name, nth, action))
-                elif nth <= 1:
-                    due.append(action)
-                else:
-                    kept.append((name, nth - 1, action))
-            self.hooks = kept
-        for action in due:
-            action()
-
-    def reset(self) -> None:
-        """Forget counters, faults and latency."""
-        with self._lock:
-            self.calls.clear()
-            self.faults.clear()
-            self.hooks.clear()
-            self.latency = 0.0
-
-    def total_calls(self) -> int:
-        return sum(v for k, v in self.calls.items() if not k.startswith("_local"))
-
-    def _take_fault(self, method: str, after_write: bool) -> Fault | None:
-        with self._lock:
-            for fault in self.faults:
-                if fault.matches(method, after_write):
-                    fault.remaining -= 1
-                    return fault
-        return None
 
     # -- WSGI --------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -172,14 +95,14 @@ class LocalSheets:
             rest = path[len("/drive/v3/files"):].strip("/")
             if not rest:
                 if verb == "POST":
-                    return "drive.files.create", self._files_create, ()
+                    return "drive.files.create", lambda r: drive.create(self.store, r), ()
                 if verb == "GET":
-                    return "drive.files.list", self._files_list, ()
+                    return "drive.files.list", lambda r: drive.listing(self.store, r), ()
             elif "/" not in rest:
                 if verb == "GET":
-                    return "drive.files.get", self._files_get, (rest,)
+                    return "drive.files.get", lambda r, f: drive.get(self.store, f), (rest,)
                 if verb == "DELETE":
-                    return "drive.files.delete", self._files_delete, (rest,)
+                    return "drive.files.delete", lambda r, f: drive.delete(self.store, f), (rest,)
             raise ApiError(404, "Requested entity was not found.")
         if path.rstrip("/") == "/v4/spreadsheets" and verb == "POST":
             return "spreadsheets.create", self._create, ()
@@ -227,19 +150,6 @@ class LocalSheets:
         raise ApiError(404, "Requested entity was not found.")
 
     # -- helpers -----------------------------------------------------------
-    @staticmethod
-    def _body(request: Request) -> dict[str, Any]:
-        raw = request.get_data(as_text=True)
-        if not raw.strip():
-            return {}
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise bad("Invalid JSON payload received.") from None
-        if not isinstance(body, dict):
-            raise bad("Invalid JSON payload received. Expected an object.")
-        return body
-
     def _book(self, sid: str, write: bool = False) -> Any:
         return self.store.open(sid, write)
 
@@ -277,7 +187,7 @@ class LocalSheets:
 
     # -- spreadsheets ------------------------------------------------------
     def _create(self, request: Request) -> dict[str, Any]:
-        body = self._body(request)
+        body = body_of(request)
         props = body.get("properties") or {}
         sid = self.store.create(props.get("title") or "Untitled spreadsheet", properties=props,
                                 sheets=body.get("sheets"))
@@ -290,7 +200,7 @@ class LocalSheets:
                                   grid=_flag(request.args.get("includeGridData")))
 
     def _batch_update(self, request: Request, sid: str) -> dict[str, Any]:
-        body = self._body(request)
+        body = body_of(request)
         with self._book(sid, write=True) as book:
             book = self._need(book)
             replies = batch.run(book, body.get("requests"))
@@ -307,7 +217,7 @@ class LocalSheets:
                    write: bool = False) -> Callable[[Request, str], dict[str, Any]]:
         """A handler running ``fn(book, body)`` in one transaction: all of it or nothing."""
         def handler(request: Request, sid: str) -> dict[str, Any]:
-            body = self._body(request)
+            body = body_of(request)
             with self._book(sid, write=write) as book:
                 return fn(self._need(book), body)
         return handler
@@ -317,7 +227,7 @@ class LocalSheets:
             return metadata.get(self._need(book), metadata_id)
 
     def _get_by_filter(self, request: Request, sid: str) -> dict[str, Any]:
-        body = self._body(request)
+        body = body_of(request)
         with self._book(sid) as book:
             book = self._need(book)
             ranges = byfilter.filtered_ranges(book, body.get("dataFilters"))
@@ -334,7 +244,7 @@ class LocalSheets:
         major = values.check_option("majorDimension", a.get("majorDimension"),
                                     values.DIMENSIONS, "ROWS")
         with self._book(sid) as book:
-            return values.read(self._need(book), rng, render, major)
+            return values.read(self._need(book), rng, render, major, _date_time(a))
 
     def _batch_get(self, request: Request, sid: str) -> dict[str, Any]:
         a = request.args if request.method == "GET" else request.form
@@ -342,14 +252,15 @@ class LocalSheets:
                                      values.RENDER_OPTIONS, "FORMATTED_VALUE")
         major = values.check_option("majorDimension", a.get("majorDimension"),
                                     values.DIMENSIONS, "ROWS")
+        date_time = _date_time(a)
         with self._book(sid) as book:
             book = self._need(book)
             return {"spreadsheetId": sid,
-                    "valueRanges": [values.read(book, r, render, major)
+                    "valueRanges": [values.read(book, r, render, major, date_time)
                                     for r in a.getlist("ranges")]}
 
     def _values_update(self, request: Request, sid: str, rng: str) -> dict[str, Any]:
-        a, body = request.args, self._body(request)
+        a, body = request.args, body_of(request)
         option = values.check_option("valueInputOption", a.get("valueInputOption"),
                                      values.INPUT_OPTIONS)
         major = values.check_option("majorDimension", body.get("majorDimension"),
@@ -374,7 +285,7 @@ class LocalSheets:
                                    "FORMATTED_VALUE")
 
     def _values_batch_update(self, request: Request, sid: str) -> dict[str, Any]:
-        body = self._body(request)
+        body = body_of(request)
         option = values.check_option("valueInputOption", body.get("valueInputOption"),
                                      values.INPUT_OPTIONS)
         render = self._response_render(body.get("includeValuesInResponse"),
@@ -401,7 +312,7 @@ class LocalSheets:
         }
 
     def _append(self, request: Request, sid: str, rng: str) -> dict[str, Any]:
-        a, body = request.args, self._body(request)
+        a, body = request.args, body_of(request)
         option = values.check_option("valueInputOption", a.get("valueInputOption"),
                                      values.INPUT_OPTIONS)
         insert = values.check_option("insertDataOption", a.get("insertDataOption"),
@@ -419,86 +330,7 @@ class LocalSheets:
             return {"spreadsheetId": sid, "clearedRange": values.clear(self._need(book), rng)}
 
     def _batch_clear(self, request: Request, sid: str) -> dict[str, Any]:
-        ranges = self._body(request).get("ranges") or []
+        ranges = body_of(request).get("ranges") or []
         with self._book(sid, write=True) as book:
             book = self._need(book)
             return {"spreadsheetId": sid, "clearedRanges": [values.clear(book, r) for r in ranges]}
-
-    # -- drive -------------------------------------------------------------
-    def _files_create(self, request: Request) -> dict[str, Any]:
-        body = self._body(request)
-        if body.get("mimeType") != SPREADSHEET_MIME:
-            raise bad("The local server only creates Google Sheets files "
-                      f"(mimeType {SPREADSHEET_MIME}).")
-        try:
-            fid = self.store.create(body.get("name") or "Untitled spreadsheet",
-                                    file_id=body.get("id"), parents=body.get("parents"))
-        except KeyError:
-            raise ApiError(409, f"A file already exists with the provided ID ({body['id']}).") \
-                from None
-        return {"kind": "drive#file", "id": fid, "name": body.get("name") or
-                "Untitled spreadsheet", "mimeType": SPREADSHEET_MIME}
-
-    def _file(self, fid: str) -> dict[str, Any]:
-        for f in self.store.list_files():
-            if f["id"] == fid:
-                return {"kind": "drive#file", **f}
-        raise ApiError(404, f"File not found: {fid}.")
-
-    def _files_get(self, request: Request, fid: str) -> dict[str, Any]:
-        return self._file(fid)
-
-    def _files_delete(self, request: Request, fid: str) -> None:
-        if not self.store.delete(fid):
-            raise ApiError(404, f"File not found: {fid}.")
-
-    def _files_list(self, request: Request) -> dict[str, Any]:
-        files = [f for f in self.store.list_files() if _matches(f, request.args.get("q") or "")]
-        return {"kind": "drive#fileList", "incompleteSearch": False,
-                "files": [{"kind": "drive#file", **f} for f in files]}
-
-    # -- control (tests and benchmarks in other processes) ------------------
-    def _control(self, request: Request, what: str) -> dict[str, Any]:
-        if what == "stats":
-            return {"calls": dict(self.calls), "total": self.total_calls()}
-        if what == "reset" and request.method == "POST":
-            self.reset()
-            return {}
-        if what == "faults" and request.method == "POST":
-            b = self._body(request)
-            self.inject(int(b["status"]), int(b.get("times", 1)), b.get("retryAfter"),
-                        bool(b.get("afterWrite")), b.get("methods"))
-            return {}
-        if what == "latency" and request.method == "POST":
-            self.latency = float(self._body(request).get("seconds", 0))
-            return {}
-        raise ApiError(404, "Requested entity was not found.")
-
-
-_CLAUSE = re.compile(
-    r"""^\s*(?:(mimeType|name)\s*(=|!=|contains)\s*(["'])(.*?)\3"""
-    r"""|(["'])(.*?)\5\s+in\s+parents|parents\s+in\s+(["'])(.*?)\7|trashed\s*=\s*(true|false))\s*$""",
-    re.IGNORECASE,
-)
-
-
-def _matches(file: dict[str, Any], query: str) -> bool:
-    """Apply the Drive ``q`` filters gspread sends (joined with ``and``)."""
-    if not query.strip():
-        return True
-    for clause in re.split(r"\s+and\s+", query.strip(), flags=re.IGNORECASE):
-        m = _CLAUSE.match(clause)
-        if not m:
-            raise bad(f"Invalid Value: the local server cannot apply q clause '{clause}'")
-        field, op, _, value, _, parent_a, _, parent_b, trashed = m.groups()
-        if field:
-            actual = file["mimeType"] if field == "mimeType" else file["name"]
-            ok = {"=": actual == value, "!=": actual != value,
-                  "contains": value in actual}[op.lower()]
-        elif parent_a is not None or parent_b is not None:
-            ok = (parent_a if parent_a is not None else parent_b) in file["parents"]
-        else:
-            ok = trashed.lower() == "false"
-        if not ok:
-            return False
-    return True

@@ -9,102 +9,13 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from . import metadata
-from .store import Book, Cell, Formula, Grid, new_grid
-from .values import ApiError, bad, insert_dimension
+from . import metadata, structure
+from .entry import evaluate
+from .fields import apply_mask, grid_range, parse_mask, sheet
+from .store import Book, Cell, Formula, new_grid
+from .values import ApiError, bad
 
 Handler = Callable[[Book, dict[str, Any], str], dict[str, Any] | None]
-
-
-def parse_mask(mask: str) -> list[tuple[str, ...]]:
-    """Field mask to paths: ``a.b``, ``a/b`` and ``a(b,c)`` forms; ``*`` is everything."""
-    paths: list[tuple[str, ...]] = []
-
-    def walk(text: str, prefix: tuple[str, ...]) -> None:
-        depth, start = 0, 0
-        parts = []
-        for i, ch in enumerate(text):
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-            elif ch == "," and depth == 0:
-                parts.append(text[start:i])
-                start = i + 1
-        parts.append(text[start:])
-        for part in (p.strip() for p in parts):
-            if not part:
-                continue
-            if "(" in part and part.endswith(")"):
-                head, inner = part[: part.index("(")], part[part.index("(") + 1 : -1]
-                walk(inner, prefix + tuple(_split_path(head)))
-            else:
-                paths.append(prefix + tuple(_split_path(part)))
-
-    if depth_ok(mask):
-        walk(mask, ())
-    else:
-        raise bad(f"Invalid field mask: {mask}")
-    return paths
-
-
-def depth_ok(mask: str) -> bool:
-    depth = 0
-    for ch in mask:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-def _split_path(text: str) -> list[str]:
-    return [p for p in text.replace("/", ".").split(".") if p]
-
-
-def apply_mask(target: dict[str, Any], source: dict[str, Any], mask: str,
-               allowed: set[str]) -> None:
-    """Copy the masked fields from source to target; a masked field absent in source is reset."""
-    if mask.strip() == "*":
-        paths = [(k,) for k in allowed]
-    else:
-        paths = parse_mask(mask)
-    for path in paths:
-        if path[0] not in allowed:
-            raise bad(f"Invalid field mask: '{'.'.join(path)}' is not supported here")
-        src: Any = source
-        dst = target
-        for key in path[:-1]:
-            src = src.get(key, {}) if isinstance(src, dict) else {}
-            dst = dst.setdefault(key, {})
-        last = path[-1]
-        if isinstance(src, dict) and last in src:
-            dst[last] = copy.deepcopy(src[last])
-        else:
-            dst.pop(last, None)
-
-
-def _grid(book: Book, sheet_id: Any, where: str) -> Grid:
-    grid = book.grid(sheet_id if sheet_id is not None else 0)
-    if grid is None:
-        raise bad(f"Invalid {where}: No grid with id: {sheet_id}")
-    return grid
-
-
-def grid_range(book: Book, rng: dict[str, Any] | None, where: str) -> tuple[Grid, int, int,
-                                                                             int, int]:
-    """Close a GridRange on its sheet; indexes past the grid are rejected."""
-    rng = rng or {}
-    grid = _grid(book, rng.get("sheetId"), where)
-    r0 = rng.get("startRowIndex") or 0
-    r1 = rng.get("endRowIndex")
-    c0 = rng.get("startColumnIndex") or 0
-    c1 = rng.get("endColumnIndex")
-    r1 = grid.row_count if r1 is None else r1
-    c1 = grid.col_count if c1 is None else c1
-    if not (0 <= r0 <= r1 <= grid.row_count and 0 <= c0 <= c1 <= grid.col_count):
-        raise bad(f"Invalid {where}: range [{r0}:{r1}, {c0}:{c1}] is outside the grid "
-                  f"({grid.row_count} rows, {grid.col_count} columns)")
-    return grid, r0, r1, c0, c1
 
 
 def add_sheet(book: Book, req: dict[str, Any], where: str) -> dict[str, Any]:
@@ -124,102 +35,16 @@ def add_sheet(book: Book, req: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def delete_sheet(book: Book, req: dict[str, Any], where: str) -> None:
-    grid = _grid(book, req.get("sheetId"), where)
+    grid = sheet(book, req.get("sheetId"), where)
     if len(book.grids) == 1:
         raise bad(f"Invalid {where}: You can't remove all the sheets in a document.")
     book.grids.remove(grid)
     book.reindex()
 
 
-_SHEET_FIELDS = {"title", "index", "gridProperties", "rightToLeft", "hidden", "tabColor",
-                 "tabColorStyle"}
-
-
-def update_sheet_properties(book: Book, req: dict[str, Any], where: str) -> None:
-    props = req.get("properties") or {}
-    grid = _grid(book, props.get("sheetId"), where)
-    fields = req.get("fields")
-    if not fields:
-        raise bad(f"Invalid {where}: 'fields' is required")
-    before = copy.deepcopy(grid.props)
-    apply_mask(grid.props, props, fields, _SHEET_FIELDS)
-    title = grid.props.get("title")
-    if not title:
-        raise bad(f"Invalid {where}: a sheet title cannot be empty")
-    if any(g is not grid and g.title == title for g in book.grids):
-        raise bad(f'Invalid {where}: A sheet with the name "{title}" already exists. '
-                  f"Please enter another name.")
-    gp = grid.props.setdefault("gridProperties", {})
-    gp.setdefault("rowCount", before["gridProperties"]["rowCount"])
-    gp.setdefault("columnCount", before["gridProperties"]["columnCount"])
-    if gp.get("frozenRowCount", 0) > gp["rowCount"] or gp["rowCount"] < 1 or \
-            gp["columnCount"] < 1:
-        raise bad(f"Invalid {where}: grid size or frozen rows out of range")
-    if gp["rowCount"] < len(grid.rows):
-        del grid.rows[gp["rowCount"]:]
-        grid.rewritten = True
-    if gp["columnCount"] < before["gridProperties"]["columnCount"]:
-        for row in grid.rows:
-            del row[gp["columnCount"]:]
-        grid.rewritten = True
-    for dim, key in (("ROWS", "rowCount"), ("COLUMNS", "columnCount")):
-        if gp[key] < before["gridProperties"][key]:  # rows cut off take their metadata along
-            metadata.deleted(grid, dim, gp[key], before["gridProperties"][key])
-    if "index" in grid.props and grid.props["index"] != before["index"]:
-        grid.props["index"] -= 0.5 if grid.props["index"] < before["index"] else -0.5
-        book.reindex()
-    grid.props["sheetId"] = before["sheetId"]
-    grid.props["sheetType"] = "GRID"
-
-
 def update_spreadsheet_properties(book: Book, req: dict[str, Any], where: str) -> None:
     apply_mask(book.properties, req.get("properties") or {}, req.get("fields") or "",
                {"title", "locale", "timeZone", "autoRecalc"})
-
-
-def _dimension_range(book: Book, req: dict[str, Any], where: str) -> tuple[Grid, str, int, int]:
-    rng = req.get("range") or {}
-    grid = _grid(book, rng.get("sheetId"), where)
-    dim = rng.get("dimension")
-    if dim not in ("ROWS", "COLUMNS"):
-        raise bad(f"Invalid {where}: dimension must be ROWS or COLUMNS")
-    start, end = rng.get("startIndex") or 0, rng.get("endIndex")
-    if end is None or end <= start:
-        raise bad(f"Invalid {where}: endIndex must be greater than startIndex")
-    return grid, dim, start, end
-
-
-def insert_dim(book: Book, req: dict[str, Any], where: str) -> None:
-    grid, dim, start, end = _dimension_range(book, req, where)
-    insert_dimension(grid, dim, start, end)
-
-
-def delete_dim(book: Book, req: dict[str, Any], where: str) -> None:
-    grid, dim, start, end = _dimension_range(book, req, where)
-    gp = grid.props["gridProperties"]
-    count = gp["rowCount"] if dim == "ROWS" else gp["columnCount"]
-    if end > count:
-        raise bad(f"Invalid {where}: endIndex {end} is past the grid ({count})")
-    if end - start >= count:
-        raise bad(f"Invalid {where}: You can't delete all the rows/columns on the sheet.")
-    if dim == "ROWS":
-        del grid.rows[start:end]
-        gp["rowCount"] -= end - start
-    else:
-        for row in grid.rows:
-            del row[start:end]
-        gp["columnCount"] -= end - start
-    grid.rewritten = True
-    metadata.deleted(grid, dim, start, end)  # its metadata goes with it, later ones move up
-
-
-def append_dim(book: Book, req: dict[str, Any], where: str) -> None:
-    grid = _grid(book, req.get("sheetId"), where)
-    length = req.get("length") or 0
-    if req.get("dimension") not in ("ROWS", "COLUMNS") or length <= 0:
-        raise bad(f"Invalid {where}: a dimension and a positive length are required")
-    key = "rowCount" if req["dimension"] == "ROWS" else "columnCount"
-    grid.props["gridProperties"][key] += length
 
 
 def _cell_value(data: dict[str, Any] | None) -> Cell:
@@ -242,7 +67,7 @@ def update_cells(book: Book, req: dict[str, Any], where: str) -> None:
     rows = req.get("rows") or []
     if "start" in req and req["start"] is not None:
         start = req["start"]
-        grid = _grid(book, start.get("sheetId"), where)
+        grid = sheet(book, start.get("sheetId"), where)
         r0, c0 = start.get("rowIndex") or 0, start.get("columnIndex") or 0
         r1 = r0 + len(rows)
         c1 = c0 + max((len(r.get("values") or []) for r in rows), default=0)
@@ -260,7 +85,7 @@ def update_cells(book: Book, req: dict[str, Any], where: str) -> None:
 
 def append_cells(book: Book, req: dict[str, Any], where: str) -> None:
     """Rows after the sheet's last row with data, growing the grid as Google does."""
-    grid = _grid(book, req.get("sheetId"), where)
+    grid = sheet(book, req.get("sheetId"), where)
     if not _writes_values(req.get("fields") or ""):
         return
     rows = req.get("rows") or []
@@ -294,7 +119,7 @@ def copy_paste(book: Book, req: dict[str, Any], where: str) -> None:
                     "PASTE_FORMULA", "PASTE_DATA_VALIDATION", "PASTE_CONDITIONAL_FORMATTING"):
         raise bad(f"Invalid {where}.pasteType: {kind}")
     dest = req.get("destination") or {}
-    target = _grid(book, dest.get("sheetId"), f"{where}.destination")
+    target = sheet(book, dest.get("sheetId"), f"{where}.destination")
     d0, e0 = dest.get("startRowIndex") or 0, dest.get("startColumnIndex") or 0
     if d0 + (r1 - r0) > target.row_count or e0 + (c1 - c0) > target.col_count:
         raise bad(f"Invalid {where}: the paste would go outside the grid of sheet "
@@ -305,7 +130,8 @@ def copy_paste(book: Book, req: dict[str, Any], where: str) -> None:
     for i, row in enumerate(block):
         for j, value in enumerate(row):
             if kind == "PASTE_VALUES" and isinstance(value, Formula):
-                value = str(value)  # the value of a formula is its text here (not evaluated)
+                got = evaluate(value)  # a formula that is not plain arithmetic: its text
+                value = str(value) if got is None else got
             target.set(d0 + i, e0 + j, value)
 
 
@@ -319,20 +145,8 @@ def set_data_validation(book: Book, req: dict[str, Any], where: str) -> None:
         cond = rule.get("condition") or {}
         if not cond.get("type"):
             raise bad(f"Invalid {where}: rule.condition.type is required")
-        grid.validations.append({"range": rng, "rule": copy.deepcopy(rule)})
-
-
-def add_protected_range(book: Book, req: dict[str, Any], where: str) -> dict[str, Any]:
-    pr = copy.deepcopy(req.get("protectedRange") or {})
-    grid, *_bounds = grid_range(book, pr.get("range"), where)
-    pr["protectedRangeId"] = book.next_id
-    book.next_id += 1
-    pr["range"] = {k: v for k, v in (pr.get("range") or {}).items() if v is not None}
-    pr["range"]["sheetId"] = grid.sheet_id
-    pr.setdefault("warningOnly", False)
-    pr.setdefault("requestingUserCanEdit", True)
-    grid.protected.append(pr)
-    return {"addProtectedRange": {"protectedRange": copy.deepcopy(pr)}}
+        grid.validations.append({"range": rng, "rule": {
+            k: copy.deepcopy(v) for k, v in rule.items() if v is not None}})
 
 
 def _sort_key(cell: Cell) -> tuple[int, Any]:
@@ -371,22 +185,18 @@ def sort_range(book: Book, req: dict[str, Any], where: str) -> None:
 HANDLERS: dict[str, Handler] = {
     "addSheet": add_sheet,
     "deleteSheet": delete_sheet,
-    "updateSheetProperties": update_sheet_properties,
     "updateSpreadsheetProperties": update_spreadsheet_properties,
-    "insertDimension": insert_dim,
-    "deleteDimension": delete_dim,
-    "appendDimension": append_dim,
     "updateCells": update_cells,
     "appendCells": append_cells,
     "repeatCell": repeat_cell,
     "setDataValidation": set_data_validation,
-    "addProtectedRange": add_protected_range,
     "sortRange": sort_range,
     "copyPaste": copy_paste,
     "moveDimension": metadata.move_dimension,
     "createDeveloperMetadata": metadata.create,
     "updateDeveloperMetadata": metadata.update,
     "deleteDeveloperMetadata": metadata.delete,
+    **structure.HANDLERS,
 }
 
 

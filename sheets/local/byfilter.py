@@ -12,6 +12,7 @@ from . import a1, metadata
 from .metadata import Range
 from .store import Book
 from .values import (
+    DATE_TIME_OPTIONS,
     DIMENSIONS,
     INPUT_OPTIONS,
     RENDER_OPTIONS,
@@ -36,12 +37,16 @@ def batch_get(book: Book, body: dict[str, Any]) -> dict[str, Any]:
     render = check_option("valueRenderOption", body.get("valueRenderOption"), RENDER_OPTIONS,
                           "FORMATTED_VALUE")
     major = check_option("majorDimension", body.get("majorDimension"), DIMENSIONS, "ROWS")
+    date_time = check_option("dateTimeRenderOption", body.get("dateTimeRenderOption"),
+                             DATE_TIME_OPTIONS, "SERIAL_NUMBER")
     found: dict[str, dict[str, Any]] = {}
     for i, f in enumerate(fs):
         for rng in metadata.ranges(book, f, f"dataFilters[{i}]"):
             text = _a1(rng)
-            hit = found.setdefault(text, {"valueRange": read(book, text, render, major),
-                                          "dataFilters": []})
+            if text not in found:
+                found[text] = {"valueRange": read(book, text, render, major, date_time),
+                               "dataFilters": []}
+            hit = found[text]
             if f not in hit["dataFilters"]:
                 hit["dataFilters"].append(f)
     out: dict[str, Any] = {"spreadsheetId": book.id}

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 
@@ -37,21 +37,48 @@ class Formula(str):
     """A cell holding a formula (``=...``), kept apart from a plain string."""
 
 
-Cell = Any  # None | str | int | float | bool | Formula
+class Typed(float):
+    """A number shown through a number format: a date typed as text, or ``1,000``."""
+
+    kind: str  # Google's NumberFormat type: DATE or NUMBER
+    pattern: str
+
+    def __new__(cls, value: float, kind: str, pattern: str) -> Self:
+        out = super().__new__(cls, value)
+        out.kind, out.pattern = kind, pattern
+        return out
+
+    def __reduce__(self) -> Any:  # copy.deepcopy keeps the format
+        return (Typed, (float(self), self.kind, self.pattern))
+
+
+Cell = Any  # None | str | int | float | bool | Formula | Typed
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _dump_cell(c: Cell) -> Any:
+    if isinstance(c, Formula):
+        return {"f": str(c)}
+    if isinstance(c, Typed):
+        return {"n": float(c), "k": c.kind, "p": c.pattern}
+    return c
+
+
+def _load_cell(c: Any) -> Cell:
+    if not isinstance(c, dict):
+        return c
+    return Formula(c["f"]) if "f" in c else Typed(c["n"], c["k"], c["p"])
+
+
 def _dump_row(row: list[Cell]) -> str:
-    return json.dumps(
-        [{"f": str(c)} if isinstance(c, Formula) else c for c in row], ensure_ascii=False
-    )
+    return json.dumps([_dump_cell(c) for c in row], ensure_ascii=False)
 
 
 def _load_row(text: str) -> list[Cell]:
-    return [Formula(c["f"]) if isinstance(c, dict) else c for c in json.loads(text)]
+    return [_load_cell(c) for c in json.loads(text)]
 
 
 @dataclass
@@ -63,6 +90,9 @@ class Grid:
     protected: list[dict[str, Any]] = field(default_factory=list)
     validations: list[dict[str, Any]] = field(default_factory=list)
     developer_metadata: list[dict[str, Any]] = field(default_factory=list)  # sheet, rows, columns
+    # DimensionProperties set by hand (hiddenByUser, pixelSize): {"ROWS": {index: {...}}}
+    dims: dict[str, dict[int, dict[str, Any]]] = field(
+        default_factory=lambda: {"ROWS": {}, "COLUMNS": {}})
     dirty: set[int] = field(default_factory=set)
     rewritten: bool = False
 
@@ -107,7 +137,9 @@ class Grid:
 
     def meta(self) -> dict[str, Any]:
         return {"properties": self.props, "protectedRanges": self.protected,
-                "validations": self.validations, "developerMetadata": self.developer_metadata}
+                "validations": self.validations, "developerMetadata": self.developer_metadata,
+                "dimensions": {d: {str(i): p for i, p in m.items()}
+                               for d, m in self.dims.items()}}
 
 
 @dataclass
@@ -237,7 +269,9 @@ class Store:
               props_text: str) -> Book:
         props = json.loads(props_text)
         grids = [Grid(m["properties"], [], m.get("protectedRanges", []), m.get("validations", []),
-                      m.get("developerMetadata", []))
+                      m.get("developerMetadata", []),
+                      {d: {int(i): p for i, p in (m.get("dimensions") or {}).get(d, {}).items()}
+                       for d in ("ROWS", "COLUMNS")})
                  for m in props.pop("sheets")]
         book = Book(file_id, name, created, modified, rev, props["properties"], grids,
                     props.get("nextId", 1), props.get("developerMetadata", []))

@@ -1,11 +1,11 @@
 """The ``spreadsheets.values`` semantics: input parsing, rendering, ranges and append."""
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from . import a1
-from .store import Book, Cell, Formula, Grid
+from .entry import InputError, parse_input, render
+from .store import Book, Grid
 
 
 class ApiError(Exception):
@@ -30,54 +30,6 @@ def bad(message: str) -> ApiError:
     return ApiError(400, message)
 
 
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
-
-
-def parse_input(value: Any, option: str) -> Cell:
-    """Turn one input value into a stored cell (``None`` means skip the cell)."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, (list, dict)):
-        raise bad("Invalid values: a cell value must be a string, number or boolean.")
-    text = str(value)
-    if option == "RAW":
-        return text
-    if text.startswith("="):
-        return Formula(text)
-    if text.startswith("'"):
-        return text[1:]
-    upper = text.strip().upper()
-    if upper in ("TRUE", "FALSE"):
-        return upper == "TRUE"
-    stripped = text.strip()
-    if stripped and any(ch.isdigit() for ch in stripped) and _NUMBER.match(stripped):
-        plain = stripped.replace(",", "")
-        if re.match(r"^[+-]?\d+$", plain):
-            return int(plain)
-        return float(plain)
-    return text
-
-
-def render(cell: Cell, option: str) -> Any:
-    """Render a stored cell for ``valueRenderOption`` (formulas are not evaluated)."""
-    if cell is None:
-        return ""
-    if isinstance(cell, Formula):
-        return str(cell)
-    if option == "FORMATTED_VALUE":
-        if isinstance(cell, bool):
-            return "TRUE" if cell else "FALSE"
-        if isinstance(cell, int):
-            return str(cell)
-        if isinstance(cell, float):
-            if cell.is_integer() and abs(cell) < 1e15:
-                return str(int(cell))
-            return f"{cell:.10f}".rstrip("0").rstrip(".")
-    return cell
-
-
 def check_option(name: str, value: str | None, allowed: tuple[str, ...],
                  default: str | None = None) -> str:
     if value is None or value == "":
@@ -90,6 +42,7 @@ def check_option(name: str, value: str | None, allowed: tuple[str, ...],
 
 
 RENDER_OPTIONS = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
+DATE_TIME_OPTIONS = ("SERIAL_NUMBER", "FORMATTED_STRING")
 INPUT_OPTIONS = ("RAW", "USER_ENTERED")
 DIMENSIONS = ("ROWS", "COLUMNS")
 
@@ -119,13 +72,14 @@ def bounds(grid: Grid, span: a1.Span, text: str) -> tuple[int, int, int, int]:
     return r0, max(r1, r0 + 1), c0, max(c1, c0 + 1)
 
 
-def read(book: Book, text: str, render_option: str, major: str) -> dict[str, Any]:
+def read(book: Book, text: str, render_option: str, major: str,
+         date_time: str = "SERIAL_NUMBER") -> dict[str, Any]:
     """One ``ValueRange``: trailing empty rows and cells trimmed, ``values`` omitted if empty."""
     grid, span = resolve(book, text)
     r0, r1, c0, c1 = bounds(grid, span, text)
     rows: list[list[Any]] = []
     for r in range(r0, min(r1, len(grid.rows))):
-        rows.append([c if type(c) is str else render(c, render_option)
+        rows.append([c if type(c) is str else render(c, render_option, date_time)
                      for c in grid.rows[r][c0:c1]])
     if major == "COLUMNS":
         width = max((len(r) for r in rows), default=0)
@@ -180,11 +134,15 @@ def _put(grid: Grid, book: Book, rows: list[list[Any]], r0: int, c0: int, option
          render_option: str | None) -> dict[str, Any]:
     cells = 0
     width = max((len(r) for r in rows), default=0)
+    month_first = book.properties.get("locale") == "en_US"
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             if value is None:
                 continue
-            grid.set(r0 + i, c0 + j, parse_input(value, option))
+            try:
+                grid.set(r0 + i, c0 + j, parse_input(value, option, month_first))
+            except InputError as exc:
+                raise bad(str(exc)) from None
             cells += 1
     out: dict[str, Any] = {"spreadsheetId": book.id}
     if rows and width:
@@ -196,23 +154,68 @@ def _put(grid: Grid, book: Book, rows: list[list[Any]], r0: int, c0: int, option
     return out
 
 
+def _last_filled(rows: list[list[Any]], r0: int, r1: int, c0: int,
+                 c1: int) -> tuple[int, int] | None:
+    for r in range(min(r1, len(rows)) - 1, r0 - 1, -1):
+        row = rows[r]
+        for c in range(min(c1, len(row)) - 1, c0 - 1, -1):
+            if row[c] is not None:
+                return r, c
+    return None
+
+
+def table(grid: Grid, r0: int, r1: int, c0: int, c1: int) -> tuple[int, int, int, int] | None:
+    """The table ``values.append`` finds in a range, as ``(top, bottom, left, right)``.
+
+    It is the block of filled cells (touching, corners included) around the
+    range's last filled cell, and may reach outside the range. So a range whose
+    cells are all empty (a column just inserted) has no table, a gap in the first
+    row splits it into tables (the last one is taken, as Google does), and a blank
+    row ends the table that a range of one cell starts.
+    """
+    rows = grid.rows
+    anchor = _last_filled(rows, r0, r1, c0, c1)
+    if anchor is None:
+        return None
+    top, left = anchor
+    bottom, right = top + 1, left + 1
+
+    def row_filled(r: int) -> bool:
+        return any(v is not None for v in rows[r][max(left - 1, 0):right + 1])
+
+    def col_filled(c: int) -> bool:
+        return any(c < len(row) and row[c] is not None
+                   for row in rows[max(top - 1, 0):bottom + 1])
+
+    grown = True
+    while grown:
+        grown = False
+        while bottom < len(rows) and row_filled(bottom):
+            bottom, grown = bottom + 1, True
+        while top > 0 and row_filled(top - 1):
+            top, grown = top - 1, True
+        while left > 0 and col_filled(left - 1):
+            left, grown = left - 1, True
+        while right < grid.col_count and col_filled(right):
+            right, grown = right + 1, True
+    return top, bottom, left, right
+
+
 def append(book: Book, text: str, values: Any, option: str, major: str, insert: str,
            render_option: str | None = None) -> dict[str, Any]:
-    """``values.append``: find the table the range starts, write after its last row."""
+    """``values.append``: write after the table the range finds, from its first column."""
+    from .structure import insert_dimension  # structure imports this module
+
     grid, span = resolve(book, text)
     rows = _as_rows(values, major)
     r0, c0 = span.row0 or 0, span.col0 or 0
-    # The table is the run of non-empty rows that starts at the range's first row;
-    # when that row is empty there is no table and the data goes right there.
-    r = r0
+    r1 = span.row1 if span.row1 is not None else grid.row_count
+    c1 = span.col1 if span.col1 is not None else grid.col_count
     out: dict[str, Any] = {"spreadsheetId": book.id}
-    if not grid.row_is_empty(r):
-        start = r
-        while r < len(grid.rows) and not grid.row_is_empty(r):
-            r += 1
-        width = max(len(_trim(grid.rows[i])) for i in range(start, r))
-        out["tableRange"] = a1.format_range(grid.title, start, r, c0, max(width, c0 + 1))
-        target = r
+    found = table(grid, r0, r1, c0, c1)
+    if found is not None:
+        top, target, c0, right = found
+        out["tableRange"] = a1.format_range(grid.title, top, target, c0, right)
     else:
         target = r0
     height = len(rows)
@@ -237,28 +240,3 @@ def clear(book: Book, text: str) -> str:
             if row[c] is not None:
                 grid.set(r, c, None)
     return a1.format_range(grid.title, r0, r1, c0, c1)
-
-
-def insert_dimension(grid: Grid, dimension: str, start: int, end: int) -> None:
-    """Insert empty rows or columns at ``[start, end)``, growing the grid."""
-    n = end - start
-    gp = grid.props["gridProperties"]
-    if dimension == "ROWS":
-        if start > gp["rowCount"]:
-            raise bad(f"Invalid requests: startIndex {start} is past the last row")
-        if start < len(grid.rows):
-            grid.rows[start:start] = [[] for _ in range(n)]
-            grid.rewritten = True
-        gp["rowCount"] += n
-    else:
-        if start > gp["columnCount"]:
-            raise bad(f"Invalid requests: startIndex {start} is past the last column")
-        for row in grid.rows:
-            if start < len(row):
-                row[start:start] = [None] * n
-        grid.rewritten = True
-        gp["columnCount"] += n
-
-    from .metadata import inserted  # metadata imports this module
-
-    inserted(grid, dimension, start, end)  # row/column metadata moves with its row/column
