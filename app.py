@@ -11,6 +11,7 @@ import waitress
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 import backup
 import config
@@ -18,6 +19,7 @@ import sheets
 import sync.cli
 import users
 import views
+from arabic import days
 from forms.checks import local_mobile, mask_id
 from saudi_calendar import both
 from sheets.cells import parse_date
@@ -52,9 +54,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _templates(app: Flask) -> None:
+    """Filters that keep numbers, IDs and dates whole inside Arabic text."""
     @app.template_filter("dual_date")
     def dual_date(value: str | date | None) -> Markup | str:
-        """``2026-11-22`` -> ``2026-11-22 — 12 جمادى الآخرة 1448هـ``, each part kept whole."""
+        """``2026-11-22`` -> ``2026-11-22 — 12 جمادى الآخرة 1448هـ``, one isolated unit.
+
+        Isolated as a whole, a Latin word before it cannot pull the Hijri day out of place.
+        """
         d = parse_date(value or "") if isinstance(value, str) else value
         if not d:
             return value or "—"
@@ -62,16 +68,37 @@ def _templates(app: Flask) -> None:
         out = Markup('<bdi class="date" dir="ltr">{}</bdi>').format(gregorian)
         if hijri_part:
             out += Markup(' — <span class="date">{}</span>').format(hijri_part)
-        return out
+        return Markup('<bdi dir="rtl">{}</bdi>').format(out)
 
     @app.template_filter("ltr")
     def ltr(value: str | None) -> Markup | str:
         """A date, ID or number kept left-to-right inside Arabic text (never ``23-11-2026``)."""
+        if isinstance(value, Markup) and value.startswith("<bdi"):
+            return value  # already isolated by another filter
         return Markup('<bdi dir="ltr">{}</bdi>').format(value) if value else "—"
 
-    app.add_template_filter(mask_id, "mask")
+    @app.template_filter("mask")
+    def mask(value: str | None) -> Markup | str:
+        """A masked national ID, isolated: ``(1•••••••08)``, never ``(08•••••••1)``."""
+        masked = mask_id(value or "")
+        return Markup('<bdi dir="ltr">{}</bdi>').format(masked) if masked else ""
 
-    app.add_template_filter(local_mobile, "mobile")
+    @app.template_filter("mobile")
+    def mobile(value: str | None) -> Markup | str:
+        """A stored mobile as staff type it (``0551234567``), isolated left-to-right."""
+        shown = local_mobile(value)
+        return Markup('<bdi dir="ltr">{}</bdi>').format(shown) if shown else ""
+
+    app.add_template_filter(days, "days")
+
+
+HTTP_ARABIC = {
+    400: ("طلب غير مفهوم", "وصل الطلب ناقصًا أو بصيغة غير متوقعة؛ ارجع وأعد المحاولة."),
+    405: ("طريقة غير مسموحة", "لا تُفتح هذه الصفحة بهذه الطريقة؛ استخدم الأزرار في الصفحات."),
+    413: ("الملف كبير جدًا", "ما أُرسل أكبر مما تقبله الصفحة."),
+    429: ("طلبات كثيرة", "وصلت طلبات كثيرة في وقت قصير؛ انتظر قليلًا ثم أعد المحاولة."),
+    500: ("خطأ في النظام", "حدث خطأ غير متوقع؛ لم يُفقد ما حُفظ قبله. أعد المحاولة بعد قليل."),
+}
 
 
 def _errors(app: Flask) -> None:
@@ -98,6 +125,14 @@ def _errors(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(exc: Exception) -> tuple[str, int]:
         return page("غير موجود", "لم نجد الصفحة أو السجل المطلوب.", 404)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        """Any other refusal in Arabic (Werkzeug's own pages are English)."""
+        code = exc.code or 500
+        title, message = HTTP_ARABIC.get(code, ("تعذر إكمال الطلب",
+                                                "حدث خطأ؛ ارجع وأعد المحاولة."))
+        return page(title, message, code)
 
 
 def main() -> None:

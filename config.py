@@ -36,6 +36,10 @@ SETTINGS: tuple[Setting, ...] = (
             "before it is read again (seconds)."),
     Setting("SHEETS_RETRIES", "5", "Attempts for a request that met 429 or a server error."),
     Setting("SHEETS_TIMEOUT", "30", "Seconds to wait for one workbook request."),
+    Setting("SHEETS_INTERACTIVE_DEADLINE_SECONDS", "5", "Seconds a page or form may spend "
+            "retrying the workbook in all before it counts as unreachable (a new registration, "
+            "request or inquiry is then kept in the journal); the sync job and the journal drain "
+            "keep the full `SHEETS_RETRIES` backoff. 0 turns the deadline off."),
     Setting("SYNC_INTERVAL_MINUTES", "5", "How often `python app.py` runs the sync job in the "
             "background (0 turns it off; cron can run `flask --app app sync` instead)."),
     Setting("HOST", "127.0.0.1", "Address `python app.py` listens on; `0.0.0.0` shares the app "

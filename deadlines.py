@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from arabic import days
 from saudi_calendar import Calendar
 from sheets.cells import parse_date
 
@@ -77,14 +78,15 @@ def incomplete_state(request: Mapping[str, str], today: date, s: Settings) -> st
 def followup_text(request: Mapping[str, str], today: date, s: Settings) -> str:
     state = incomplete_state(request, today, s)
     if state == "followup":
-        return f"متابعة النواقص: مضى {s.incomplete_followup_days} أيام أو أكثر دون استكمال"
+        return f"متابعة النواقص: مضى {days(s.incomplete_followup_days)} أو أكثر دون استكمال"
     if state == "lapse":
         return lapse_reason(s)
     return ""
 
 
 def lapse_reason(s: Settings) -> str:
-    return f"أُغلق تلقائيًا لعدم استكمال النواقص خلال {s.incomplete_lapse_days} يومًا"
+    lapse = days(s.incomplete_lapse_days or 0, oblique=True)
+    return f"أُغلق تلقائيًا لعدم استكمال النواقص خلال {lapse}"
 
 
 def request_computed(request: Mapping[str, str], today: date, s: Settings) -> dict[str, str]:
@@ -137,7 +139,8 @@ def beneficiary_alerts(person: Mapping[str, str], today: date, s: Settings) -> s
         if left < 0:
             out.append("الهوية منتهية")
         elif left <= s.id_expiry_warning_days:
-            out.append(f"الهوية تنتهي خلال {left} يومًا")
+            out.append("الهوية تنتهي اليوم" if left == 0 else
+                       f"الهوية تنتهي خلال {days(left, oblique=True)}")
     updated = parse_date(person.get("data_updated_on", "")) or \
         parse_date(person.get("registered_on", ""))
     if updated is not None and (today - updated).days > s.data_update_interval_days:

@@ -5,6 +5,7 @@ loads users from it; ``flask users`` manages them.
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from workflow import ROLES
 
 MIN_PASSWORD = 8
+MAX_USERNAME = 40
+USERNAME = re.compile(r"[\w.\-]+")  # letters (any script), digits, _ . - : no spaces
 MAX_FAILURES, LOCK_SECONDS = 5, 15 * 60  # wrong passwords in a row, and how long they lock
 
 _SCHEMA = """
@@ -68,12 +71,28 @@ def _row_user(row: tuple) -> User:
     return User(row[0], row[1], row[2], bool(row[3]))
 
 
+def username_error(username: str) -> str | None:
+    """Why a username cannot be used (Arabic), or ``None``; spaces before and after are dropped."""
+    name = username.strip()
+    if not name:
+        return "اسم المستخدم مطلوب."
+    if any(ch.isspace() for ch in name):
+        return "اسم المستخدم لا يحوي مسافات؛ اكتبه كلمة واحدة، مثل noura أو noura.ali."
+    if not USERNAME.fullmatch(name):
+        return "اسم المستخدم حروف وأرقام والرموز _ . - فقط."
+    if len(name) > MAX_USERNAME:
+        return f"اسم المستخدم {MAX_USERNAME} حرفًا على الأكثر."
+    return None
+
+
 def create(username: str, password: str, role: str, display_name: str = "") -> User:
-    username = username.strip().lower()
+    """Every way of creating an account comes here, so every one refuses a bad username."""
     if role not in ROLES:
         raise UserError(f"الدور يجب أن يكون واحدًا من: {', '.join(ROLES)}")
-    if not username:
-        raise UserError("اسم المستخدم مطلوب.")
+    why = username_error(username)
+    if why:
+        raise UserError(why)
+    username = username.strip().lower()
     if len(password) < MIN_PASSWORD:
         raise UserError(f"كلمة المرور {MIN_PASSWORD} أحرف على الأقل.")
     with _db() as conn:

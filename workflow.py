@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 NEW, INCOMPLETE, RESEARCH, COMMITTEE = "جديد", "ناقص", "لدى الباحث", "لدى اللجنة"
 ACCEPTED, REJECTED, REGISTERED, SERVED, CLOSED = "مقبول", "مرفوض", "مسجل", "تم تقديم الخدمة", \
@@ -107,3 +108,62 @@ def warnings(request: Mapping[str, str]) -> list[str]:
     if status == INCOMPLETE and not request.get("missing"):
         out.append("الطلب «ناقص» دون ذكر النواقص.")
     return out
+
+
+# The date each dated step records, and the earlier steps' dates it may not precede.
+STEP_DATES: dict[str, tuple[str, str]] = {
+    "review": ("visit_date", "تاريخ الزيارة الميدانية"),
+    "decide": ("decided_on", "تاريخ القرار"),
+    "register": ("registered_on", "تاريخ استكمال التسجيل"),
+    "serve": ("served_on", "تاريخ تقديم الخدمة"),
+}
+_EARLIER: dict[str, tuple[tuple[str, str], ...]] = {
+    "review": (("submitted_on", "تاريخ التقديم"), ("referred_on", "تاريخ الإحالة للباحث")),
+    "decide": (("submitted_on", "تاريخ التقديم"), ("completed_on", "تاريخ اكتمال الطلب"),
+               ("referred_on", "تاريخ الإحالة للباحث"),
+               ("visit_date", "تاريخ الزيارة الميدانية")),
+    "register": (("submitted_on", "تاريخ التقديم"), ("decided_on", "تاريخ القرار")),
+    "serve": (("submitted_on", "تاريخ التقديم"), ("decided_on", "تاريخ القرار"),
+              ("registered_on", "تاريخ استكمال التسجيل")),
+}
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def date_floor(action: str, request: Mapping[str, str]) -> tuple[date, str] | None:
+    """The latest earlier step's date this step's date may not precede, and its name."""
+    found = [(d, i, label) for i, (key, label) in enumerate(_EARLIER.get(action, ()))
+             if (d := _day(request.get(key, "")))]
+    if not found:
+        return None
+    d, _, label = max(found)  # on the same day, the nearer step is named
+    return d, label
+
+
+def date_error(action: str, request: Mapping[str, str], value: date | None) -> str | None:
+    """Why ``value`` cannot be this step's date (Arabic, naming the date that bounds it)."""
+    floor = date_floor(action, request)
+    if value is None or floor is None or value >= floor[0] or action not in STEP_DATES:
+        return None
+    return (f"{STEP_DATES[action][1]} لا يسبق {floor[1]} ({floor[0].isoformat()}) "
+            "في هذا الطلب.")
+
+
+def owner_error(role: str, user: str, request: Mapping[str, str], action: str) -> str | None:
+    """Why this person may not take this step on this request (Arabic), or ``None``.
+
+    A researcher studies only the requests referred to them; taking a request away
+    from its researcher (a second referral) is the manager's.
+    """
+    if action == "review" and role == "researcher" and request.get("researcher", "") != user:
+        return (f"هذا الطلب مُحال إلى الباحث «{request.get('researcher') or 'لا أحد'}»؛ "
+                "يدرسه الباحث المُحال إليه، ويعيد المدير إحالته إن لزم.")
+    if action == "assign" and request.get("status") == RESEARCH and \
+            role not in ("manager", "admin"):
+        return "الطلب لدى باحث اجتماعي؛ إعادة إحالته لباحث آخر من صلاحية المدير."
+    return None

@@ -257,7 +257,9 @@ class Worker(threading.Thread):
             "csrf_token": form.values.get("csrf_token", ""),
             "channel": self.rng.choice(form.choices.get("channel") or ["المقابلة"]),
             "documents": docs, "notes": f"طلب {a.token}", "declared_by": "المتقدم",
-            "declaration_method": "حضوري", "declaration": "y"}, ok=r"/requests/.*/receipt")
+            # A second open request for the service asks for this word: staff give it.
+            "declaration_method": "حضوري", "declaration": "y", "again": "1"},
+            ok=r"/requests/.*/receipt")
         if r is not None and a.outcome == "ack":
             found = ID_RE.search(r.headers.get("Location", ""))
             a.rid = found.group(0) if found else None
@@ -368,8 +370,8 @@ class Worker(threading.Thread):
 
     def reply(self, qid: str) -> None:
         form = self._form(f"/inquiries/{qid}")
-        if form is None:
-            return
+        if form is None or "r-csrf_token" not in form.values:
+            return  # closed: its reply is read-only
         a = self._attempt("reply", Q, qid, "reply")
         data = {"r-csrf_token": form.values.get("r-csrf_token", ""), "r-submit": "حفظ الرد",
                 "r-reply": f"الرد {a.token}"}

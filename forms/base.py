@@ -6,8 +6,10 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
+from wtforms.meta import DefaultMeta
 
 from .checks import clean_input
+from .messages import ArabicMessages, arabic_messages
 
 
 def one_line(value: Any) -> Any:
@@ -23,9 +25,17 @@ class Form(FlaskForm):
 
     A NUL or a right-to-left override pasted into a form would otherwise be stored in the
     shared sheet, break the XLSX backup and exports, and can make a number read backwards.
+    WTForms' own messages («Not a valid choice.») come in Arabic.
     """
 
     class Meta:
+        locales = ("ar",)
+        cache_translations = True
+
+        def get_translations(self, form: Any) -> ArabicMessages:
+            # DefaultMeta's (locales above), not FlaskForm's, which asks Flask-Babel for a locale.
+            return arabic_messages(DefaultMeta.get_translations(self, form))
+
         def bind_field(self, form: Any, unbound_field: UnboundField,
                        options: dict[str, Any]) -> Field:
             cls = unbound_field.field_class

@@ -24,6 +24,7 @@ from sheets import schema
 from .base import Form
 from .checks import canonical_mobile
 from .fields import (
+    InYears,
     LocalDateField,
     NationalId,
     NotFuture,
@@ -40,6 +41,21 @@ def _choices(key: str) -> list[object]:
     return options(schema.BENEFICIARIES.column(key).choices)
 
 
+class WholeNumberField(IntegerField):
+    """A count of people: "2.5" or "خمسة" is refused in Arabic, not as "Not a valid integer"."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("عدد أفراد الأسرة عدد صحيح بلا كسور، مثل 5.") from None
+
+    def post_validate(self, form: object, validation_stopped: bool) -> None:
+        # One message, not also the range's for the value not read (an empty one is fine).
+        if self.process_errors and self.errors:
+            self.errors = list(self.process_errors)
+
+
 class BeneficiaryForm(TodayMixin, Form):
     full_name = StringField("الاسم الكامل", filters=[strip],
                             validators=[DataRequired("الاسم الكامل مطلوب."), Length(max=120)])
@@ -47,14 +63,17 @@ class BeneficiaryForm(TodayMixin, Form):
                               validators=[DataRequired("رقم الهوية مطلوب."), NationalId()])
     id_expiry = LocalDateField("تاريخ انتهاء الهوية", validators=[
         InputRequired("تاريخ انتهاء الهوية مطلوب (بالصيغة 2027-05-01)."),
-        NotPast("الهوية منتهية: يلزم تجديدها قبل التقديم.")])
+        NotPast("الهوية منتهية: يلزم تجديدها قبل التقديم."),
+        InYears(0, 11, "تاريخ انتهاء الهوية بعد {end}؟ لا تتجاوز صلاحية الهوية أو الإقامة "
+                       "عشر سنوات؛ راجع التاريخ.")])
     mobile = StringField("الجوال", filters=[digits],
                          validators=[DataRequired("رقم الجوال مطلوب."), SaudiMobile()])
     alt_mobile = StringField("جوال آخر (اختياري)", filters=[digits],
                              validators=[SaudiMobile(optional=True)])
     gender = SelectField("الجنس", choices=_choices("gender"), default="")
     birth_date = LocalDateField("تاريخ الميلاد", validators=[
-        Optional(), NotFuture("تاريخ الميلاد لا يكون في المستقبل.")])
+        Optional(), NotFuture("تاريخ الميلاد لا يكون في المستقبل."),
+        InYears(120, 0, "تاريخ الميلاد قبل {start}؟ راجع التاريخ (ربما كُتبت السنة خطأ).")])
     marital_status = SelectField("الحالة الاجتماعية", choices=_choices("marital_status"),
                                  default="")
     city = StringField("المدينة", filters=[strip],
@@ -62,7 +81,7 @@ class BeneficiaryForm(TodayMixin, Form):
     district = StringField("الحي", filters=[strip], validators=[Length(max=60)])
     address = StringField("العنوان", filters=[strip], validators=[Length(max=200)])
     category = SelectField("الفئة", choices=options([]), default="")
-    family_size = IntegerField("عدد أفراد الأسرة", filters=[digits], validators=[
+    family_size = WholeNumberField("عدد أفراد الأسرة", filters=[digits], validators=[
         Optional(), NumberRange(1, 40, "عدد أفراد الأسرة بين 1 و40.")])
     monthly_income = StringField("الدخل الشهري (ريال)", filters=[digits],
                                  validators=[Length(max=12)])
@@ -79,6 +98,8 @@ class BeneficiaryForm(TodayMixin, Form):
 
         if field.data and parse_money(field.data) is None:
             raise ValidationError("الدخل رقم بالريال، مثل 3500.")
+        if field.data and parse_money(field.data).startswith("-"):
+            raise ValidationError("الدخل الشهري لا يكون سالبًا؛ اكتب 0 إن لم يكن للأسرة دخل.")
 
     def remember_shown(self) -> None:
         """Keep the values on display in the page (JSON), to compare with what comes back."""

@@ -1,6 +1,7 @@
 """Fields and validators that accept what Saudi staff type (Arabic-Indic digits included)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -8,6 +9,7 @@ from wtforms import DateField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+import workflow
 from sheets.cells import ascii_digits
 
 from .checks import canonical_mobile, mobile_error, national_id_error
@@ -89,7 +91,36 @@ class NotFuture:
             raise ValidationError(self.message)
 
 
+class AfterEarlierSteps:
+    """A step's date does not precede the dates of the steps before it (``form.request``)."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+
+    def __call__(self, form: Any, field: Any) -> None:
+        error = workflow.date_error(self.action, getattr(form, "request", {}), field.data)
+        if error:
+            raise ValidationError(error)
+
+
+class InYears:
+    """A date within a plausible span of years around today (birth dates, ID expiry)."""
+
+    def __init__(self, back: int, ahead: int, message: str) -> None:
+        self.back, self.ahead, self.message = back, ahead, message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        d, today = field.data, form.today
+        start = today.replace(year=today.year - self.back, day=min(today.day, 28))
+        end = today.replace(year=today.year + self.ahead, day=min(today.day, 28))
+        if d and not start <= d <= end:
+            raise ValidationError(self.message.format(start=start.isoformat(),
+                                                      end=end.isoformat()))
+
+
 class TodayMixin:
-    """Forms that compare dates with today (given by the view, so tests can fix it)."""
+    """Forms that compare dates with today (given by the view, so tests can fix it), and a
+    step's dates with the request's earlier steps (``request``, the row as the page read it)."""
 
     today: date = date.today()
+    request: Mapping[str, str] = {}

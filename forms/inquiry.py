@@ -53,3 +53,7 @@ class AdoptForm(Form):
     adopted_change = TextAreaField("ما الذي تغير بناءً على الاقتراح؟", filters=[strip],
                                    validators=[DataRequired("صف التغيير."), Length(max=1000)])
     adopt = SubmitField("تبني الاقتراح")
+
+
+class ReopenForm(Form):
+    reopen = SubmitField("إعادة فتح لتعديل الرد")

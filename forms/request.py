@@ -21,7 +21,14 @@ from wtforms.validators import (
 from sheets import schema
 
 from .base import Form
-from .fields import CheckboxesField, LocalDateField, NotFuture, TodayMixin, strip
+from .fields import (
+    AfterEarlierSteps,
+    CheckboxesField,
+    LocalDateField,
+    NotFuture,
+    TodayMixin,
+    strip,
+)
 
 
 class IntakeForm(Form):
@@ -59,7 +66,8 @@ class ReviewForm(TodayMixin, Form):
                                                          SelectChoice("رفض", "يوصى بالرفض")],
                                 validators=[InputRequired("اختر التوصية.")])
     visit_date = LocalDateField("تاريخ الزيارة الميدانية", validators=[
-        Optional(), NotFuture("تاريخ الزيارة لا يكون في المستقبل.")])
+        Optional(), NotFuture("تاريخ الزيارة لا يكون في المستقبل."),
+        AfterEarlierSteps("review")])
     researcher_notes = TextAreaField("ملاحظات الباحث", filters=[strip], validators=[
         DataRequired("اكتب ملخص دراسة الحالة."), Length(max=2000)])
     submit = SubmitField("رفع للجنة")
@@ -72,7 +80,8 @@ class DecisionForm(TodayMixin, Form):
     decision_reason = TextAreaField("سبب القرار", filters=[strip],
                                     validators=[Length(max=1000)])
     decided_on = LocalDateField("تاريخ القرار", validators=[
-        InputRequired("تاريخ القرار مطلوب."), NotFuture("تاريخ القرار لا يكون في المستقبل.")])
+        InputRequired("تاريخ القرار مطلوب."), NotFuture("تاريخ القرار لا يكون في المستقبل."),
+        AfterEarlierSteps("decide")])
     submit = SubmitField("اعتماد القرار")
 
     def validate_decision_reason(self, field: TextAreaField) -> None:
@@ -82,7 +91,8 @@ class DecisionForm(TodayMixin, Form):
 
 class RegisterForm(TodayMixin, Form):
     registered_on = LocalDateField("تاريخ استكمال التسجيل", validators=[
-        InputRequired("التاريخ مطلوب."), NotFuture("التاريخ لا يكون في المستقبل.")])
+        InputRequired("التاريخ مطلوب."), NotFuture("التاريخ لا يكون في المستقبل."),
+        AfterEarlierSteps("register")])
     submit = SubmitField("استكمال التسجيل")
 
 
@@ -90,7 +100,8 @@ class ServeForm(TodayMixin, Form):
     service_given = StringField("الخدمة المقدمة", filters=[strip], validators=[
         DataRequired("اكتب الخدمة المقدمة."), Length(max=200)])
     served_on = LocalDateField("تاريخ تقديم الخدمة", validators=[
-        InputRequired("التاريخ مطلوب."), NotFuture("التاريخ لا يكون في المستقبل.")])
+        InputRequired("التاريخ مطلوب."), NotFuture("التاريخ لا يكون في المستقبل."),
+        AfterEarlierSteps("serve")])
     served_by = StringField("مقدم الخدمة", filters=[strip], validators=[
         DataRequired("اكتب اسم مقدم الخدمة."), Length(max=120)])
     amount = StringField("المبلغ أو الكمية", filters=[strip], validators=[

@@ -7,10 +7,20 @@ from datetime import date
 from sheets import Workbook, schema
 
 from . import store
+from .association import Association
 from .ids import new_id
 
 TAB = schema.INQUIRIES
 OPEN, CLOSED = "مفتوح", "مغلق"
+YOURS = {"استفسار": "استفساركم", "شكوى": "شكواكم", "اقتراح": "اقتراحكم"}
+
+
+class Refused(Exception):
+    """A change the record, as the sheet holds it now, does not allow (message in Arabic)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def log(wb: Workbook, data: Mapping[str, str], user: str, today: date) -> tuple[str, bool]:
@@ -24,10 +34,41 @@ def log(wb: Workbook, data: Mapping[str, str], user: str, today: date) -> tuple[
 
 def reply(wb: Workbook, qid: str, kind: str, text: str, close: bool, user: str,
           today: date) -> dict[str, tuple[str, str]]:
-    changes = {"reply": text}
-    if close:
-        changes.update(status=CLOSED, replied_on=today.isoformat())
-    return store.update(wb, TAB, qid, changes, user, f"الرد على {kind}")
+    """Write the reply (and close); refused when the row is closed by the time it is written."""
+
+    def make(record: Mapping[str, str]) -> dict[str, str]:
+        if record.get("status") == CLOSED:
+            raise Refused(f"هذا {kind} مغلق، فرده للقراءة فقط. يعيد المدير فتحه إن لزم تعديل الرد.")
+        changes = {"reply": text}
+        if close:
+            changes.update(status=CLOSED, replied_on=today.isoformat())
+        return changes
+
+    return store.update(wb, TAB, qid, make, user, f"الرد على {kind}")
+
+
+def reopen(wb: Workbook, qid: str, kind: str, user: str) -> dict[str, tuple[str, str]]:
+    """The manager opens a closed one again (its reply and reply date stay, in the audit too)."""
+
+    def make(record: Mapping[str, str]) -> dict[str, str]:
+        if record.get("status") != CLOSED:
+            raise Refused(f"هذا {kind} ليس مغلقًا.")
+        return {"status": OPEN}
+
+    return store.update(wb, TAB, qid, make, user, f"إعادة فتح {kind}")
+
+
+def reply_message(item: Mapping[str, str], name: str, association: Association) -> str:
+    """The Arabic text that carries the saved reply to the person, from the association."""
+    first = name.split(" ")[0] if name.strip() else ""
+    yours = YOURS.get(item.get("type", ""), "رسالتكم")
+    lines = [f"السلام عليكم {first}،" if first else "السلام عليكم،",
+             f"ردًّا على {yours} رقم {item.get('id', '')} بعنوان «{item.get('subject', '')}»:",
+             item.get("reply", "")]
+    if item.get("type") == "اقتراح" and item.get("adopted") == "نعم":
+        lines.append(f"وقد تبنّينا اقتراحكم، وتغيّر بسببه: {item.get('adopted_change', '')}")
+    lines += ["شكرًا لتواصلكم.", f"مع التحية، {association.name}"]
+    return "\n".join(lines)
 
 
 def adopt(wb: Workbook, qid: str, change: str, user: str) -> dict[str, tuple[str, str]]:

@@ -7,6 +7,8 @@ transaction before it is written, and its claim lapses after ``lease`` seconds
 so an entry held by a killed process is taken again. Before writing, the
 group's first record is looked for in the workbook: a drainer that wrote it
 and died before deleting the entry leaves it there, and it is not written twice.
+An entry may wait *behind* another (a request behind its beneficiary's file):
+it is not taken while that one is still in the journal.
 """
 from __future__ import annotations
 
@@ -31,8 +33,9 @@ _TABLE = """CREATE TABLE IF NOT EXISTS pending (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, tab TEXT NOT NULL, record TEXT NOT NULL)"""
 # Added to the first schema (one tab + record a row) in place; old rows keep ``entries`` NULL.
 _COLUMNS = {"entries": "TEXT", "created": "REAL", "attempts": "INTEGER NOT NULL DEFAULT 0",
-            "last_error": "TEXT", "claimed_by": "TEXT", "claimed_at": "REAL"}
-_FIELDS = "seq, tab, record, entries, created, attempts, last_error, claimed_by, claimed_at"
+            "last_error": "TEXT", "claimed_by": "TEXT", "claimed_at": "REAL", "behind": "INTEGER"}
+_FIELDS = ("seq, tab, record, entries, created, attempts, last_error, claimed_by, claimed_at, "
+           "behind")
 LEASE = 120.0
 
 
@@ -47,6 +50,7 @@ class Entry:
     last_error: str
     claimed_by: str
     claimed_at: float | None
+    behind: int | None = None  # the entry that must be written first
 
     @property
     def tab(self) -> str:
@@ -61,10 +65,10 @@ class Entry:
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
-    seq, tab, record, entries, created, attempts, error, owner, at = row
+    seq, tab, record, entries, created, attempts, error, owner, at, behind = row
     group = [(t, dict(r)) for t, r in json.loads(entries)] if entries else \
         [(tab, json.loads(record))]
-    return Entry(seq, group, created, attempts or 0, error or "", owner or "", at)
+    return Entry(seq, group, created, attempts or 0, error or "", owner or "", at, behind)
 
 
 def landed(wb: Workbook, tab: str, record: Mapping[str, str]) -> bool:
@@ -120,14 +124,36 @@ class Journal:
     # -- adding and reading ------------------------------------------------
     def add_group(self, entries: Sequence[tuple[str, Mapping[str, str]]]) -> None:
         """Keep records that must land together (a record and its audit row) as one entry."""
-        group = [[t, dict(r)] for t, r in entries]
-        if not group:
-            return
         with self._transaction() as conn:
-            conn.execute("INSERT INTO pending (tab, record, entries, created) VALUES (?, '', ?, ?)",
-                         (group[0][0], json.dumps(group, ensure_ascii=False), self.clock()))
+            self._insert(conn, entries, None)
 
     add = add_group
+
+    def add_behind(self, entries: Sequence[tuple[str, Mapping[str, str]]], tab: str, key: str,
+                   value: str) -> bool:
+        """Keep a group behind the waiting entry that holds ``tab``'s record ``key=value``.
+
+        ``False`` (nothing kept) when no entry holds it: that record is in the
+        workbook already, so the group may be written now. Looked up and kept in
+        one transaction, so a drainer cannot write the first one in between.
+        """
+        with self._transaction() as conn:
+            rows = conn.execute(f"SELECT {_FIELDS} FROM pending ORDER BY seq").fetchall()
+            ahead = next((e.seq for e in map(_entry, rows)
+                          if any(t == tab and r.get(key) == value for t, r in e.group)), None)
+            if ahead is None:
+                return False
+            self._insert(conn, entries, ahead)
+        return True
+
+    def _insert(self, conn: sqlite3.Connection, entries: Sequence[tuple[str, Mapping[str, str]]],
+                behind: int | None) -> None:
+        group = [[t, dict(r)] for t, r in entries]
+        if group:
+            conn.execute("INSERT INTO pending (tab, record, entries, created, behind) "
+                         "VALUES (?, '', ?, ?, ?)",
+                         (group[0][0], json.dumps(group, ensure_ascii=False), self.clock(),
+                          behind))
 
     def entries(self) -> list[Entry]:
         """Every waiting entry, oldest first."""
@@ -145,14 +171,21 @@ class Journal:
     def find(self, tab: str, key: str, value: str) -> dict[str, str] | None:
         return next((r for _, t, r in self.pending() if t == tab and r.get(key) == value), None)
 
+    def records(self, tab: str) -> list[dict[str, str]]:
+        """The waiting records of one tab, oldest first."""
+        return [r for _, t, r in self.pending() if t == tab]
+
     # -- draining ----------------------------------------------------------
     def claim(self, owner: str, after: int = 0) -> Entry | None:
-        """Take the oldest entry past ``after`` that nobody holds (or whose lease lapsed)."""
+        """Take the oldest entry past ``after`` that nobody holds (or whose lease lapsed)
+        and that waits behind no entry still kept."""
         now = self.clock()
         with self._transaction() as conn:
             row = conn.execute(
                 f"SELECT {_FIELDS} FROM pending WHERE seq > ? AND "
-                "(claimed_at IS NULL OR claimed_at < ?) ORDER BY seq LIMIT 1",
+                "(claimed_at IS NULL OR claimed_at < ?) AND "
+                "(behind IS NULL OR behind NOT IN (SELECT seq FROM pending)) "
+                "ORDER BY seq LIMIT 1",
                 (after, now - self.lease)).fetchone()
             if row is None:
                 return None
@@ -195,7 +228,7 @@ class Journal:
 
         Stops at the first entry the workbook cannot take because it is
         unreachable; an entry refused for another reason (a missing column)
-        keeps its error and the next one is tried.
+        keeps its error and the next one is tried, except the entries behind it.
         """
         owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         done, after = 0, 0

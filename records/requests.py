@@ -35,8 +35,17 @@ def intake(wb: Workbook, beneficiary: Mapping[str, str], service: Service, chann
         "declared_by": declared_by, "declared_on": today.isoformat(),
         "declaration_method": declaration_method, "notes": notes, "created_by": user,
     })
-    written = store.create(wb, TAB, record, user, "طلب دعم مستفيد")
+    # A file registered in an outage waits in the journal: its request is written after it.
+    written = store.create(wb, TAB, record, user, "طلب دعم مستفيد",
+                           behind=(schema.BENEFICIARIES, beneficiary["id"]))
     return record, written
+
+
+def open_twins(records: list[Record], beneficiary_id: str, service: str) -> list[Record]:
+    """This person's requests for this service still in progress (a second one is likely a
+    double entry: a click sent twice, or a colleague at another desk)."""
+    return [r for r in records if r.get("beneficiary_id") == beneficiary_id and
+            r.get("service") == service and r.get("status") not in workflow.FINAL]
 
 
 def fresh(wb: Workbook, rid: str) -> Record:
@@ -63,10 +72,14 @@ def step(wb: Workbook, rid: str, action: str, role: str, changes: Changes,
     new_status = target or workflow.ACTIONS[action].targets[0]
 
     def make(record: Mapping[str, str]) -> dict[str, str]:
-        why = workflow.check(action, record.get("status", ""), target)
-        if why:
-            raise StepRefused(why)
+        why = workflow.check(action, record.get("status", ""), target) or \
+            workflow.owner_error(role, user, record, action)
         made = changes(record) if callable(changes) else changes
+        dated = workflow.STEP_DATES.get(action, ("", ""))[0]
+        if not why and made.get(dated):
+            why = workflow.date_error(action, record, date.fromisoformat(made[dated]))
+        if why:  # checked on the row as it is now: it may have changed since the page
+            raise StepRefused(why)
         return {**made, "status": new_status}
 
     return store.update(wb, TAB, rid, make, user, workflow.ACTIONS[action].label)
@@ -91,6 +104,20 @@ def complete(wb: Workbook, rid: str, role: str, received: list[str], user: str,
 
 def split(text: str) -> list[str]:
     return [p.strip() for p in text.replace("،", ",").split(",") if p.strip()]
+
+
+def message_missing(request: Mapping[str, str]) -> str | None:
+    """Why no decision message can be sent yet (Arabic), or ``None``: a message exists only
+    once the committee's decision does, and a refusal only with its reason."""
+    decision = request.get("decision", "")
+    if decision not in (workflow.ACCEPTED, workflow.REJECTED) or \
+            request.get("status") in (workflow.NEW, workflow.INCOMPLETE, workflow.RESEARCH,
+                                      workflow.COMMITTEE):
+        return "لم تصدر لجنة البحث قرارًا في هذا الطلب بعد؛ لا تُرسل رسالة قبل القرار."
+    if decision == workflow.REJECTED and not request.get("decision_reason", "").strip():
+        return ("القرار رفض دون سبب مسجل، ومن حق المتقدم معرفة السبب: يُسجَّل السبب في "
+                "عمود «سبب القرار» قبل إبلاغه.")
+    return None
 
 
 def applicant_message(request: Mapping[str, str], beneficiary: Mapping[str, str],

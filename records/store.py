@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 
 from flask import current_app
 
-from sheets import Workbook, schema
+from sheets import Record, Workbook, schema
 from sheets.errors import WorkbookUnavailable
 from sheets.guarded import AuditFn
 
@@ -21,18 +21,25 @@ def journal() -> Journal:
 
 
 def create(wb: Workbook, tab: schema.Tab, record: Mapping[str, str], user: str,
-           action: str) -> bool:
+           action: str, behind: tuple[schema.Tab, str] | None = None) -> bool:
     """Append a new record with its audit row in one atomic call; ``False`` when journaled.
 
     When the workbook cannot be reached the pair waits in the journal and is
-    written later, exactly once: the person keeps their reference number.
+    written later, exactly once: the person keeps their reference number. A
+    record that refers to one still waiting in the journal (``behind``: its tab
+    and ID; a request for a file registered in an outage) waits behind it, so
+    the workbook never holds it before what it refers to.
     """
     entry = audit.row(user, action, tab, record.get(tab.id_key or "", ""),
                       audit.created(record))
+    group = [(tab.name, dict(record)), (audit.TAB, entry)]
+    if behind is not None and journal().add_behind(group, behind[0].name,
+                                                    behind[0].id_key or "", behind[1]):
+        return False
     try:
         wb.append_rows({tab.name: [record], audit.TAB: [entry]})
     except WorkbookUnavailable:
-        journal().add_group([(tab.name, dict(record)), (audit.TAB, entry)])
+        journal().add_group(group)
         return False
     return True
 
@@ -55,6 +62,22 @@ def update(wb: Workbook, tab: schema.Tab, rid: str,
                      action=action)
 
 
-def pending(tab: schema.Tab, rid: str) -> dict[str, str] | None:
+def pending(tab: schema.Tab, rid: str) -> Kept | None:
     """A record still waiting in the journal (shown with its reference number)."""
-    return journal().find(tab.name, tab.id_key or "", rid)
+    found = journal().find(tab.name, tab.id_key or "", rid)
+    return None if found is None else _kept(found)
+
+
+def pending_records(tab: schema.Tab) -> list[Kept]:
+    """Every record of a tab still waiting in the journal, oldest first."""
+    return [_kept(r) for r in journal().records(tab.name)]
+
+
+class Kept(Record):
+    """A record still waiting in the journal: it has its reference number, not yet its row."""
+
+
+def _kept(values: Mapping[str, str]) -> Kept:
+    record = Kept(values)
+    record.extra = {}  # shaped like a record read from the sheet: no volunteers' columns yet
+    return record

@@ -1,5 +1,8 @@
 """CSV and XLSX downloads whose cells can never run as formulas in Excel or Sheets.
 
+CSV has no cell types, so text that a spreadsheet would read as a formula gets a leading
+apostrophe; XLSX writes every text as a string cell, which is never a formula, as typed.
+
 Their cells come from a sheet volunteers type into: text XML cannot hold (NUL and other
 controls, lone surrogates) is replaced with U+FFFD so a download or backup never fails on it.
 """
@@ -41,10 +44,11 @@ def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
 
 
 def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    """Text as typed, in string cells: a string cell is never a formula, so no apostrophe."""
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_title(title, [])
-    fill_text_sheet(sheet, [[neutralise(v) for v in row] for row in [header, *rows]])
+    fill_text_sheet(sheet, [header, *rows])
     return xlsx_bytes(book)
 
 

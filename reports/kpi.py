@@ -1,10 +1,12 @@
 """The policy's indicators for a period, computed from records.
 
 Satisfaction is shown per service and month, and staff results as monthly
-trends for improvement, never as a ranking.
+trends for improvement, never as a ranking. A record whose dates cannot all be
+true is listed (``implausible``), never folded into a median or a share.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,17 +38,83 @@ def by_channel(requests: Iterable[Row], period: Period) -> Counter[str]:
     return Counter(r.get("channel", "") for r in requests if period.holds(r.get("submitted_on")))
 
 
-def decision_times(requests: Iterable[Row], period: Period, s: deadlines.Settings
-                   ) -> tuple[float | None, float | None, int]:
+def request_date_problems(r: Row, today: date | None = None) -> list[str]:
+    """Why a request's dates cannot all be true, in Arabic (empty when they can).
+
+    Without ``today`` a date in the future is not looked for.
+    """
+    submitted = parse_date(r.get("submitted_on", ""))
+    completed = parse_date(r.get("completed_on", ""))
+    decided = parse_date(r.get("decided_on", ""))
+    out = []
+    if r.get("decided_on", "").strip() and decided is None:
+        out.append("تاريخ القرار غير مفهوم")
+    if submitted and completed and completed < submitted:
+        out.append("تاريخ اكتمال الطلب قبل تاريخ التقديم")
+    if decided and submitted and decided < submitted:
+        out.append("تاريخ القرار قبل تاريخ التقديم")
+    elif decided and completed and decided < completed:
+        out.append("تاريخ القرار قبل تاريخ اكتمال الطلب")
+    if today and submitted and submitted > today:
+        out.append("تاريخ التقديم في المستقبل")
+    if today and decided and decided > today:
+        out.append("تاريخ القرار في المستقبل")
+    return out
+
+
+def inquiry_date_problems(r: Row, today: date | None = None) -> list[str]:
+    """Why an inquiry's dates cannot all be true, in Arabic (empty when they can)."""
+    received = parse_date(r.get("received_on", ""))
+    replied = parse_date(r.get("replied_on", ""))
+    out = []
+    if r.get("replied_on", "").strip() and replied is None:
+        out.append("تاريخ الرد غير مفهوم")
+    if received and replied and replied < received:
+        out.append("تاريخ الرد قبل تاريخ الاستلام")
+    if today and received and received > today:
+        out.append("تاريخ الاستلام في المستقبل")
+    if today and replied and replied > today:
+        out.append("تاريخ الرد في المستقبل")
+    return out
+
+
+@dataclass(frozen=True)
+class Implausible:
+    """A record left out of the medians and shares because its dates cannot all be true."""
+
+    tab: str  # "request" or "inquiry"
+    id: str
+    problems: tuple[str, ...]
+
+
+def implausible(requests: Iterable[Row], items: Iterable[Row], period: Period, today: date
+                ) -> list[Implausible]:
+    """Requests and inquiries with impossible dates that touch the period or lie ahead of today."""
+    out = []
+    for tab, rows, keys, check in (
+            ("request", requests, ("submitted_on", "completed_on", "decided_on"),
+             request_date_problems),
+            ("inquiry", items, ("received_on", "replied_on"), inquiry_date_problems)):
+        for r in rows:
+            problems = check(r, today)
+            dates = [d for d in (parse_date(r.get(k, "")) for k in keys) if d]
+            if problems and any(period.start <= d <= period.end or d > today for d in dates):
+                out.append(Implausible(tab, r.get("id", ""), tuple(problems)))
+    return out
+
+
+def decision_times(requests: Iterable[Row], period: Period, s: deadlines.Settings,
+                   today: date | None = None) -> tuple[float | None, float | None, int]:
     """Median days from complete request to decision, share decided by the promised date, count.
 
-    Counts requests decided within the period.
+    Counts requests decided within the period whose dates can all be true.
     """
     days, on_time = [], 0
     for r in requests:
         decided = parse_date(r.get("decided_on", ""))
         start = deadlines.decision_start(r)
-        if decided is None or start is None or not period.holds(r.get("decided_on")):
+        if decided is None or start is None or not period.holds(r.get("decided_on")) or \
+                request_date_problems(r, today):
             continue
         days.append((decided - start).days)
         if decided <= s.calendar.add_days(start, s.decision_days, s.decision_day_kind):
@@ -116,7 +184,7 @@ def inquiries(items: Iterable[Row], period: Period, s: deadlines.Settings, today
     got = [r for r in items if period.holds(r.get("received_on"))]
     closed = in_time = 0
     for r in got:
-        if r.get("replied_on"):
+        if r.get("replied_on") and not inquiry_date_problems(r, today):
             closed += 1
             if deadlines.inquiry_computed(r, today, s)["overdue"] == deadlines.NO:
                 in_time += 1
@@ -124,7 +192,8 @@ def inquiries(items: Iterable[Row], period: Period, s: deadlines.Settings, today
                         Counter(r.get("channel", "") for r in got), closed, in_time)
 
 
-def staff_trends(requests: Iterable[Row], period: Period) -> dict[str, dict[str, tuple[int, float]]]:
+def staff_trends(requests: Iterable[Row], period: Period, today: date | None = None
+                 ) -> dict[str, dict[str, tuple[int, float]]]:
     """Per researcher and month: requests they studied that were decided, and median days.
 
     Shown to the manager as each person's own trend, sorted by name, not ranked.
@@ -132,7 +201,56 @@ def staff_trends(requests: Iterable[Row], period: Period) -> dict[str, dict[str,
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for r in requests:
         decided, start = parse_date(r.get("decided_on", "")), deadlines.decision_start(r)
-        if r.get("researcher") and decided and start and period.holds(r.get("decided_on")):
+        if r.get("researcher") and decided and start and period.holds(r.get("decided_on")) \
+                and not request_date_problems(r, today):
             out[r["researcher"]][decided.strftime("%Y-%m")].append((decided - start).days)
     return {name: {m: (len(v), float(median(v))) for m, v in sorted(months.items())}
             for name, months in sorted(out.items())}
+
+
+def adopted_suggestions(items: Iterable[Row], period: Period) -> list[Row]:
+    """Suggestions adopted, received or answered in the period, newest first."""
+    got = [r for r in items if r.get("type") == "اقتراح" and r.get("adopted") == "نعم" and
+           (period.holds(r.get("received_on")) or period.holds(r.get("replied_on")))]
+    return sorted(got, key=lambda r: parse_date(r.get("received_on", "")) or date.min,
+                  reverse=True)
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A survey comment as the board may see it: service, month and the words, no one's name."""
+
+    service: str
+    month: str
+    text: str
+
+
+_LONG_NUMBER = re.compile(r"\d(?:[\s\-]?\d){6,}")  # an ID number or a mobile, however spaced
+_REFERENCE = re.compile(r"\b[A-Za-z]-\d{4}-[0-9A-Za-z]{5}\b")  # a file or request number
+HIDDEN = "…"
+
+
+def anonymised(text: str, name: str = "") -> str:
+    """The comment with numbers that could name someone, and the words of ``name``, hidden."""
+    text = _REFERENCE.sub(HIDDEN, _LONG_NUMBER.sub(HIDDEN, text))
+    for word in sorted({w for w in name.split() if len(w) >= 3}, key=len, reverse=True):
+        # With a one-letter prefix too: وفاطمة، لفاطمة
+        text = re.sub(rf"(?<!\w)[وبلفك]?{re.escape(word)}(?!\w)", HIDDEN, text)
+    return text
+
+
+def survey_comments(surveys: Iterable[Row], period: Period,
+                    names: Mapping[str, str] | None = None) -> list[Comment]:
+    """Comments of answers in the period, newest first, anonymised whatever the answer chose.
+
+    Satisfaction is a tool for improvement, not for punishment or defamation: only the
+    service and the month go with the words; ``names`` (file number → name) lets the
+    answerer's own name be hidden from what they wrote.
+    """
+    names = names or {}
+    got = [r for r in surveys if r.get("status") == "مكتملة" and (r.get("comment") or "").strip()
+           and period.holds(r.get("answered_on"))]
+    got.sort(key=lambda r: parse_date(r.get("answered_on", "")) or date.min, reverse=True)
+    return [Comment(r.get("service", "") or "—", r.get("service_month", "") or "—",
+                    anonymised(r["comment"].strip(), names.get(r.get("beneficiary_id", ""), "")))
+            for r in got]

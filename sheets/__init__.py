@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
-from .client import open_spreadsheet
+from .client import begin_interactive, end_interactive, open_spreadsheet
 from .errors import SheetsError
 from .layout import ensure_layout
 from .parse import Problem, Record, Table
@@ -69,6 +69,21 @@ def init_sheets_command() -> None:
         click.echo("The workbook is up to date; nothing changed.")
 
 
+def _begin_request() -> None:
+    """A page or form learns of an outage within ``SHEETS_INTERACTIVE_DEADLINE_SECONDS``."""
+    seconds = float(current_app.config.get("SHEETS_INTERACTIVE_DEADLINE_SECONDS") or 0)
+    if seconds > 0:
+        g.sheets_deadline = begin_interactive(seconds)
+
+
+def _end_request(exc: BaseException | None) -> None:
+    token = g.pop("sheets_deadline", None)
+    if token is not None:
+        end_interactive(token)
+
+
 def init_app(app: Flask) -> None:
     app.extensions["sheets"] = _State(app)
+    app.before_request(_begin_request)
+    app.teardown_request(_end_request)
     app.cli.add_command(init_sheets_command)

@@ -9,7 +9,9 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
 
@@ -51,19 +53,67 @@ def retry_after(response: requests.Response | None) -> float | None:
         return None
 
 
+class Deadline:
+    """The total time one interactive request (a page, a form) may spend on retries.
+
+    Counted on the retry seam's clock; a backoff sleep counts as long as it was
+    asked to last even when it returns sooner (a test's fake sleep).
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.start = clock()
+        self.unslept = 0.0
+
+    def left(self) -> float:
+        return self.seconds - (self.clock() - self.start + self.unslept)
+
+    def slept(self, asked: float, took: float) -> None:
+        self.unslept += max(0.0, asked - took)
+
+
+_deadline: ContextVar[Deadline | None] = ContextVar("sheets_deadline", default=None)
+
+
+def begin_interactive(seconds: float) -> Token[Deadline | None]:
+    """Give the calls made from here on (in this context) ``seconds`` of retries in all."""
+    return _deadline.set(Deadline(seconds, RetryingHTTPClient.clock))
+
+
+def end_interactive(token: Token[Deadline | None]) -> None:
+    _deadline.reset(token)
+
+
+@contextmanager
+def interactive(seconds: float) -> Iterator[Deadline]:
+    """``begin_interactive`` for a ``with`` block."""
+    deadline = Deadline(seconds, RetryingHTTPClient.clock)
+    token = _deadline.set(deadline)
+    try:
+        yield deadline
+    finally:
+        end_interactive(token)
+
+
 class RetryingHTTPClient(HTTPClient):
     """gspread's HTTP client with bounded, jittered exponential backoff.
 
     429 is retried for every request (Google applied nothing); 5xx and network
     errors only for idempotent ones, because a 5xx may come after a write was
-    applied: the caller decides (see ``Workbook.append``).
+    applied: the caller decides (see ``Workbook.append``). Inside an interactive
+    request (``begin_interactive``) the retries of all its calls share one
+    deadline, so a person learns of an outage in seconds; the sync job and the
+    journal drain, outside any request, keep the full backoff.
     """
 
     max_attempts = 5
     requests_sent = 0
     base_delay = 0.5
     max_delay = 32.0
+    min_connect = 1.0  # a connection still gets this long when the deadline is spent
     sleep: Callable[[float], None] = staticmethod(time.sleep)
+    clock: Callable[[], float] = staticmethod(time.monotonic)
     _opening: tuple[str, Mapping[str, Any]] | None = None
 
     def delay(self, attempt: int, hint: float | None) -> float:
@@ -73,27 +123,62 @@ class RetryingHTTPClient(HTTPClient):
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
         safe = is_idempotent(method, endpoint)
+        deadline = _deadline.get()
         attempt = 0
         while True:
             self.requests_sent += 1
             try:
-                return super().request(method, endpoint, *args, **kwargs)
+                return self._send(deadline, method, endpoint, *args, **kwargs)
             except APIError as exc:
                 status = exc.response.status_code
-                if not (status == 429 or (status >= 500 and safe)):
+                wait = self._next_wait(attempt, retry_after(exc.response), deadline) \
+                    if status == 429 or (status >= 500 and safe) else None
+                if wait is None:
                     raise
-                if attempt + 1 >= self.max_attempts:
-                    raise
-                hint = retry_after(exc.response)
             except (requests.ConnectionError, requests.Timeout):
-                if not safe or attempt + 1 >= self.max_attempts:
+                wait = self._next_wait(attempt, None, deadline) if safe else None
+                if wait is None:
                     raise
-                hint = None
-            wait = self.delay(attempt, hint)
             log.warning("sheets: retrying %s after %.2fs (attempt %d)", method.upper(), wait,
                         attempt + 1)
+            began = self.clock()
             self.sleep(wait)
+            if deadline is not None:
+                deadline.slept(wait, self.clock() - began)
             attempt += 1
+
+    def _next_wait(self, attempt: int, hint: float | None,
+                   deadline: Deadline | None) -> float | None:
+        """Seconds to wait before the next attempt, or ``None`` to give up now."""
+        if attempt + 1 >= self.max_attempts:
+            return None
+        wait = self.delay(attempt, hint)
+        if deadline is None:
+            return wait
+        left = deadline.left()
+        if left <= 0 or (hint or 0.0) > left:  # a 429 retried sooner would meet its quota again
+            return None
+        return min(wait, left)
+
+    def _send(self, deadline: Deadline | None, method: str, endpoint: str,
+              *args: Any, **kwargs: Any) -> requests.Response:
+        """One attempt; within a deadline, connecting may take no longer than what is left.
+
+        Only the connect timeout is cut: nothing was sent if it expires, whereas a
+        write cut while its answer is read may have landed.
+        """
+        if deadline is None or not self.timeout:
+            return super().request(method, endpoint, *args, **kwargs)
+        connect, read = self.timeout if isinstance(self.timeout, tuple) else \
+            (self.timeout, self.timeout)
+        names = ("params", "data", "json", "files", "headers")
+        sent = {**dict(zip(names, args)), **kwargs}
+        response = self.session.request(
+            method=method, url=endpoint,
+            timeout=(min(connect, max(deadline.left(), self.min_connect)), read), **sent)
+        if response.ok:
+            return response
+        raise APIError(response)
 
     def fetch_sheet_metadata(self, id: str, params: Any = None) -> Mapping[str, Any]:
         meta = super().fetch_sheet_metadata(id, params=params)

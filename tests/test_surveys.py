@@ -195,7 +195,7 @@ def test_dashboard_downloads_and_staff_trends_for_the_manager_only(
     auth.logout()
     auth.login("admin")
     assert "اتجاه عمل الباحثين" not in text(client.get("/dashboard"))
-    assert client.get("/dashboard/export/staff.csv").status_code == 404
+    assert client.get("/dashboard/export/staff.csv").status_code == 403  # checked before lookup
 
 
 def test_board_report(client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:

@@ -155,7 +155,7 @@ def test_inquiries_and_beneficiary_alerts_filled(wb: Workbook) -> None:
     wb.invalidate()
     assert wb.table(Q).get("Q-1")["response_due"] == "2026-11-19"
     assert wb.table(Q).get("Q-1")["overdue"] == "نعم"
-    assert wb.table(B).get("B-1")["alerts"] == "الهوية تنتهي خلال 9 يومًا؛ البيانات تحتاج إلى تحديث"
+    assert wb.table(B).get("B-1")["alerts"] == "الهوية تنتهي خلال 9 أيام؛ البيانات تحتاج إلى تحديث"
 
 
 def test_sync_cli_prints_summary(runner: FlaskCliRunner, wb: Workbook) -> None:

@@ -189,7 +189,7 @@ def test_whole_path_from_reception_to_service(client: FlaskClient, auth: AuthAct
     login_as(client, auth, "researcher")
     assert rid in text(client.get("/queue/researcher"))
     client.post(f"/requests/{rid}/review", data={
-        "recommendation": "قبول", "visit_date": "2026-11-20",
+        "recommendation": "قبول", "visit_date": "2026-11-22",
         "researcher_notes": "أسرة من خمسة أفراد دخلها محدود."})
     assert latest_request(wb)["status"] == "لدى اللجنة"
 

@@ -13,6 +13,7 @@ from records import beneficiaries as bens
 from records import store
 from sheets import Record, get_workbook, schema
 from sheets.cells import parse_date
+from sheets.errors import WorkbookUnavailable
 
 from . import (
     FRONT,
@@ -53,8 +54,21 @@ def _form_values(person: Record) -> dict[str, object]:
 @roles_required(*STAFF)
 def search() -> str:
     form = SearchForm(request.args)
-    results = bens.search(tables(B)[B].records, form.q.data or "") if form.validate() else []
-    return render_template("beneficiaries/search.html", form=form, results=results)
+    results: list[Record] = []
+    kept: list[Record] = []
+    if form.validate():
+        kept = store.pending_records(schema.BENEFICIARIES)
+        try:
+            records = tables(B)[B].records
+        except WorkbookUnavailable:  # never read in this process: the journal can still answer
+            records = []
+            flash("تعذر الوصول إلى ملف البيانات؛ النتائج أدناه من الملفات المحفوظة محليًا فقط.",
+                  "warning")
+        written = {r.get("id") for r in records}
+        kept = [r for r in kept if r.get("id") not in written]
+        results = bens.search(records + kept, form.q.data or "")
+    return render_template("beneficiaries/search.html", form=form, results=results,
+                           waiting={r["id"] for r in kept})
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -64,7 +78,8 @@ def new() -> str | Response:
     duplicates: list = []
     if form.validate_on_submit():
         data = form.record()
-        duplicates = bens.duplicates(tables(B)[B].records, data["national_id"], data["mobile"])
+        known = [*tables(B)[B].records, *store.pending_records(schema.BENEFICIARIES)]
+        duplicates = bens.duplicates(known, data["national_id"], data["mobile"])
         same_id = [r for what, r in duplicates if what == "رقم الهوية"]
         if same_id:
             form.national_id.errors.append("لهذا الرقم ملف مسجل؛ افتح الملف القائم بدل إنشاء "
@@ -87,16 +102,22 @@ def new() -> str | Response:
 @bp.route("/<rid>")
 @roles_required(*STAFF)
 def profile(rid: str) -> str:
-    got = tables_with(B, rid, R)
+    got = tables(B, R)
     person = got[B].get(rid)
-    if person is None:
-        pending = store.pending(schema.BENEFICIARIES, rid)
-        if pending is None:
+    # A file kept in the journal is shown from there: its page and its intake go on in an outage.
+    kept = store.pending(schema.BENEFICIARIES, rid) if person is None else None
+    if person is None and kept is None:
+        got = tables_with(B, rid, R)  # another app process may have written it a moment ago
+        person = got[B].get(rid)
+        if person is None:
             abort(404)
-        return render_template("beneficiaries/pending.html", person=pending)
-    history = sorted((r for r in got[R].records if r.get("beneficiary_id") == rid),
+    waiting = [r for r in store.pending_records(schema.REQUESTS)
+               if r.get("beneficiary_id") == rid and got[R].get(r["id"]) is None]
+    history = sorted([*(r for r in got[R].records if r.get("beneficiary_id") == rid), *waiting],
                      key=lambda r: r.get("submitted_on", ""), reverse=True)
-    return render_template("beneficiaries/profile.html", person=person, history=history,
+    return render_template("beneficiaries/pending.html" if kept else "beneficiaries/profile.html",
+                           person=kept or person, history=history,
+                           waiting={r["id"] for r in waiting},
                            warnings={r["id"]: workflow.warnings(r) for r in history})
 
 

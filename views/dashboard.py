@@ -1,23 +1,37 @@
 """The KPI dashboard, its downloads and the board's one-page report (manager, admin)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
 import deadlines
+from arabic import days
+from forms.report import PeriodForm
 from reports import charts, export, kpi
 from sheets import schema
 
 from . import association, roles_required, tables, today
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-R, S, Q = schema.REQUESTS.name, schema.SURVEYS.name, schema.INQUIRIES.name
+R, S, Q, B = (schema.REQUESTS.name, schema.SURVEYS.name, schema.INQUIRIES.name,
+              schema.BENEFICIARIES.name)
 QUESTION_LABELS = [schema.SURVEYS.column(k).header for k in kpi.QUESTIONS]
+ONLY = {"staff": ("manager",)}  # reports a role may not see although it sees the dashboard
+SHOWN = 50  # rows of a long list on the page; the download has them all
+POLICY_NOTE = "قياس الرضا حق للمستفيد وأداة للتطوير لا للعقاب أو التشهير؛ تُعرض النتائج مجمعة."
 
 
 @dataclass
@@ -30,6 +44,8 @@ class Report:
     rows: list[list[Any]]
     chart: Markup | None = None
     notes: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # a page for each row's first cell
+    limit: int | None = None  # rows shown on the page
 
 
 def _pct(x: float | None) -> str:
@@ -40,13 +56,25 @@ def _num(x: float | None) -> Any:
     return "—" if x is None else x
 
 
-def period_from_args() -> kpi.Period:
-    """The chosen period; by default the current year up to today."""
-    from sheets.cells import parse_date
+def period_form() -> tuple[PeriodForm, kpi.Period | None]:
+    """The period form as typed, and its period (``None`` when a date is wrong)."""
+    form = PeriodForm(formdata=request.args)
+    form.today = today()
+    if not form.validate():
+        return form, None
+    start, end = form.period()
+    form.start.data, form.end.data = start, end
+    return form, kpi.Period(start, end)
 
-    end = parse_date(request.args.get("end", "")) or today()
-    start = parse_date(request.args.get("start", "")) or date(end.year, 1, 1)
-    return kpi.Period(min(start, end), max(start, end))
+
+def back_to_the_form() -> BaseResponse:
+    """The dashboard with the dates as typed, where what is wrong with them is said."""
+    return redirect(url_for(".index", **{k: request.args[k] for k in ("start", "end")
+                                         if k in request.args}))
+
+
+def may_see(name: str) -> bool:
+    return current_user.role in ONLY.get(name, ("manager", "admin"))
 
 
 def _satisfaction_rows(groups: dict[str, kpi.Satisfaction]) -> list[list[Any]]:
@@ -56,10 +84,11 @@ def _satisfaction_rows(groups: dict[str, kpi.Satisfaction]) -> list[list[Any]]:
 
 
 def build(period: kpi.Period, with_staff: bool) -> list[Report]:
-    got = tables(R, S, Q)
+    got = tables(R, S, Q, B)
     requests, surveys, items = got[R].records, got[S].records, got[Q].records
     s = association().rules()
     now = today()
+    odd = kpi.implausible(requests, items, period, now)
     out = []
     status = kpi.by_status(requests, period)
     rows = [[k, status[k]] for k in schema.STATUSES if status[k]]
@@ -69,11 +98,13 @@ def build(period: kpi.Period, with_staff: bool) -> list[Report]:
     rows = [[k, v] for k, v in channel.most_common()]
     out.append(Report("channel", "الطلبات حسب القناة", ["القناة", "العدد"], rows,
                       charts.bars([(k, v) for k, v in rows], "الطلبات حسب القناة")))
-    med, share, n = kpi.decision_times(requests, period, s)
+    med, share, n = kpi.decision_times(requests, period, s, now)
     out.append(Report("decisions", "سرعة قرار اللجنة", ["المؤشر", "القيمة"], [
         ["الطلبات التي صدر فيها قرار", n],
         ["الوسيط (أيام من اكتمال الطلب إلى القرار)", _num(med)],
-        [f"نسبة القرارات في الموعد الموعود ({s.decision_days} يومًا)", _pct(share)]]))
+        [("نسبة القرارات في الموعد الموعود "
+          f"({days(s.decision_days, s.decision_day_kind == 'working')})"), _pct(share)],
+        ["طلبات بتواريخ غير معقولة لم تُحسب", sum(1 for o in odd if o.tab == "request")]]))
     late = kpi.overdue_now(requests, now, s)
     rows = [[k, late[k]] for k in deadlines.DUE_STATUSES]
     out.append(Report("overdue", "المتأخر الآن حسب المرحلة", ["المرحلة", "متأخر"], rows,
@@ -94,8 +125,29 @@ def build(period: kpi.Period, with_staff: bool) -> list[Report]:
         [["نسبة الرد في الموعد", _pct(stats.in_time_share)]]
     out.append(Report("inquiries", "الاستفسارات والشكاوى والاقتراحات", ["البند", "العدد"], rows,
                       charts.bars(list(stats.by_type.items()), "حسب النوع")))
+    adopted = kpi.adopted_suggestions(items, period)
+    out.append(Report("adopted", "الاقتراحات المتبناة وما تغير بسببها",
+                      ["الرقم", "الموضوع", "ما الذي تغير"],
+                      [[r.get("id", ""), r.get("subject", ""), r.get("adopted_change", "")]
+                       for r in adopted],
+                      links=[url_for("inquiries.detail", qid=r["id"]) for r in adopted],
+                      notes=["اقتراحات وردت أو رُدّ عليها في الفترة وتبنّتها الجمعية."]))
+    names = {r["id"]: r.get("full_name", "") for r in got[B].records}
+    comments = kpi.survey_comments(surveys, period, names)
+    out.append(Report("comments", "تعليقات الاستبيانات دون أسماء",
+                      ["الخدمة", "الشهر", "التعليق"],
+                      [[c.service, c.month, c.text] for c in comments], limit=SHOWN,
+                      notes=[POLICY_NOTE + " لا يُعرض اسم صاحب التعليق ولا رقمه، ويُخفى ما "
+                             "كتبه من اسمه أو أرقامه."]))
+    out.append(Report("dates", "تواريخ غير معقولة", ["الرقم", "السجل", "المشكلة"],
+                      [[o.id, "طلب" if o.tab == "request" else "استفسار أو شكوى أو اقتراح",
+                        "، ".join(o.problems)] for o in odd],
+                      links=[url_for("requests.detail", rid=o.id) if o.tab == "request" else
+                             url_for("inquiries.detail", qid=o.id) for o in odd],
+                      notes=[("سجلات لا يمكن أن تصح تواريخها كلها، فلم تدخل في الوسيط ولا في "
+                              "نسب المواعيد؛ صحّحها في ملف البيانات.")]))
     if with_staff:
-        trend = kpi.staff_trends(requests, period)
+        trend = kpi.staff_trends(requests, period, now)
         rows = [[name, month, count, days] for name, months in trend.items()
                 for month, (count, days) in months.items()]
         out.append(Report("staff", "اتجاه عمل الباحثين شهريًا (للتحسين لا للمقارنة)",
@@ -104,37 +156,80 @@ def build(period: kpi.Period, with_staff: bool) -> list[Report]:
     return out
 
 
+def _cut(value: Any, n: int = 150) -> Any:
+    return value[:n - 1] + "…" if isinstance(value, str) and len(value) > n else value
+
+
+def _top(report: Report, n: int, columns: list[str] | None = None,
+         rows: list[list[Any]] | None = None) -> Report:
+    """The first ``n`` rows (of ``rows`` if given), long texts cut, only ``columns`` kept."""
+    keep = [report.header.index(h) for h in columns] if columns else \
+        list(range(len(report.header)))
+    rows = report.rows if rows is None else rows
+    more = len(rows) - n
+    return Report(report.name, report.title, [report.header[i] for i in keep],
+                  [[_cut(row[i]) for i in keep] for row in rows[:n]],
+                  notes=[f"(و{more} غيرها في لوحة المؤشرات)"] if more > 0 else [])
+
+
+def board_reports(reports: list[Report]) -> dict[str, Report]:
+    """The board's one page: short tables and the first few items of each list."""
+    got = {r.name: r for r in reports}
+    out = {k: got[k] for k in ("status", "decisions", "overdue")}
+    inq = got["inquiries"]
+    kinds = [row for row in inq.rows if row[0].startswith("النوع")]
+    channels = [row for row in inq.rows if row[0].startswith("القناة")]
+    out["inquiries"] = replace(inq, rows=kinds + channels[:3] + inq.rows[-1:])
+    sat = got["satisfaction_service"]
+    answered = sat.header.index("الإجابات")
+    services = sorted(sat.rows[1:], key=lambda row: -row[answered])
+    out["satisfaction"] = _top(sat, 6, ["الخدمة", "الإجابات", "نسبة الاستجابة",
+                                        QUESTION_LABELS[-1], "نسبة الرضا (4–5)"],
+                               sat.rows[:1] + services)
+    out["adopted"] = _top(got["adopted"], 4, ["الموضوع", "ما الذي تغير"])
+    out["comments"] = _top(got["comments"], 4)
+    out["dates"] = got["dates"]
+    return out
+
+
 @bp.route("")
 @roles_required("manager", "admin")
 def index() -> str:
-    period = period_from_args()
-    return render_template("dashboard/index.html", period=period,
-                           reports=build(period, current_user.role == "manager"))
+    form, period = period_form()
+    reports = [] if period is None else build(period, current_user.role == "manager")
+    return render_template("dashboard/index.html", form=form, period=period, reports=reports)
 
 
 @bp.route("/export/<name>.<fmt>")
 @roles_required("manager", "admin")
-def download(name: str, fmt: str) -> Response:
-    period = period_from_args()
+def download(name: str, fmt: str) -> BaseResponse:
+    if not may_see(name):  # before the lookup: a report kept from this role is a 403, not a 404
+        abort(403)
+    period = period_form()[1]
+    if period is None:
+        return back_to_the_form()
     report = next((r for r in build(period, current_user.role == "manager") if r.name == name),
                   None)
     if report is None or fmt not in ("csv", "xlsx"):
         abort(404)
     filename = f"mustafid-{name}-{period.start}-{period.end}.{fmt}"
     if fmt == "csv":
-        body, mime = export.to_csv(report.header, report.rows), "text/csv; charset=utf-8"
+        # content_type, not mimetype: Flask would add a second "; charset=utf-8" to text/csv
+        body, kind = export.to_csv(report.header, report.rows), "text/csv; charset=utf-8"
     else:
         body = export.to_xlsx(report.title, report.header, report.rows)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime,
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, content_type=kind,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/board")
 @roles_required("manager", "admin")
-def board() -> str:
-    period = period_from_args()
+def board() -> str | BaseResponse:
+    period = period_form()[1]
+    if period is None:
+        return back_to_the_form()
     org = association()
-    reports = {r.name: r for r in build(period, with_staff=False)}
+    reports = board_reports(build(period, with_staff=False))
     return render_template("dashboard/board.html", period=period, org=org, reports=reports,
-                           today=today())
+                           today=today(), note=POLICY_NOTE)

@@ -6,9 +6,11 @@ from werkzeug.wrappers import Response
 
 import deadlines
 import users
+from forms.checks import canonical_mobile
 from forms.fields import options
-from forms.inquiry import AdoptForm, InquiryForm, ReplyForm
+from forms.inquiry import AdoptForm, InquiryForm, ReopenForm, ReplyForm
 from records import inquiries as inq
+from records.requests import whatsapp_link
 from sheets import get_workbook, schema
 
 from . import (
@@ -69,23 +71,60 @@ def new() -> str | Response:
 
 @bp.route("/<qid>", methods=["GET", "POST"])
 @roles_required(*STAFF)
-def detail(qid: str) -> str | Response:
-    item = tables_with(Q, qid)[Q].get(qid)
+def detail(qid: str) -> tuple[str, int] | Response:
+    got = tables_with(Q, qid, B)
+    item = got[Q].get(qid)
     if item is None:
         abort(404)
+    kind = item.get("type", "")
     reply, adopt = ReplyForm(prefix="r"), AdoptForm(prefix="a")
-    if reply.submit.data and reply.validate_on_submit() and saved(
-            lambda: inq.reply(get_workbook(), qid, item.get("type", ""), reply.reply.data,
-                              reply.close.data, user_name(), today())):
-        flash("تم حفظ الرد.", "success")
-        return redirect(url_for(".detail", qid=qid))
-    if adopt.adopt.data and item.get("type") == "اقتراح" and adopt.validate_on_submit() and \
+    unsent = ""
+    if reply.submit.data and reply.validate_on_submit():
+        try:
+            if saved(lambda: inq.reply(get_workbook(), qid, kind, reply.reply.data,
+                                       reply.close.data, user_name(), today())):
+                flash("تم حفظ الرد.", "success")
+                return redirect(url_for(".detail", qid=qid))
+        except inq.Refused as exc:
+            # Closed meanwhile: the page shows it closed, with the reply typed kept to copy.
+            flash(exc.message, "warning")
+            unsent = reply.reply.data or ""
+            got = get_workbook().read(Q, B, fresh=True)
+            item = got[Q].get(qid) or item
+    if adopt.adopt.data and kind == "اقتراح" and adopt.validate_on_submit() and \
             saved(lambda: inq.adopt(get_workbook(), qid, adopt.adopted_change.data,
                                     user_name())):
         flash("سُجل تبني الاقتراح وما تغير بسببه.", "success")
         return redirect(url_for(".detail", qid=qid))
     if request.method == "GET":
         reply.reply.data = item.get("reply", "")
+    org = association()
+    person = got[B].get(item.get("beneficiary_id", "")) or {}
+    mobile = canonical_mobile(item.get("mobile") or person.get("mobile", "")) or ""
+    # Only a saved reply is offered for sending: the message says what the sheet holds.
+    text = inq.reply_message(item, item.get("name") or person.get("full_name", ""),
+                             org) if item.get("reply") else ""
     return render_template("inquiries/detail.html", item=item, reply=reply, adopt=adopt,
-                           computed=deadlines.inquiry_computed(item, today(),
-                                                           association().rules()))
+                           unsent=unsent,
+                           reopen=ReopenForm(prefix="o"), mobile=mobile, text=text,
+                           link=whatsapp_link(mobile, text) if text and mobile else "",
+                           closed=item.get("status") == inq.CLOSED,
+                           computed=deadlines.inquiry_computed(item, today(), org.rules())
+                           ), 409 if unsent else 200
+
+
+@bp.route("/<qid>/reopen", methods=["POST"])
+@roles_required("manager")
+def reopen(qid: str) -> Response:
+    """A closed reply is edited only after the manager opens it again (with an audit row)."""
+    item = tables_with(Q, qid)[Q].get(qid)
+    if item is None:
+        abort(404)
+    form = ReopenForm(prefix="o")
+    if form.validate_on_submit():
+        try:
+            if saved(lambda: inq.reopen(get_workbook(), qid, item.get("type", ""), user_name())):
+                flash(f"أُعيد فتح {item.get('type', '')} ويمكن تعديل الرد الآن.", "success")
+        except inq.Refused as exc:
+            flash(exc.message, "info")
+    return redirect(url_for(".detail", qid=qid))

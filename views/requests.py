@@ -11,7 +11,7 @@ from forms.fields import options
 from forms.request import CompleteForm, IntakeForm
 from records import requests as reqs
 from records import store, surveys
-from sheets import get_workbook, schema
+from sheets import Record, get_workbook, schema
 from sheets.cells import parse_date
 
 from . import (
@@ -34,9 +34,7 @@ B, R, S = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name
 @bp.route("/beneficiaries/<bid>/requests/new", methods=["GET", "POST"])
 @roles_required(*FRONT)
 def intake(bid: str) -> str | Response:
-    person = tables_with(B, bid)[B].get(bid)
-    if person is None:
-        abort(404)
+    person = _beneficiary(bid)
     org = association()
     service = org.service(request.args.get("service", ""))
     if service is None:
@@ -47,23 +45,42 @@ def intake(bid: str) -> str | Response:
     form.documents.choices = list(service.documents)
     if request.method == "GET":
         form.declared_by.data = person["full_name"]
-    if form.validate_on_submit():
+    twins = reqs.open_twins([*tables(R)[R].records, *store.pending_records(schema.REQUESTS)],
+                            bid, service.name)
+    if form.validate_on_submit() and (not twins or request.form.get("again") == "1"):
         record, written = reqs.intake(
             get_workbook(), person, service, form.channel.data, form.documents.data or [],
             form.notes.data, form.declared_by.data, form.declaration_method.data,
             user_name(), today())
         if written:
             flash(f"تم حفظ الطلب رقم {record['id']}.", "success")
+        elif isinstance(person, store.Kept):
+            flash(f"حُفظ الطلب محليًا برقم {record['id']} بعد ملف المستفيد الذي ينتظر الحفظ، "
+                  "وسيُكتب تلقائيًا بعده في ملف البيانات.", "warning")
         else:
             flash(f"تعذر الوصول إلى ملف البيانات؛ حُفظ الطلب محليًا برقم {record['id']} "
                   "وسيُكتب تلقائيًا عند عودة الاتصال.", "warning")
         return redirect(url_for(".receipt", rid=record["id"]))
-    return render_template("requests/intake.html", form=form, person=person, service=service)
+    return render_template("requests/intake.html", form=form, person=person, service=service,
+                           twins=twins)
+
+
+def _beneficiary(bid: str) -> Record:
+    """The file from the snapshot, else from the journal (``store.Kept``), else read now."""
+    person = tables(B)[B].get(bid) or store.pending(schema.BENEFICIARIES, bid) or \
+        tables_with(B, bid)[B].get(bid)
+    if person is None:
+        abort(404)
+    return person
 
 
 def _load(rid: str) -> tuple[dict, dict]:
-    got = tables_with(R, rid, B)
+    got = tables(R, B)
+    # The journal before a fresh read: in an outage that read would spend the whole deadline.
     req = got[R].get(rid) or store.pending(schema.REQUESTS, rid)
+    if req is None:
+        got = tables_with(R, rid, B)
+        req = got[R].get(rid)
     if req is None:
         abort(404)
     person = got[B].get(req.get("beneficiary_id", "")) or \
@@ -78,9 +95,17 @@ def detail(rid: str) -> str:
     org = association()
     due = decision_due(req, org.number("decision_days") or 14, org.values["decision_day_kind"],
                        org.calendar)
+    if isinstance(req, store.Kept):  # no row to take a step on until the journal writes it
+        return render_template("requests/pending.html", req=req, person=person, due=due,
+                               after_file=isinstance(person, store.Kept),
+                               steps=workflow.available(req.get("status", ""),
+                                                        current_user.role))
     return render_template("requests/detail.html", req=req, person=person, due=due,
-                           warnings=workflow.warnings(req),
-                           actions=workflow.available(req.get("status", ""), current_user.role),
+                           warnings=workflow.warnings(req), message=not reqs.message_missing(req),
+                           actions=[a for a in workflow.available(req.get("status", ""),
+                                                                  current_user.role)
+                                    if not workflow.owner_error(current_user.role, user_name(),
+                                                                req, a.name)],
                            refused=_refusals(req.get("status", "")))
 
 
@@ -104,7 +129,7 @@ def receipt(rid: str) -> str:
     promised = promised_date(start, org.number("decision_days") or 14,
                              org.values["decision_day_kind"], org.calendar) if start else None
     return render_template("requests/receipt.html", req=req, person=person, org=org,
-                           promised=promised, days=org.number("decision_days"),
+                           promised=promised, days=org.number("decision_days") or 14,
                            kind=org.values["decision_day_kind"], survey_qr=_survey_qr(rid))
 
 

@@ -22,6 +22,7 @@ from forms.request import (
     ServeForm,
 )
 from records import requests as reqs
+from records import store
 from sheets import get_workbook, schema
 
 from . import (
@@ -49,10 +50,16 @@ def _run(rid: str, action: str, form: FlaskForm,
     got = tables_with(R, rid, B)
     req = got[R].get(rid)
     if req is None:
-        abort(404)
+        if store.pending(schema.REQUESTS, rid) is None:
+            abort(404)
+        flash("هذا الطلب بانتظار الحفظ في ملف البيانات؛ تُتاح خطوته التالية بعد حفظه.",
+              "warning")
+        return redirect(url_for("requests.detail", rid=rid))
     person = got[B].get(req.get("beneficiary_id", "")) or {}
+    if workflow.owner_error(current_user.role, user_name(), req, action):
+        abort(403)
     if hasattr(form, "today"):
-        form.today = today()
+        form.today, form.request = today(), req
     if form.validate_on_submit():
         try:
             # ``changes`` sees the row as read right before the write, not this page's copy.
@@ -65,7 +72,8 @@ def _run(rid: str, action: str, form: FlaskForm,
             flash(f"تم: {workflow.ACTIONS[action].label}.", "success")
             return redirect(url_for(after, rid=rid))
     return render_template("steps/form.html", form=form, req=req, person=person, title=title,
-                           refusal=workflow.check(action, req.get("status", "")))
+                           refusal=workflow.check(action, req.get("status", "")),
+                           study=action == "decide")
 
 
 def _iso(d: date | None) -> str:
@@ -144,12 +152,11 @@ def message(rid: str) -> str:
     req = got[R].get(rid)
     if req is None:
         abort(404)
-    if req.get("decision") not in (workflow.ACCEPTED, workflow.REJECTED):
-        flash("لم يصدر قرار للجنة في هذا الطلب بعد.", "info")
     person = got[B].get(req.get("beneficiary_id", "")) or {}
-    text = reqs.applicant_message(req, person, association())
-    return render_template("steps/message.html", req=req, person=person, text=text,
-                           link=reqs.whatsapp_link(person.get("mobile", ""), text))
+    why = reqs.message_missing(req)
+    text = None if why else reqs.applicant_message(req, person, association())
+    return render_template("steps/message.html", req=req, person=person, text=text, why=why,
+                           link=reqs.whatsapp_link(person.get("mobile", ""), text) if text else "")
 
 
 @bp.route("/queue/researcher")
