@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import cells, preimage, schema
+from . import cells, preimage, relayout, schema
 from .errors import (
     BadRequest,
     DuplicateRecord,
@@ -149,14 +149,17 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
                 logs.append(made)
             edits.append(edit)
         rows: dict[str, list[list[str]]] = {}
+        layout: dict[str, list[str]] = {}  # the header each tab's appended rows are laid out by
         if logs:
             audit_table = tables.get(schema.AUDIT.name) or wb.table(schema.AUDIT.name)
             rows[schema.AUDIT.name] = [wb.row_for(audit_table, r) for r in logs]
+            layout[schema.AUDIT.name] = audit_table.header
         ranges: list[str] = []
         if extra:
             for name, recs in (appends or {}).items():
                 table = tables.get(name) or wb.table(name)
                 rows.setdefault(name, []).extend(wb.row_for(table, r) for r in recs)
+                layout[name] = table.header
             for t, (c, _, _) in (verify or {}).items():
                 ranges += [f"{quote_title(t)}!{index_to_col(c)}:{index_to_col(c)}",
                            f"{quote_title(t)}!1:1"]
@@ -178,6 +181,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             wb.titles(refresh=True)
             pending += [e.job for e in edits]
             continue
+        relayout.check(wb, got, {n: (layout[n], rows[n]) for n in rows})
         if extra:
             result.verified = _verified(got, verify or {})
             result.answer = got

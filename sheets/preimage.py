@@ -126,7 +126,8 @@ def cell_writes(wb: Workbook, writes: list[dict[str, Any]]) -> list[dict[str, An
     return out
 
 
-def _cell(sheet_id: int, row0: int, col: int, text: str) -> dict[str, Any]:
+def cell_request(sheet_id: int, row0: int, col: int, text: str) -> dict[str, Any]:
+    """An ``updateCells`` request writing one cell as typed."""
     return {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": row0, "columnIndex": col},
                             "rows": [{"values": [cell_value(text)]}], "fields": "userEnteredValue"}}
 
@@ -163,15 +164,19 @@ def build(wb: Workbook, edits: list[Edit], plain: list[dict[str, Any]],
                                 "endRowIndex": base + i + 1, "startColumnIndex": 1,
                                 "endColumnIndex": span + 1},
                 "pasteType": "PASTE_VALUES"}})
-            requests.append(_cell(sid, base + i, 0, nonce))
+            requests.append(cell_request(sid, base + i, 0, nonce))
         for e in edits:
             src = wb.sheet_id(e.job.tab)
             for key, (_, new) in e.cells.items():
-                requests.append(_cell(src, e.row - 1, e.columns[key], new))
+                requests.append(cell_request(src, e.row - 1, e.columns[key], new))
         ranges.append(f"{quote_title(SCRATCH)}!A{base + 1}:{index_to_col(width)}"
                       f"{base + len(edits)}")
         ranges += [f"{quote_title(t)}!1:1" for t in dict.fromkeys(e.job.tab for e in edits)]
     requests += plain
+    # The header of each tab appended to, as it stood when the batch was applied: cells laid
+    # out by an older header are put right (``relayout``).
+    ranges += [f"{quote_title(t)}!1:1" for t, rows in appends.items()
+               if rows and f"{quote_title(t)}!1:1" not in ranges]
     for name, rows in appends.items():
         if rows:
             requests.append({"appendCells": {

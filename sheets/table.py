@@ -15,7 +15,7 @@ import gspread
 import requests
 from gspread.exceptions import APIError
 
-from . import cells, guarded, preimage, schema
+from . import cells, guarded, preimage, relayout, schema
 from .client import translate
 from .errors import (
     SheetsError,
@@ -220,14 +220,16 @@ class Workbook:
             return
         for n in appends:
             self._require(n)
-        rows = {n: [self.row_for(self.table(n), r) for r in recs] for n, recs in appends.items()}
+        layout = {n: self.table(n) for n in appends}
+        rows = {n: [self.row_for(layout[n], r) for r in recs] for n, recs in appends.items()}
         first = next(iter(appends))
         tab = schema.tab(first)
         key = tab.id_key or tab.columns[0].key
         last = str(appends[first][-1].get(key) or "")
         for attempt in range(3):
             try:
-                preimage.run(self, preimage.build(self, [], [], rows, []))
+                _, got = preimage.run(self, preimage.build(self, [], [], rows, []))
+                relayout.check(self, got, {n: (layout[n].header, rows[n]) for n in rows})
                 break
             except WorkbookUnavailable:
                 # A 5xx may arrive after Google applied the batch: look before retrying.

@@ -330,3 +330,33 @@ def test_a_stray_cell_is_cleared_from_the_problems_page(
     assert len(sheet_values(wb, B)) < 40 or not any(sheet_values(wb, B)[39])
     job.run(wb, TODAY)
     assert not [p for p in problems_listed(wb) if p["التبويب"] == B]
+
+
+@pytest.mark.parametrize("tab, at", [(Q, 7), (Q, 0), (A, 2)])
+def test_a_column_inserted_while_a_record_is_appended_is_put_right(
+        client: FlaskClient, auth: AuthActions, wb: Workbook, server: Server,
+        tab: str, at: int) -> None:
+    auth.login()
+    client.get("/inquiries/new")  # the headers as the app read them
+    sid = wb.sheet_id(tab)
+
+    def volunteer() -> None:  # a column with no header, between the read and the append
+        wb.sh.batch_update({"requests": [{"insertDimension": {"range": {
+            "sheetId": sid, "dimension": "COLUMNS", "startIndex": at, "endIndex": at + 1}}}]})
+
+    server.api.before("spreadsheets.batchUpdate", volunteer)
+    response = client.post("/inquiries/new", data={
+        "type": "شكوى", "channel": "الاتصالات الهاتفية", "name": "هند", "mobile": "0551234567",
+        "subject": "تأخر الصرف", "details": "تفاصيل الشكوى", "assigned_to": "نورة الاستقبال"})
+    assert response.status_code == 302
+    values = sheet_values(wb, tab)
+    head = values[0]
+    assert head[at] == ""
+    assert all(len(row) <= at or row[at] == "" for row in values[1:])  # nothing under no header
+    rows = by_header(wb, tab)
+    if tab == Q:
+        assert [(r["الموضوع"], r["التفاصيل"], r["الحالة"], r["النوع"]) for r in rows] == [
+            ("تأخر الصرف", "تفاصيل الشكوى", "مفتوح", "شكوى")]
+    else:
+        assert [r["الإجراء"] for r in rows] == ["تسجيل شكوى"]
+        assert rows[0]["التبويب"] == Q and rows[0]["رقم السجل"].startswith("Q-")
