@@ -143,8 +143,9 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             if not edit.cells:
                 result.done.append(job)
                 continue
-            made = audit(job.tab, job.rid or _numbered(job.tab, edit), edit.cells, job.action) \
-                if audit and not job.logged else None
+            made = audit(job.tab, job.rid or _numbered(job.tab, edit), _told(edit, edits),
+                         job.action) if audit and (not job.logged or job.relog) else None
+            job.relog = False
             if made:
                 logs.append(made)
             edits.append(edit)
@@ -192,6 +193,12 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             if v.ok:
                 result.done.append(e.job)
                 continue
+            if v.stray:
+                relayout.restore_cells(wb, e.job.tab, e.row - 1, v.stray)
+            if v.moved and v.victim == e.job.rid and e.job.rid and v.restore:
+                # Its own row, under moved columns: the repair puts its cells back, so the redo
+                # leaves an audit row of its own (read in order, the rows replay to the sheet).
+                e.job.relog = True
             if v.restore:
                 pending.append(Job(e.job.tab, v.victim, v.restore, v.wrote,
                                    REPAIR if v.moved else UNDO, repair=True))
@@ -206,6 +213,15 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
         raise WriteConflict("the rows kept moving while they were saved")
     # A repair still waiting here found its cells typed over again and again: theirs stand.
     return result
+
+
+def _told(edit: Edit, edits: list[Edit]) -> Diff:
+    """The change an audit row tells: a redo after a repair of its own row in the same batch
+    starts from the values the repair puts back, not from the cells it found misplaced."""
+    back = {k: new for e in edits if e.job.repair and e.job.tab == edit.job.tab and
+            e.row == edit.row for k, (_, new) in e.cells.items()}
+    told = {k: (back.get(k, old), new) for k, (old, new) in edit.cells.items()}
+    return {k: c for k, c in told.items() if c[0] != c[1]}
 
 
 def _numbered(tab: str, edit: Edit) -> str:
@@ -275,6 +291,8 @@ def _place(table: Table, job: Job) -> Edit | None:
         job.diff = cells_
     key = table.tab.id_key or ""
     seen = [k for k in job.expect if k in table.columns]  # checked again in the pre-image
+    if key in cells_:  # a job writing an ID copies the whole row: it may have to be found by it
+        seen = list(table.columns)
     return Edit(job, rec.row, {k: table.columns[k] for k in [key, *cells_, *seen]}, cells_)
 
 

@@ -50,6 +50,7 @@ class Job:
     repair: bool = False
     soft: bool = False  # the sync's: a row that changed since is left for the next run
     logged: bool = False
+    relog: bool = False  # its first batch was put back on its own row: the redo logs again
     tries: int = 0
     diff: Diff = field(default_factory=dict)
 
@@ -73,6 +74,9 @@ class Verdict:
     restore: dict[str, str] = field(default_factory=dict)
     wrote: dict[str, str] = field(default_factory=dict)
     moved: bool = False
+    # Cells written where no column of the app's stands now (a column with no header was
+    # inserted, a header retyped): by position, ``{column: (written, held before)}``.
+    stray: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 def norm(tab: schema.Tab, key: str, raw: Any) -> str:
@@ -221,18 +225,27 @@ def judge(edit: Edit, pre: list[str], header: list[str]) -> Verdict:
     # The cells written at a position belong to whatever column is there now.
     restore: dict[str, str] = {}
     wrote: dict[str, str] = {}
+    stray: dict[int, tuple[str, str]] = {}
     for k, (_, new) in edit.cells.items():
         name = next((n for n, c in now.items() if c == edit.columns[k]), None)
-        if name is not None and (name != key or numbers):
+        if name is None:
+            stray[edit.columns[k]] = (new, at(k))
+        elif name != key or numbers:
             restore[name] = at(k)
             wrote[name] = new
+    if numbers and not locator and key in restore:
+        # An ID taken back (a numbering undone) landed on a row that had one: that row has
+        # no ID now, so it is found by its other cells, as they were, to get its ID back.
+        wrote = {n: norm(tab, n, pre[c]) for n, c in now.items()
+                 if n != key and c < len(pre) and pre[c]}
+        restore = {key: restore[key]}
     if moved or victim != edit.job.rid:
-        return Verdict(False, locator, restore, wrote, moved=True)
+        return Verdict(False, locator, restore, wrote, moved=True, stray=stray)
     # The row still held what the person saw: the cells written, and the cells the job
     # expects (for a row without ID, the cells that tell it from the others).
     if any(norm(tab, k, at(k)) != old for k, (old, _) in edit.cells.items()) or \
             any(norm(tab, k, at(k)) != v for k, v in edit.job.expect.items() if k in edit.columns):
-        return Verdict(False, locator, restore, wrote)
+        return Verdict(False, locator, restore, wrote, stray=stray)
     return Verdict(True)
 
 

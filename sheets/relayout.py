@@ -123,3 +123,24 @@ def _write(wb: Workbook, name: str, r: int, change: Mapping[int, str],
     return False
 
 
+
+
+def restore_cells(wb: Workbook, name: str, r: int,
+                  stray: Mapping[int, tuple[str, str]]) -> None:
+    """Put back, by position, cells a write left where no column of the app's stands now."""
+    for _ in range(TRIES):
+        got = wb.raw_values([quote_title(name)])[0]
+        header = [cells.clean_text(h) for h in (got[0] if got else [])]
+        if r >= len(got) or any(_at(got[r], c) != w for c, (w, _) in stray.items()):
+            hits = [i for i, line in enumerate(got[1:], start=1)
+                    if all(_at(line, c) == w for c, (w, _) in stray.items())]
+            if len(hits) != 1:
+                return  # typed over, or gone: what a person put there stands
+            r = hits[0]
+        if _write(wb, name, r, {c: b for c, (_, b) in stray.items()},
+                  {c: w for c, (w, _) in stray.items()}, header):
+            return
+
+
+def _at(line: Sequence[Any], c: int) -> str:
+    return cells.clean_text(line[c]) if c < len(line) else ""

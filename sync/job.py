@@ -121,7 +121,8 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
                 jobs.append(Job(t.name, rec["id"], {
                     "status": deadlines.CLOSED, "followup": deadlines.lapse_reason(settings)},
                     {"status": deadlines.INCOMPLETE}, "إغلاق طلب ناقص تلقائيًا", soft=True))
-            if t is schema.REQUESTS and "survey_sent" in table.columns and \
+            # A row typed without an ID is invited once the ID this run gives it is in place.
+            if t is schema.REQUESTS and "survey_sent" in table.columns and rec.get("id") and \
                     deadlines.needs_invitation(rec):
                 invite = surveys.invitation(rec, today, settings.survey_link_days, survey_ids)
                 survey_ids.add(invite["id"])
