@@ -96,8 +96,11 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     # Status changes no later run could recompute, and IDs for rows typed without one:
     # written by ID (or, for a row without one, by its cells).
     jobs, hand, quiet = unnumbered(tables, today)
+    # A computed cell typed over by hand is not a problem: this run writes it again.
+    ours = {(t.name, c.header) for t in COMPUTED_TABS for c in t.columns if c.computed}
     problems = [p for p in [q for t in tables.values() for q in t.problems] + check_rows(tables)
-                if (p.tab, p.row) not in quiet] + hand + org.problems
+                if (p.tab, p.row) not in quiet and (p.tab, p.column) not in ours or
+                p.row == 1] + hand + org.problems
     writes: list[dict[str, Any]] = []
     invitations: list[dict[str, str]] = []
     survey_ids = {r["id"] for r in tables[schema.SURVEYS.name].records}

@@ -360,3 +360,14 @@ def test_a_column_inserted_while_a_record_is_appended_is_put_right(
     else:
         assert [r["الإجراء"] for r in rows] == ["تسجيل شكوى"]
         assert rows[0]["التبويب"] == Q and rows[0]["رقم السجل"].startswith("Q-")
+
+
+def test_a_computed_cell_typed_over_is_rewritten_not_listed(wb: Workbook, gc: gspread.Client
+                                                            ) -> None:
+    wb.append_many(R, [request_row("R-1")])
+    ws = typed(gc, wb, R)
+    col = ws.row_values(1).index("متأخر") + 1
+    ws.update([["ربما"]], gspread.utils.rowcol_to_a1(2, col), raw=True)
+    result = job.run(wb, TODAY)
+    assert by_header(wb, R)[0]["متأخر"] == "لا"
+    assert not [p for p in result.problems if p.column == "متأخر"]
