@@ -51,8 +51,26 @@ def check(wb: Workbook, got: Mapping[str, Mapping[tuple[int, int], str]],
     """After a batch that appended ``laid`` (``{tab: (layout header, rows)}``): put right the
     rows of each tab whose header, as the batch answered it, is no longer the layout's."""
     for name, (layout, rows) in laid.items():
-        if rows and name in got and shifted(layout, header_of(got, name)):
-            put_right(wb, name, layout, rows)
+        if not rows or name not in got or not shifted(layout, header_of(got, name)):
+            continue
+        tab, now = schema.tab(name), header_of(got, name)
+        wrong = [r for r in rows if placed(tab, list(layout), now, r) !=
+                 {c: cells.clean_text(v) for c, v in enumerate(r) if cells.clean_text(v)}]
+        if wrong:
+            put_right(wb, name, layout, wrong)
+
+
+def placed(tab: schema.Tab, layout: list[str], header: list[str],
+           row: Sequence[str]) -> dict[int, str]:
+    """Where a row's values belong under ``header``: each under its column now; a value whose
+    header was retyped or removed stays where it is (it is still that column's)."""
+    old, new = map_header(tab, layout), map_header(tab, header)
+    want: dict[int, str] = {}
+    for k, c in old.items():
+        value = cells.clean_text(row[c]) if c < len(row) else ""
+        if value:
+            want.setdefault(new.get(k, c), value)
+    return want
 
 
 def put_right(wb: Workbook, name: str, layout: Sequence[str],
@@ -64,14 +82,11 @@ def put_right(wb: Workbook, name: str, layout: Sequence[str],
 
 
 def _one(wb: Workbook, tab: schema.Tab, layout: list[str], row: list[str]) -> None:
-    old = map_header(tab, layout)
-    values = {k: row[c] for k, c in old.items() if c < len(row) and row[c]}
     written = {c: v for c, v in enumerate(row) if v}
     for _ in range(TRIES):
         got = wb.raw_values([quote_title(tab.name)])[0]
         header = [cells.clean_text(h) for h in (got[0] if got else [])]
-        new = map_header(tab, header)
-        want = {new[k]: v for k, v in values.items() if k in new}
+        want = placed(tab, layout, header, row)
         for r, line in enumerate(got[1:], start=1):
             now = [cells.clean_text(v) for v in line]
             if all(c < len(now) and now[c] == v for c, v in want.items()) and \

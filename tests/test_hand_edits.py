@@ -371,3 +371,20 @@ def test_a_computed_cell_typed_over_is_rewritten_not_listed(wb: Workbook, gc: gs
     result = job.run(wb, TODAY)
     assert by_header(wb, R)[0]["متأخر"] == "لا"
     assert not [p for p in result.problems if p.column == "متأخر"]
+
+
+def test_a_header_retyped_while_a_record_is_appended_keeps_its_cell(
+        client: FlaskClient, auth: AuthActions, wb: Workbook, server: Server) -> None:
+    auth.login()
+    client.get("/beneficiaries/new")
+    col = HEAD[B].index("عدد أفراد الأسرة")
+
+    def volunteer() -> None:
+        wb.sh.values_update(f"'{B}'!{gspread.utils.rowcol_to_a1(1, col + 1)}",
+                            params={"valueInputOption": "RAW"}, body={"values": [["عدد أفراد أسرة"]]})
+
+    server.api.before("spreadsheets.batchUpdate", volunteer)
+    assert register(client).status_code == 302
+    row = by_header(wb, B)[0]
+    assert row["عدد أفراد أسرة"] == "5" and row["الاسم الكامل"] == PERSON["full_name"]
+    assert row["المدينة"] == "القريات"
