@@ -110,6 +110,17 @@ def app(server: Server, tmp_path: Path) -> Flask:
 
 
 @pytest.fixture
+def live(app: Flask) -> Iterator[str]:
+    """The app over real HTTP on a free loopback port (for the browser tests)."""
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    http.server_close()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

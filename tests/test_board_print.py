@@ -2,35 +2,17 @@
 from __future__ import annotations
 
 import re
-import shutil
-import threading
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskCliRunner
-from werkzeug.serving import make_server
 
 from sheets import Workbook, schema
+from tests.chromium import ARGS, CHROMIUM, NEEDED
 from tests.conftest import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                                "(.ci/run installs it)")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = NEEDED
 LONG = "تعليق طويل يصف التجربة بالتفصيل ويقترح ما يمكن تحسينه في المواعيد والاستقبال. " * 4
-
-
-@pytest.fixture
-def live(app: Flask) -> Iterator[str]:
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    http.server_close()
 
 
 def pages(pdf: bytes) -> int:
