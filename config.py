@@ -40,6 +40,17 @@ SETTINGS: tuple[Setting, ...] = (
             "retrying the workbook in all before it counts as unreachable (a new registration, "
             "request or inquiry is then kept in the journal); the sync job and the journal drain "
             "keep the full `SHEETS_RETRIES` backoff. 0 turns the deadline off."),
+    Setting("SHEETS_READS_PER_MINUTE", "", "Read requests a minute that the pages and the "
+            "sync job send in all: they share one budget (kept in `instance/sheets-quota.sqlite3`, "
+            "so the sync job in another process counts too) and wait their turn instead of being "
+            "refused with 429. Empty: Google's quota per service account, 60, on the Google "
+            "backend, and no limit on the local one; 0: no limit. The sync job and the journal "
+            "drain leave a sixth of each minute to pages; a page that would wait past "
+            "`SHEETS_INTERACTIVE_DEADLINE_SECONDS` shows the last read with its time instead (a "
+            "new registration, request or inquiry is kept in the journal)."),
+    Setting("SHEETS_WRITES_PER_MINUTE", "", "The same for write requests (Google's quota: 60 a "
+            "minute per service account). Drive calls have a quota of their own and are not "
+            "counted."),
     Setting("SYNC_INTERVAL_MINUTES", "5", "How often `python app.py` runs the sync job in the "
             "background (0 turns it off; cron can run `flask --app app sync` instead)."),
     Setting("HOST", "127.0.0.1", "Address `python app.py` listens on; `0.0.0.0` shares the app "

@@ -10,14 +10,22 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 from statistics import mean, median
 
 import deadlines
+import workflow
 from sheets.cells import parse_date
 
 Row = Mapping[str, str]
 QUESTIONS = ("q_reception", "q_clarity", "q_speed", "q_staff", "q_overall")
+
+
+@lru_cache(maxsize=8192)
+def _date(text: str) -> date | None:
+    """``parse_date`` remembered: 50,000 rows hold a few hundred distinct dates (and blanks)."""
+    return parse_date(text)
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,7 @@ class Period:
     end: date
 
     def holds(self, text: str) -> bool:
-        d = parse_date(text or "")
+        d = _date(text or "")
         return d is not None and self.start <= d <= self.end
 
 
@@ -43,9 +51,9 @@ def request_date_problems(r: Row, today: date | None = None) -> list[str]:
 
     Without ``today`` a date in the future is not looked for.
     """
-    submitted = parse_date(r.get("submitted_on", ""))
-    completed = parse_date(r.get("completed_on", ""))
-    decided = parse_date(r.get("decided_on", ""))
+    submitted = _date(r.get("submitted_on", ""))
+    completed = _date(r.get("completed_on", ""))
+    decided = _date(r.get("decided_on", ""))
     out = []
     if r.get("decided_on", "").strip() and decided is None:
         out.append("تاريخ القرار غير مفهوم")
@@ -64,8 +72,8 @@ def request_date_problems(r: Row, today: date | None = None) -> list[str]:
 
 def inquiry_date_problems(r: Row, today: date | None = None) -> list[str]:
     """Why an inquiry's dates cannot all be true, in Arabic (empty when they can)."""
-    received = parse_date(r.get("received_on", ""))
-    replied = parse_date(r.get("replied_on", ""))
+    received = _date(r.get("received_on", ""))
+    replied = _date(r.get("replied_on", ""))
     out = []
     if r.get("replied_on", "").strip() and replied is None:
         out.append("تاريخ الرد غير مفهوم")
@@ -97,7 +105,7 @@ def implausible(requests: Iterable[Row], items: Iterable[Row], period: Period, t
             ("inquiry", items, ("received_on", "replied_on"), inquiry_date_problems)):
         for r in rows:
             problems = check(r, today)
-            dates = [d for d in (parse_date(r.get(k, "")) for k in keys) if d]
+            dates = [d for d in (_date(r.get(k, "")) for k in keys) if d]
             if problems and any(period.start <= d <= period.end or d > today for d in dates):
                 out.append(Implausible(tab, r.get("id", ""), tuple(problems)))
     return out
@@ -111,7 +119,7 @@ def decision_times(requests: Iterable[Row], period: Period, s: deadlines.Setting
     """
     days, on_time = [], 0
     for r in requests:
-        decided = parse_date(r.get("decided_on", ""))
+        decided = _date(r.get("decided_on", ""))
         start = deadlines.decision_start(r)
         if decided is None or start is None or not period.holds(r.get("decided_on")) or \
                 request_date_problems(r, today):
@@ -127,6 +135,43 @@ def decision_times(requests: Iterable[Row], period: Period, s: deadlines.Setting
 def overdue_now(requests: Iterable[Row], today: date, s: deadlines.Settings) -> Counter[str]:
     return Counter(r["status"] for r in requests
                    if deadlines.request_computed(r, today, s)["overdue"] == deadlines.YES)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Where the work stands today: every deadline run once, for the home page and dashboard."""
+
+    total: int
+    by_status: Counter[str]
+    overdue: Counter[str]  # late now, by stage (as ``overdue_now``)
+    due_week: int  # not late, decision due within 7 days
+    researching: Counter[str]  # requests with each researcher (لدى الباحث)
+    unusual: int  # requests whose status does not match their data
+    late_complaints: list[Row]  # open complaints past their response date, the oldest first
+
+
+def workload(requests: Iterable[Row], items: Iterable[Row], today: date,
+             s: deadlines.Settings) -> Workload:
+    """Counts by status, the late and the soon due, per researcher, and late complaints."""
+    rows = list(requests)
+    overdue: Counter[str] = Counter()
+    due_week = 0
+    week = (today + timedelta(days=7)).isoformat()
+    for r in rows:
+        computed = deadlines.request_computed(r, today, s)
+        if computed["overdue"] == deadlines.YES:
+            overdue[r["status"]] += 1
+        elif computed["decision_due"] and r.get("status") in deadlines.DUE_STATUSES and \
+                computed["decision_due"] <= week:
+            due_week += 1
+    complaints = [(q, deadlines.inquiry_computed(q, today, s)) for q in items
+                  if q.get("type") == "شكوى" and q.get("status") != "مغلق"]
+    late = [q for q, c in sorted(complaints, key=lambda qc: qc[1]["response_due"])
+            if c["overdue"] == deadlines.YES]
+    return Workload(len(rows), Counter(r.get("status", "") for r in rows), overdue, due_week,
+                    Counter(r.get("researcher", "") for r in rows
+                            if r.get("status") == workflow.RESEARCH),
+                    sum(1 for r in rows if workflow.warnings(r)), late)
 
 
 @dataclass
@@ -200,7 +245,7 @@ def staff_trends(requests: Iterable[Row], period: Period, today: date | None = N
     """
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for r in requests:
-        decided, start = parse_date(r.get("decided_on", "")), deadlines.decision_start(r)
+        decided, start = _date(r.get("decided_on", "")), deadlines.decision_start(r)
         if r.get("researcher") and decided and start and period.holds(r.get("decided_on")) \
                 and not request_date_problems(r, today):
             out[r["researcher"]][decided.strftime("%Y-%m")].append((decided - start).days)
@@ -212,7 +257,7 @@ def adopted_suggestions(items: Iterable[Row], period: Period) -> list[Row]:
     """Suggestions adopted, received or answered in the period, newest first."""
     got = [r for r in items if r.get("type") == "اقتراح" and r.get("adopted") == "نعم" and
            (period.holds(r.get("received_on")) or period.holds(r.get("replied_on")))]
-    return sorted(got, key=lambda r: parse_date(r.get("received_on", "")) or date.min,
+    return sorted(got, key=lambda r: _date(r.get("received_on", "")) or date.min,
                   reverse=True)
 
 
@@ -250,7 +295,7 @@ def survey_comments(surveys: Iterable[Row], period: Period,
     names = names or {}
     got = [r for r in surveys if r.get("status") == "مكتملة" and (r.get("comment") or "").strip()
            and period.holds(r.get("answered_on"))]
-    got.sort(key=lambda r: parse_date(r.get("answered_on", "")) or date.min, reverse=True)
+    got.sort(key=lambda r: _date(r.get("answered_on", "")) or date.min, reverse=True)
     return [Comment(r.get("service", "") or "—", r.get("service_month", "") or "—",
                     anonymised(r["comment"].strip(), names.get(r.get("beneficiary_id", ""), "")))
             for r in got]

@@ -5,6 +5,7 @@ app and kept on ``g`` for the request; the CLI commands are registered here.
 """
 from __future__ import annotations
 
+import math
 import threading
 
 import click
@@ -13,6 +14,7 @@ from flask.cli import with_appcontext
 
 from .client import begin_interactive, end_interactive, open_spreadsheet
 from .errors import SheetsError
+from .governor import from_config
 from .layout import ensure_layout
 from .parse import Problem, Record, Table
 from .table import Workbook
@@ -34,16 +36,18 @@ class _State:
 
     def __init__(self, app: Flask) -> None:
         self.config = app.config
+        self.instance_path = app.instance_path
         self.workbook: Workbook | None = None
         self.lock = threading.Lock()
 
     def get(self) -> Workbook:
         with self.lock:
             if self.workbook is None:
-                sh = open_spreadsheet(self.config)
+                sh = open_spreadsheet(self.config, from_config(self.config, self.instance_path))
                 self.workbook = Workbook(sh, ttl=float(self.config["SHEETS_CACHE_SECONDS"]))
                 self.workbook.on_google = \
                     (self.config.get("SHEETS_BACKEND") or "local").lower() == "google"
+                self.workbook.titles()  # the list fetched on opening, before pages race for it
             return self.workbook
 
 
@@ -70,10 +74,13 @@ def init_sheets_command() -> None:
 
 
 def _begin_request() -> None:
-    """A page or form learns of an outage within ``SHEETS_INTERACTIVE_DEADLINE_SECONDS``."""
+    """A page or form learns of an outage within ``SHEETS_INTERACTIVE_DEADLINE_SECONDS``.
+
+    With the deadline off (0) the request still counts as a page: its calls go before
+    the sync job's in the shared budget, and wait as long as it takes.
+    """
     seconds = float(current_app.config.get("SHEETS_INTERACTIVE_DEADLINE_SECONDS") or 0)
-    if seconds > 0:
-        g.sheets_deadline = begin_interactive(seconds)
+    g.sheets_deadline = begin_interactive(seconds if seconds > 0 else math.inf)
 
 
 def _end_request(exc: BaseException | None) -> None:

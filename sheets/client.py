@@ -28,6 +28,7 @@ from .errors import (
     SheetsError,
     WorkbookUnavailable,
 )
+from .governor import Governor, kind_of
 from .local import LocalSheets, in_process_session, url_session
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,11 @@ def end_interactive(token: Token[Deadline | None]) -> None:
     _deadline.reset(token)
 
 
+def current_deadline() -> Deadline | None:
+    """The deadline of the page or form being served here, if any."""
+    return _deadline.get()
+
+
 @contextmanager
 def interactive(seconds: float) -> Iterator[Deadline]:
     """``begin_interactive`` for a ``with`` block."""
@@ -104,7 +110,9 @@ class RetryingHTTPClient(HTTPClient):
     applied: the caller decides (see ``Workbook.append``). Inside an interactive
     request (``begin_interactive``) the retries of all its calls share one
     deadline, so a person learns of an outage in seconds; the sync job and the
-    journal drain, outside any request, keep the full backoff.
+    journal drain, outside any request, keep the full backoff. With a ``governor``
+    every attempt first waits its turn in the shared per-minute budget; a page
+    goes before background work, and gives up rather than wait past its deadline.
     """
 
     max_attempts = 5
@@ -115,6 +123,7 @@ class RetryingHTTPClient(HTTPClient):
     sleep: Callable[[float], None] = staticmethod(time.sleep)
     clock: Callable[[], float] = staticmethod(time.monotonic)
     _opening: tuple[str, Mapping[str, Any]] | None = None
+    governor: Governor | None = None
 
     def delay(self, attempt: int, hint: float | None) -> float:
         backoff = min(self.max_delay, self.base_delay * 2**attempt)
@@ -124,15 +133,22 @@ class RetryingHTTPClient(HTTPClient):
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
         safe = is_idempotent(method, endpoint)
         deadline = _deadline.get()
+        governor = self.governor
+        kind = kind_of(method, endpoint) if governor is not None else None
         attempt = 0
         while True:
+            if governor is not None and kind is not None:
+                self._take_turn(governor, kind, deadline)
             self.requests_sent += 1
             try:
                 return self._send(deadline, method, endpoint, *args, **kwargs)
             except APIError as exc:
                 status = exc.response.status_code
-                wait = self._next_wait(attempt, retry_after(exc.response), deadline) \
+                hint = retry_after(exc.response)
+                wait = self._next_wait(attempt, hint, deadline) \
                     if status == 429 or (status >= 500 and safe) else None
+                if status == 429 and governor is not None and kind is not None:
+                    governor.hold(kind, hint or wait or self.base_delay)  # the others wait too
                 if wait is None:
                     raise
             except (requests.ConnectionError, requests.Timeout):
@@ -141,11 +157,27 @@ class RetryingHTTPClient(HTTPClient):
                     raise
             log.warning("sheets: retrying %s after %.2fs (attempt %d)", method.upper(), wait,
                         attempt + 1)
-            began = self.clock()
-            self.sleep(wait)
-            if deadline is not None:
-                deadline.slept(wait, self.clock() - began)
+            self._pause(wait, deadline)
             attempt += 1
+
+    def _pause(self, seconds: float, deadline: Deadline | None) -> None:
+        began = self.clock()
+        self.sleep(seconds)
+        if deadline is not None:
+            deadline.slept(seconds, self.clock() - began)
+
+    def _take_turn(self, governor: Governor, kind: str, deadline: Deadline | None) -> None:
+        """Wait for a turn in the shared budget; a page gives up rather than pass its deadline.
+
+        Giving up raises ``QuotaExceeded`` before anything is sent, so a page shows its
+        last good read and a new record goes to the journal, as in an outage.
+        """
+        while (wait := governor.take(kind, background=deadline is None)) > 0:
+            if deadline is not None and wait > deadline.left():
+                log.info("sheets: no %s turn within the deadline (%.1fs away)", kind, wait)
+                raise QuotaExceeded(f"no {kind} turn within the deadline")
+            log.info("sheets: waiting %.2fs for a %s turn", wait, kind)
+            self._pause(wait, deadline)
 
     def _next_wait(self, attempt: int, hint: float | None,
                    deadline: Deadline | None) -> float | None:
@@ -233,8 +265,8 @@ def local_server(data_dir: str | Path) -> LocalSheets:
         return _local_servers[key]
 
 
-def make_client(config: Mapping[str, Any]) -> gspread.Client:
-    """A gspread client for the configured backend."""
+def make_client(config: Mapping[str, Any], governor: Governor | None = None) -> gspread.Client:
+    """A gspread client for the configured backend, its calls governed by ``governor``."""
     backend = (config.get("SHEETS_BACKEND") or "local").lower()
     if backend == "google":
         path = config.get("GOOGLE_APPLICATION_CREDENTIALS")
@@ -259,12 +291,14 @@ def make_client(config: Mapping[str, Any]) -> gspread.Client:
     if timeout:
         client.set_timeout(float(timeout))
     client.http_client.max_attempts = int(config.get("SHEETS_RETRIES") or 5)
+    client.http_client.governor = governor
     return client
 
 
-def open_spreadsheet(config: Mapping[str, Any]) -> gspread.Spreadsheet:
+def open_spreadsheet(config: Mapping[str, Any],
+                     governor: Governor | None = None) -> gspread.Spreadsheet:
     """Open the configured workbook; on the local backend create it on first use."""
-    client = make_client(config)
+    client = make_client(config, governor)
     backend = (config.get("SHEETS_BACKEND") or "local").lower()
     key = config.get("GOOGLE_SHEET_ID")
     try:

@@ -6,8 +6,10 @@ reported with its row and column, never dropped.
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -16,7 +18,7 @@ import requests
 from gspread.exceptions import APIError
 
 from . import cells, guarded, preimage, relayout, schema
-from .client import translate
+from .client import current_deadline, translate
 from .errors import (
     SheetsError,
     TabMissing,
@@ -37,8 +39,24 @@ def snapshot_range(name: str) -> str:
     return a1(name, "1:1") if schema.tab(name).append_only else a1(name)
 
 
+class _Flight:
+    """One snapshot read under way: the tabs it fetches, and the threads that wait for it."""
+
+    def __init__(self, names: list[str], marks: Mapping[str, int], paced: bool) -> None:
+        self.names = names
+        self.marks = dict(marks)  # each tab's mark when the read began
+        self.paced = paced  # made for a page: it ends within that page's deadline
+        self.done = threading.Event()
+        self.error: SheetsError | None = None
+
+
 class Workbook:
-    """The workbook as the app sees it: a snapshot of tabs and safe writes."""
+    """The workbook as the app sees it: a snapshot of tabs and safe writes.
+
+    ``_lock`` guards the snapshot's bookkeeping only and is never held across a call
+    to the workbook (whose retries sleep), so a page whose tabs are fresh never
+    waits behind another thread's call.
+    """
 
     def __init__(self, spreadsheet: gspread.Spreadsheet, ttl: float = 30.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -48,6 +66,8 @@ class Workbook:
         self._lock = threading.RLock()
         self._tables: dict[str, Table] = {}
         self._stamps: dict[str, float] = {}
+        self._marks: Counter[str] = Counter()  # bumped when a tab is invalidated or remembered
+        self._flights: list[_Flight] = []
         self._titles: list[str] | None = None
         self._titles_at = 0.0
         self._rows: dict[str, int] = {}
@@ -73,18 +93,20 @@ class Workbook:
     def titles(self, refresh: bool = False) -> list[str]:
         """Tab titles, fetched once and kept (``refresh`` after adding tabs)."""
         with self._lock:
-            if self._titles is None or refresh:
-                opening = getattr(self.sh.client, "opening_metadata", lambda _id: None)
-                meta = (None if refresh else opening(self.sh.id)) or \
-                    self.call(self.sh.fetch_sheet_metadata)
-                self._titles = [s["properties"]["title"] for s in meta["sheets"]]
-                self._titles_at = self.clock()
-                self._rows = {s["properties"]["title"]: s["properties"]["gridProperties"]
-                              ["rowCount"] for s in meta["sheets"]}
-                self._ids = {s["properties"]["title"]: s["properties"]["sheetId"]
-                             for s in meta["sheets"]}
-                self._cols = {s["properties"]["title"]: s["properties"]["gridProperties"]
-                              ["columnCount"] for s in meta["sheets"]}
+            if self._titles is not None and not refresh:
+                return list(self._titles)
+        opening = getattr(self.sh.client, "opening_metadata", lambda _id: None)
+        meta = (None if refresh else opening(self.sh.id)) or \
+            self.call(self.sh.fetch_sheet_metadata)
+        with self._lock:
+            self._titles = [s["properties"]["title"] for s in meta["sheets"]]
+            self._titles_at = self.clock()
+            self._rows = {s["properties"]["title"]: s["properties"]["gridProperties"]
+                          ["rowCount"] for s in meta["sheets"]}
+            self._ids = {s["properties"]["title"]: s["properties"]["sheetId"]
+                         for s in meta["sheets"]}
+            self._cols = {s["properties"]["title"]: s["properties"]["gridProperties"]
+                          ["columnCount"] for s in meta["sheets"]}
             return list(self._titles)
 
     def row_count(self, name: str) -> int:
@@ -107,34 +129,94 @@ class Workbook:
 
         When any of them is stale, every stale tab is fetched in that same one
         call, so the pages that follow cost nothing until the snapshot expires.
+        A thread that needs tabs another page is reading right now waits for that
+        read instead of making its own.
         """
         present = [t.name for t in schema.TABS if t.name in self.titles()]
         names = names or tuple(present)
         with self._lock:
-            now = self.clock()
+            checked = not self._stale(names, fresh, self.clock())
+        if not checked:
+            for n in names:
+                self._require(n)
+        while True:
+            with self._lock:
+                now = self.clock()
+                wanted = self._stale(names, fresh, now)
+                if not wanted:
+                    return {n: self._tables[n] for n in names}
+                flight = None if fresh else self._joinable(wanted)
+                if flight is None:
+                    stale = self._stale(dict.fromkeys([*names, *present]), fresh, now,
+                                        only=names)
+                    flight = _Flight(stale, {n: self._marks[n] for n in stale},
+                                     paced=current_deadline() is not None)
+                    self._flights.append(flight)
+                    break
+            got = self._join(flight, names)
+            if got is not None:
+                return got
+        return self._fly(flight, names, now)
 
-            def is_stale(n: str) -> bool:
-                return (fresh and n in names) or n not in self._tables or \
-                    now - self._stamps[n] >= self.ttl
+    def _stale(self, names: Iterable[str], fresh: bool, now: float,
+               only: Sequence[str] = ()) -> list[str]:
+        """Which of ``names`` must be read (``fresh`` applies to ``only``, or to all)."""
+        return [n for n in names if (fresh and (not only or n in only)) or
+                n not in self._tables or now - self._stamps[n] >= self.ttl]
 
-            if any(is_stale(n) for n in names):
-                for n in names:
-                    self._require(n)
-                stale = [n for n in dict.fromkeys([*names, *present]) if is_stale(n)]
-                try:
-                    got = self.call(self.sh.values_batch_get,
-                                    [snapshot_range(n) for n in stale],
-                                    params={"valueRenderOption": "FORMATTED_VALUE"})
-                except WorkbookUnavailable:
-                    if not all(n in self._tables for n in names):
+    def _joinable(self, wanted: list[str]) -> _Flight | None:
+        """A page's read under way that fetches these tabs as they are now (lock held)."""
+        for flight in self._flights:
+            if flight.paced and all(n in flight.marks and flight.marks[n] == self._marks[n]
+                                    for n in wanted):
+                return flight
+        return None
+
+    def _join(self, flight: _Flight, names: Sequence[str]) -> dict[str, Table] | None:
+        """Wait for another thread's read; its tables, or ``None`` to look again."""
+        deadline = current_deadline()
+        left = None if deadline is None or math.isinf(deadline.left()) else \
+            max(0.0, deadline.left())
+        finished = flight.done.wait(left)
+        error = flight.error if finished else \
+            WorkbookUnavailable("a read under way outlasted the deadline")
+        with self._lock:
+            have = all(n in self._tables for n in names)
+            if have and (error is None or isinstance(error, WorkbookUnavailable)):
+                return {n: self._tables[n] for n in names}  # the read, or the last good one
+            if error is None:
+                return None
+        raise type(error)(error.detail)
+
+    def _fly(self, flight: _Flight, names: Sequence[str], now: float) -> dict[str, Table]:
+        """Make the read ``flight`` stands for, with no lock held while it is under way."""
+        stale = flight.names
+        try:
+            try:
+                got = self.call(self.sh.values_batch_get, [snapshot_range(n) for n in stale],
+                                params={"valueRenderOption": "FORMATTED_VALUE"})
+                fetched = {n: parse_table(schema.tab(n), vr.get("values", []))
+                           for n, vr in zip(stale, got.get("valueRanges", []))}
+            except SheetsError as exc:
+                with self._lock:
+                    flight.error = exc
+                    if not isinstance(exc, WorkbookUnavailable) or \
+                            not all(n in self._tables for n in names):
                         raise
                     self._serve_stale(stale, now)
                     return {n: self._tables[n] for n in names}
-                for n, vr in zip(stale, got.get("valueRanges", [])):
-                    self._tables[n] = parse_table(schema.tab(n), vr.get("values", []))
-                    self._stamps[n] = now
+            with self._lock:
+                for n, table in fetched.items():
+                    if self._marks[n] == flight.marks[n]:
+                        self._tables[n], self._stamps[n] = table, now
+                    elif n not in self._tables:  # invalidated while read: a fallback only
+                        self._tables[n], self._stamps[n] = table, -math.inf
                 self.offline_since = None
-            return {n: self._tables[n] for n in names}
+                return {n: fetched[n] if n in fetched else self._tables[n] for n in names}
+        finally:
+            with self._lock:
+                self._flights.remove(flight)
+            flight.done.set()
 
     def _serve_stale(self, names: list[str], now: float) -> None:
         """Keep showing the last good read through an outage, and retry after one TTL.
@@ -155,6 +237,7 @@ class Workbook:
             for name, table in tables.items():
                 self._tables[name] = table
                 self._stamps[name] = now
+                self._marks[name] += 1
 
     def table(self, name: str) -> Table:
         return self.read(name)[name]
@@ -170,7 +253,8 @@ class Workbook:
         pages still show it (and a registration still gets its reference number).
         """
         with self._lock:
-            for n in names or list(self._tables):
+            for n in names or {*self._tables, *(t for f in self._flights for t in f.names)}:
+                self._marks[n] += 1  # a read under way began before this: it is not fresh
                 if n in self._stamps:
                     self._stamps[n] = float("-inf")
 

@@ -26,6 +26,8 @@ from . import (
     today,
     user_name,
 )
+from .paging import paginate
+from .snapshot import per_snapshot
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
@@ -52,23 +54,30 @@ def _form_values(person: Record) -> dict[str, object]:
 
 @bp.route("")
 @roles_required(*STAFF)
-def search() -> str:
+def search() -> tuple[str, int]:
+    """Files by name, national ID, mobile or file number, 50 a page."""
     form = SearchForm(request.args)
     results: list[Record] = []
     kept: list[Record] = []
     if form.validate():
+        q = form.q.data or ""
         kept = store.pending_records(schema.BENEFICIARIES)
         try:
-            records = tables(B)[B].records
+            table = tables(B)[B]
         except WorkbookUnavailable:  # never read in this process: the journal can still answer
-            records = []
+            table = None
             flash("تعذر الوصول إلى ملف البيانات؛ النتائج أدناه من الملفات المحفوظة محليًا فقط.",
                   "warning")
-        written = {r.get("id") for r in records}
-        kept = [r for r in kept if r.get("id") not in written]
-        results = bens.search(records + kept, form.q.data or "")
-    return render_template("beneficiaries/search.html", form=form, results=results,
-                           waiting={r["id"] for r in kept})
+        if table is not None:
+            kept = [r for r in kept if table.get(r.get("id", "")) is None]
+            # Kept per snapshot: the next page of the same search does not search again.
+            results = per_snapshot(("search", q), (table,),
+                                   lambda: bens.search(table.records, q), pool="search")
+        results = results + bens.search(kept, q)
+    page = paginate(results)
+    return render_template("beneficiaries/search.html", form=form, page=page,
+                           waiting={r["id"] for r in kept}), \
+        page.status if form.q.data else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -21,9 +22,11 @@ import deadlines
 from arabic import days
 from forms.report import PeriodForm
 from reports import charts, export, kpi
-from sheets import schema
+from sheets import Table, schema
 
 from . import association, roles_required, tables, today
+from .home import workload
+from .snapshot import per_snapshot
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 R, S, Q, B = (schema.REQUESTS.name, schema.SURVEYS.name, schema.INQUIRIES.name,
@@ -84,10 +87,17 @@ def _satisfaction_rows(groups: dict[str, kpi.Satisfaction]) -> list[list[Any]]:
 
 
 def build(period: kpi.Period, with_staff: bool) -> list[Report]:
+    """The dashboard's tables, computed once per snapshot, day and period."""
     got = tables(R, S, Q, B)
+    s, now = association().rules(), today()
+    return per_snapshot(("dashboard", period, with_staff),
+                        (got[R], got[S], got[Q], got[B], s, now),
+                        lambda: _build(got, s, now, period, with_staff))
+
+
+def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.Period,
+           with_staff: bool) -> list[Report]:
     requests, surveys, items = got[R].records, got[S].records, got[Q].records
-    s = association().rules()
-    now = today()
     odd = kpi.implausible(requests, items, period, now)
     out = []
     status = kpi.by_status(requests, period)
@@ -105,7 +115,7 @@ def build(period: kpi.Period, with_staff: bool) -> list[Report]:
         [("نسبة القرارات في الموعد الموعود "
           f"({days(s.decision_days, s.decision_day_kind == 'working')})"), _pct(share)],
         ["طلبات بتواريخ غير معقولة لم تُحسب", sum(1 for o in odd if o.tab == "request")]]))
-    late = kpi.overdue_now(requests, now, s)
+    late = workload(got[R], got[Q], now, s).overdue
     rows = [[k, late[k]] for k in deadlines.DUE_STATUSES]
     out.append(Report("overdue", "المتأخر الآن حسب المرحلة", ["المرحلة", "متأخر"], rows,
                       charts.bars([(k, v) for k, v in rows], "المتأخر الآن")))

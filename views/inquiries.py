@@ -1,6 +1,8 @@
 """Inquiries, complaints and suggestions: the log, the reply, the adopted suggestion."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -11,7 +13,7 @@ from forms.fields import options
 from forms.inquiry import AdoptForm, InquiryForm, ReopenForm, ReplyForm
 from records import inquiries as inq
 from records.requests import whatsapp_link
-from sheets import get_workbook, schema
+from sheets import Record, Table, get_workbook, schema
 
 from . import (
     STAFF,
@@ -23,6 +25,8 @@ from . import (
     today,
     user_name,
 )
+from .paging import paginate
+from .snapshot import per_snapshot
 
 bp = Blueprint("inquiries", __name__, url_prefix="/inquiries")
 Q, B = schema.INQUIRIES.name, schema.BENEFICIARIES.name
@@ -30,18 +34,31 @@ Q, B = schema.INQUIRIES.name, schema.BENEFICIARIES.name
 
 @bp.route("")
 @roles_required(*STAFF)
-def index() -> str:
+def index() -> tuple[str, int]:
+    """The late first, then the open, by response date; ``?type=`` and ``?status=`` filter."""
     kind, status = request.args.get("type", ""), request.args.get("status", "")
-    settings = association().rules()
-    rows = []
-    for r in tables(Q)[Q].records:
-        if (kind and r.get("type") != kind) or (status and r.get("status") != status):
-            continue
-        rows.append((r, deadlines.inquiry_computed(r, today(), settings)))
-    rows.sort(key=lambda rc: (rc[1]["overdue"] != "نعم", rc[0].get("status") != "مفتوح",
-                              rc[1]["response_due"] or "9999"))
-    return render_template("inquiries/list.html", rows=rows, kind=kind, status=status,
-                           kinds=schema.INQUIRY_TYPES)
+    page = paginate(_listed(tables(Q)[Q], kind, status, today(), association().rules()))
+    return render_template("inquiries/list.html", page=page, kind=kind, status=status,
+                           kinds=schema.INQUIRY_TYPES), page.status
+
+
+Listed = list[tuple[Record, dict[str, str]]]
+
+
+def _listed(table: Table, kind: str, status: str, now: date,
+            settings: deadlines.Settings) -> Listed:
+    """Each item with its response date, in the list's order, once per snapshot and day: a
+    filter keeps that order."""
+    def ordered() -> Listed:
+        if kind or status:
+            return [(r, c) for r, c in _listed(table, "", "", now, settings)
+                    if (not kind or r.get("type") == kind) and
+                    (not status or r.get("status") == status)]
+        rows = [(r, deadlines.inquiry_computed(r, now, settings)) for r in table.records]
+        rows.sort(key=lambda rc: (rc[1]["overdue"] != "نعم", rc[0].get("status") != "مفتوح",
+                                  rc[1]["response_due"] or "9999"))
+        return rows
+    return per_snapshot(("inquiries", kind, status), (table, now, settings), ordered)
 
 
 @bp.route("/new", methods=["GET", "POST"])

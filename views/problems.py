@@ -1,6 +1,10 @@
 """The problems the sync found in hand-typed cells: where each is now, and putting one right."""
 from __future__ import annotations
 
+from collections import Counter
+from itertools import groupby
+from operator import itemgetter
+
 from flask import (
     Blueprint,
     abort,
@@ -16,10 +20,12 @@ from werkzeug.wrappers import Response
 
 from forms.problems import CellForm
 from records import problems as found
-from sheets import get_workbook, schema
+from sheets import Table, get_workbook, schema
 from sync.runner import last_status
 
 from . import STAFF, roles_required, saved, tables, user_name
+from .paging import paginate
+from .snapshot import per_snapshot
 
 bp = Blueprint("problems", __name__, url_prefix="/problems")
 P = schema.PROBLEMS.name
@@ -45,15 +51,29 @@ def _links(item: found.Item) -> tuple[str | None, str | None]:
 
 @bp.route("")
 @roles_required(*STAFF)
-def index() -> str:
-    """Grouped by tab, newest sync first; each row as it is now (found again by its ID)."""
-    rows = tables(P)[P].records
-    names = sorted({r.get("tab", "") for r in rows} & KNOWN)
-    groups = [(tab, [(i, *_links(i)) for i in items])
-              for tab, items in found.listed(rows, tables(*names) if names else {})]
-    return render_template("problems/index.html", groups=groups, total=len(rows),
+def index() -> tuple[str, int]:
+    """Grouped by tab, newest sync first, 50 a page; each row as it is now (found again by
+    its ID)."""
+    listed, sizes = _listed(tables(P)[P])
+    page = paginate(listed)
+    groups = [(tab, [(i, *_links(i)) for _, i in items])
+              for tab, items in groupby(page.items, key=itemgetter(0))]
+    return render_template("problems/index.html", groups=groups, sizes=sizes, page=page,
                            on_google=get_workbook().on_google,
-                           sync=last_status(current_app.instance_path))
+                           sync=last_status(current_app.instance_path)), page.status
+
+
+def _listed(problems: Table) -> tuple[list[tuple[str, found.Item]], Counter[str]]:
+    """Every problem in the page's order (grouped by tab) and how many each tab has, once per
+    snapshot of the problems and of the tabs they name."""
+    names = per_snapshot(("problem tabs",), (problems,), lambda: sorted(
+        {r.get("tab", "") for r in problems.records} & KNOWN))
+    got = tables(*names) if names else {}
+
+    def flat() -> tuple[list[tuple[str, found.Item]], Counter[str]]:
+        out = [(tab, i) for tab, items in found.listed(problems.records, got) for i in items]
+        return out, Counter(tab for tab, _ in out)
+    return per_snapshot(("problems",), (problems, *(got[n] for n in names)), flat)
 
 
 @bp.route("/cell", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from forms.fields import options
 from forms.request import CompleteForm, IntakeForm
 from records import requests as reqs
 from records import store, surveys
-from sheets import Record, get_workbook, schema
+from sheets import Record, Table, get_workbook, schema
 from sheets.cells import parse_date
 
 from . import (
@@ -25,6 +25,8 @@ from . import (
     today,
     user_name,
 )
+from .paging import paginate
+from .snapshot import per_snapshot
 from .surveys import link_for
 
 bp = Blueprint("requests", __name__)
@@ -143,13 +145,24 @@ def _survey_qr(rid: str) -> str | None:
 
 @bp.route("/requests")
 @roles_required(*STAFF)
-def index() -> str:
+def index() -> tuple[str, int]:
+    """All requests, newest first, 50 a page; ``?status=`` keeps one status."""
     status = request.args.get("status", "")
     got = tables(B, R)
-    rows = [r for r in got[R].records if not status or r.get("status") == status]
-    rows.sort(key=lambda r: r.get("submitted_on", ""), reverse=True)
-    return render_template("requests/list.html", rows=rows, status=status,
-                           statuses=workflow.STATUSES, people=got[B])
+    page = paginate(_newest_first(got[R], status))
+    # people: the file index of this snapshot, one lookup per row shown
+    return render_template("requests/list.html", page=page, status=status,
+                           statuses=workflow.STATUSES, people=got[B]), page.status
+
+
+def _newest_first(table: Table, status: str) -> list[Record]:
+    """The requests of a status (all when empty) by submission date, newest first, once per
+    snapshot: the order of all of them is filtered, so a status keeps the same order."""
+    if status:
+        return per_snapshot(("requests", status), (table,), lambda: [
+            r for r in _newest_first(table, "") if r.get("status") == status])
+    return per_snapshot(("requests", ""), (table,), lambda: sorted(
+        table.records, key=lambda r: r.get("submitted_on", ""), reverse=True))
 
 
 @bp.route("/requests/<rid>/complete", methods=["GET", "POST"])

@@ -21,9 +21,11 @@ from forms.request import (
     ReviewForm,
     ServeForm,
 )
+from records import association as assoc
 from records import requests as reqs
 from records import store
-from sheets import get_workbook, schema
+from saudi_calendar import Calendar
+from sheets import Record, Table, get_workbook, schema
 
 from . import (
     FRONT,
@@ -35,6 +37,8 @@ from . import (
     today,
     user_name,
 )
+from .paging import paginate
+from .snapshot import per_snapshot
 
 bp = Blueprint("steps", __name__)
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
@@ -161,26 +165,48 @@ def message(rid: str) -> str:
 
 @bp.route("/queue/researcher")
 @roles_required("researcher", "manager", "admin")
-def researcher_queue() -> str:
-    rows = [r for r in tables(R)[R].records if r.get("status") == workflow.RESEARCH and
-            (current_user.role != "researcher" or r.get("researcher") == user_name())]
-    rows.sort(key=lambda r: r.get("referred_on", ""))
-    return _queue("طلبات لدى الباحث الاجتماعي", rows)
+def researcher_queue() -> tuple[str, int]:
+    """Requests with the researchers (a researcher sees their own), 50 a page."""
+    got, org = tables(R, B), association()
+    mine = user_name() if current_user.role == "researcher" else None
+    rows = _stage(got[R], workflow.RESEARCH, org)
+    if mine is not None:
+        rows = per_snapshot(("queue", workflow.RESEARCH, mine),
+                            (got[R], *_rules(org)),
+                            lambda: [(r, due) for r, due in _stage(got[R], workflow.RESEARCH, org)
+                                     if r.get("researcher") == mine])
+    return _queue("طلبات لدى الباحث الاجتماعي", rows, got[B])
 
 
 @bp.route("/queue/committee")
 @roles_required("committee", "manager", "admin")
-def committee_queue() -> str:
-    rows = [r for r in tables(R)[R].records if r.get("status") == workflow.COMMITTEE]
-    return _queue("طلبات لدى لجنة البحث", rows)
+def committee_queue() -> tuple[str, int]:
+    """Requests awaiting the committee's decision, 50 a page."""
+    got = tables(R, B)
+    return _queue("طلبات لدى لجنة البحث", _stage(got[R], workflow.COMMITTEE, association()),
+                  got[B])
 
 
-def _queue(title: str, rows: list) -> str:
-    """A queue ordered by decision due date, overdue first."""
-    org = association()
-    days, kind = org.number("decision_days") or 14, org.values["decision_day_kind"]
-    dues = {r["id"]: decision_due(r, days, kind, org.calendar) for r in rows}
-    rows.sort(key=lambda r: (dues[r["id"]] or date.max, r["id"]))
-    people = tables(B)[B]
-    return render_template("steps/queue.html", title=title, rows=rows, dues=dues,
-                           today=today(), people=people)
+def _rules(org: assoc.Association) -> tuple[int, str, Calendar]:
+    """What a decision due date depends on besides the request."""
+    return org.number("decision_days") or 14, org.values["decision_day_kind"], org.calendar
+
+
+def _stage(table: Table, status: str, org: assoc.Association) -> list[tuple[Record, date | None]]:
+    """The requests of a stage with their decision due dates, the earliest due first (so
+    the overdue lead), computed once per snapshot."""
+    rules = _rules(org)
+
+    def ordered() -> list[tuple[Record, date | None]]:
+        rows = [(r, decision_due(r, *rules)) for r in table.records if r.get("status") == status]
+        rows.sort(key=lambda rd: (rd[1] or date.max, rd[0]["id"]))
+        return rows
+    return per_snapshot(("queue", status), (table, *rules), ordered)
+
+
+def _queue(title: str, rows: list[tuple[Record, date | None]], people: Table
+           ) -> tuple[str, int]:
+    """A queue ordered by decision due date, overdue first, a page at a time (order first)."""
+    page = paginate(rows)
+    return render_template("steps/queue.html", title=title, page=page, today=today(),
+                           people=people), page.status
