@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from werkzeug.serving import run_simple
+import waitress
 
 from .api import LocalSheets
 
@@ -16,10 +16,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--data", default="instance/local-sheets",
                         help="folder that holds sheets.sqlite3")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="requests served at once (reads run side by side)")
     args = parser.parse_args(argv)
-    print(f"Local Sheets server on http://{args.host}:{args.port} (data: {args.data})",
-          flush=True)
-    run_simple(args.host, args.port, LocalSheets(args.data), threaded=True)
+    api = LocalSheets(args.data)
+    # waitress, as app.py uses: a production WSGI server in pure Python.
+    server = waitress.create_server(api, host=args.host, port=args.port, threads=args.threads)
+    port = getattr(server, "effective_port", args.port)  # --port 0: the one the system chose
+    print(f"Local Sheets server on http://{args.host}:{port} "
+          f"(data: {args.data})", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        api.store.close()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 from . import metadata, structure
 from .entry import evaluate
 from .fields import apply_mask, grid_range, parse_mask, sheet
-from .store import Book, Cell, Formula, new_grid
+from .grid import Book, Cell, Formula, new_grid
 from .values import ApiError, bad
 
 Handler = Callable[[Book, dict[str, Any], str], dict[str, Any] | None]
@@ -89,9 +89,7 @@ def append_cells(book: Book, req: dict[str, Any], where: str) -> None:
     if not _writes_values(req.get("fields") or ""):
         return
     rows = req.get("rows") or []
-    last = len(grid.rows)
-    while last and grid.row_is_empty(last - 1):
-        last -= 1
+    last = grid.end()
     width = max((len(r.get("values") or []) for r in rows), default=0)
     gp = grid.props["gridProperties"]
     gp["rowCount"] = max(gp["rowCount"], last + len(rows))

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import a1, metadata
+from .grid import Book
 from .metadata import Range
-from .store import Book
 from .values import (
     DATE_TIME_OPTIONS,
     DIMENSIONS,

@@ -16,7 +16,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from .store import Cell, Formula, Typed
+from .grid import Cell, Formula, Typed
 
 EPOCH = date(1899, 12, 30)  # serial number 0, as Lotus 1-2-3 and Google count
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")

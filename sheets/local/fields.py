@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .store import Book, Grid
+from .grid import Book, Grid
 from .values import bad
 
 

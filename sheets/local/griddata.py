@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .entry import evaluate, shown
-from .store import Book, Cell, Formula, Grid, Typed
+from .grid import Book, Cell, Formula, Grid, Typed
 from .structure import dimension_metadata
 from .values import bounds, resolve
 

@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
-from .store import Book, Grid
+from .grid import Book, Grid
 from .values import DIMENSIONS, ApiError, bad, bounds, resolve
 
 Range = tuple[Grid, int, int, int, int]  # grid, rows [r0, r1), columns [c0, c1)
@@ -404,9 +404,10 @@ def move_dimension(book: Book, req: dict[str, Any], where: str) -> None:
     if dim == "ROWS":
         rows = grid.rows + [[] for _ in range(size - len(grid.rows))]
         grid.rows[:] = [rows[old] for old in order] + rows[size:]
+        grid.moved(min(start, dest))
     else:
         for i, row in enumerate(grid.rows):
             cells = row + [None] * (size - len(row))
             grid.rows[i] = [cells[old] for old in order] + cells[size:]
-    grid.rewritten = True
+        grid.moved(0)
     permuted(grid, dim, {old: new for new, old in enumerate(order)})

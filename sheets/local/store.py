@@ -1,9 +1,12 @@
 """SQLite storage of the local server: spreadsheets, their sheets and cell rows.
 
-Each API call runs in one transaction. Sheets are kept in memory between
-calls and reloaded when another process changed the file (a revision number),
-so a read of 50,000 rows does not touch SQLite at all. A failed call rolls the
-transaction back and drops the in-memory copy, which makes every call atomic.
+Each API call runs in one SQLite transaction (WAL) on a pooled connection, under a
+readers-writer lock per spreadsheet: reads run side by side, a write runs alone, so
+no read sees half of a write. Books stay in memory between calls and are reloaded
+when another process changed the file (a revision number); a sheet's cells are read
+from SQLite the first time a call needs them, so opening a workbook loads no cell.
+A failed write rolls the transaction back and puts the stored book in place of the
+changed one (sheets it did not touch keep their cells), which makes every call atomic.
 """
 from __future__ import annotations
 
@@ -13,10 +16,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
+
+from .grid import Book, Cell, Formula, Grid, Rows, Typed, new_grid
+from .rwlock import RWLock
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 
@@ -33,28 +39,6 @@ CREATE TABLE IF NOT EXISTS cell_rows (
 """
 
 
-class Formula(str):
-    """A cell holding a formula (``=...``), kept apart from a plain string."""
-
-
-class Typed(float):
-    """A number shown through a number format: a date typed as text, or ``1,000``."""
-
-    kind: str  # Google's NumberFormat type: DATE or NUMBER
-    pattern: str
-
-    def __new__(cls, value: float, kind: str, pattern: str) -> Self:
-        out = super().__new__(cls, value)
-        out.kind, out.pattern = kind, pattern
-        return out
-
-    def __reduce__(self) -> Any:  # copy.deepcopy keeps the format
-        return (Typed, (float(self), self.kind, self.pattern))
-
-
-Cell = Any  # None | str | int | float | bool | Formula | Typed
-
-
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -67,9 +51,7 @@ def _dump_cell(c: Cell) -> Any:
     return c
 
 
-def _load_cell(c: Any) -> Cell:
-    if not isinstance(c, dict):
-        return c
+def _special(c: dict[str, Any]) -> Cell:
     return Formula(c["f"]) if "f" in c else Typed(c["n"], c["k"], c["p"])
 
 
@@ -77,95 +59,7 @@ def _dump_row(row: list[Cell]) -> str:
     return json.dumps([_dump_cell(c) for c in row], ensure_ascii=False)
 
 
-def _load_row(text: str) -> list[Cell]:
-    return [_load_cell(c) for c in json.loads(text)]
-
-
-@dataclass
-class Grid:
-    """One sheet: its properties and its cells as a list of row lists."""
-
-    props: dict[str, Any]
-    rows: list[list[Cell]] = field(default_factory=list)
-    protected: list[dict[str, Any]] = field(default_factory=list)
-    validations: list[dict[str, Any]] = field(default_factory=list)
-    developer_metadata: list[dict[str, Any]] = field(default_factory=list)  # sheet, rows, columns
-    # DimensionProperties set by hand (hiddenByUser, pixelSize): {"ROWS": {index: {...}}}
-    dims: dict[str, dict[int, dict[str, Any]]] = field(
-        default_factory=lambda: {"ROWS": {}, "COLUMNS": {}})
-    dirty: set[int] = field(default_factory=set)
-    rewritten: bool = False
-
-    @property
-    def sheet_id(self) -> int:
-        return self.props["sheetId"]
-
-    @property
-    def title(self) -> str:
-        return self.props["title"]
-
-    @property
-    def row_count(self) -> int:
-        return self.props["gridProperties"]["rowCount"]
-
-    @property
-    def col_count(self) -> int:
-        return self.props["gridProperties"]["columnCount"]
-
-    def get(self, r: int, c: int) -> Cell:
-        if r < len(self.rows):
-            row = self.rows[r]
-            if c < len(row):
-                return row[c]
-        return None
-
-    def set(self, r: int, c: int, value: Cell) -> None:
-        if value == "":
-            value = None
-        while len(self.rows) <= r:
-            self.rows.append([])
-        row = self.rows[r]
-        if c >= len(row):
-            if value is None:
-                return
-            row.extend([None] * (c + 1 - len(row)))
-        row[c] = value
-        self.dirty.add(r)
-
-    def row_is_empty(self, r: int) -> bool:
-        return r >= len(self.rows) or all(v is None for v in self.rows[r])
-
-    def meta(self) -> dict[str, Any]:
-        return {"properties": self.props, "protectedRanges": self.protected,
-                "validations": self.validations, "developerMetadata": self.developer_metadata,
-                "dimensions": {d: {str(i): p for i, p in m.items()}
-                               for d, m in self.dims.items()}}
-
-
-@dataclass
-class Book:
-    """A spreadsheet file: Drive fields, spreadsheet properties and grids."""
-
-    id: str
-    name: str
-    created: str
-    modified: str
-    rev: int
-    properties: dict[str, Any]
-    grids: list[Grid]
-    next_id: int = 1
-    developer_metadata: list[dict[str, Any]] = field(default_factory=list)  # spreadsheet-level
-
-    def grid(self, sheet_id: int) -> Grid | None:
-        return next((g for g in self.grids if g.sheet_id == sheet_id), None)
-
-    def by_title(self, title: str) -> Grid | None:
-        return next((g for g in self.grids if g.title == title), None)
-
-    def reindex(self) -> None:
-        self.grids.sort(key=lambda g: g.props["index"])
-        for i, g in enumerate(self.grids):
-            g.props["index"] = i
+_decode = json.JSONDecoder(object_hook=_special).decode  # cells are the only objects in a row
 
 
 class Store:
@@ -174,20 +68,71 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                                   timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.RLock()
+        self._mutex = threading.Lock()  # guards the pool, the locks and the cache
+        self._idle: list[sqlite3.Connection] = []
+        self._all: list[sqlite3.Connection] = []
+        self._locks: dict[str, RWLock] = {}
         self._cache: dict[str, Book] = {}
+        self._local = threading.local()  # the transaction this thread is in
+        with self._connection() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
 
     def close(self) -> None:
-        self._db.close()
+        with self._mutex:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+            self._idle.clear()
+
+    # -- connections and transactions --------------------------------------
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with self._mutex:
+            db = self._idle.pop() if self._idle else None
+        if db is None:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                 timeout=30)
+            with self._mutex:
+                self._all.append(db)
+        try:
+            yield db
+        finally:
+            with self._mutex:
+                if db in self._all and not db.in_transaction:
+                    self._idle.append(db)
+                elif db in self._all:  # a transaction left open: the connection is not reused
+                    self._all.remove(db)
+                    db.close()
+
+    @contextmanager
+    def _tx(self, write: bool) -> Iterator[sqlite3.Connection]:
+        """One transaction; the cells this thread loads meanwhile are read in it."""
+        with self._connection() as db:
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            outer = getattr(self._local, "db", None)
+            self._local.db = db
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:  # a failed COMMIT may have ended it already
+                    db.execute("ROLLBACK")
+                raise
+            finally:
+                self._local.db = outer
+
+    def _lock(self, file_id: str) -> RWLock:
+        with self._mutex:
+            lock = self._locks.get(file_id)
+            if lock is None:
+                lock = self._locks[file_id] = RWLock()
+            return lock
 
     # -- files -------------------------------------------------------------
     def list_files(self) -> list[dict[str, Any]]:
-        with self._lock:
-            cur = self._db.execute(
+        with self._tx(False) as db:
+            cur = db.execute(
                 "SELECT id, name, mime, parents, created, modified FROM files ORDER BY created")
             return [
                 {"id": i, "name": n, "mimeType": m, "parents": json.loads(p),
@@ -208,119 +153,149 @@ class Store:
         book = Book(file_id, name, stamp, stamp, 0, props, [])
         for i, spec in enumerate(sheets or [{"properties": {"title": "Sheet1"}}]):
             book.grids.append(new_grid(book, spec.get("properties") or {}, i))
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                if self._db.execute("SELECT 1 FROM files WHERE id=?", (file_id,)).fetchone():
-                    raise KeyError(file_id)
-                self._db.execute(
-                    "INSERT INTO files (id, name, mime, parents, created, modified, rev, props)"
-                    " VALUES (?,?,?,?,?,?,0,?)",
-                    (file_id, name, SPREADSHEET_MIME, json.dumps(parents or []), stamp, stamp,
-                     self._props_json(book)))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._cache[file_id] = book
+        with self._lock(file_id).write(), self._tx(True) as db:
+            if db.execute("SELECT 1 FROM files WHERE id=?", (file_id,)).fetchone():
+                raise KeyError(file_id)
+            db.execute(
+                "INSERT INTO files (id, name, mime, parents, created, modified, rev, props)"
+                " VALUES (?,?,?,?,?,?,0,?)",
+                (file_id, name, SPREADSHEET_MIME, json.dumps(parents or []), stamp, stamp,
+                 self._props_json(book)))
+            with self._mutex:
+                self._cache[file_id] = book
         return file_id
 
     def delete(self, file_id: str) -> bool:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            cur = self._db.execute("DELETE FROM files WHERE id=?", (file_id,))
-            self._db.execute("DELETE FROM cell_rows WHERE file_id=?", (file_id,))
-            self._db.execute("COMMIT")
-            self._cache.pop(file_id, None)
+        with self._lock(file_id).write(), self._tx(True) as db:
+            cur = db.execute("DELETE FROM files WHERE id=?", (file_id,))
+            db.execute("DELETE FROM cell_rows WHERE file_id=?", (file_id,))
+            with self._mutex:
+                self._cache.pop(file_id, None)
             return cur.rowcount > 0
 
-    # -- transactions ------------------------------------------------------
+    # -- books -------------------------------------------------------------
     @contextmanager
     def open(self, file_id: str, write: bool = False) -> Iterator[Book | None]:
         """Yield the book (``None`` when missing); commit its changes when ``write``."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        lock = self._lock(file_id)
+        with lock.write() if write else lock.read():
+            book: Book | None = None
+            rev: int | None = None
             try:
-                book = self._current(file_id)
-                yield book
-                if write and book is not None:
-                    self._save(book)
-                self._db.execute("COMMIT")
+                with self._tx(write) as db:
+                    book = self._current(db, file_id)
+                    rev = book.rev if book is not None else None
+                    yield book
+                    if write and book is not None:
+                        self._save(db, book)
             except BaseException:
-                self._db.execute("ROLLBACK")
-                self._cache.pop(file_id, None)
+                if write and book is not None:
+                    self._discard(book, rev)
                 raise
 
-    def _current(self, file_id: str) -> Book | None:
-        row = self._db.execute(
-            "SELECT name, created, modified, rev, props FROM files WHERE id=?", (file_id,)
-        ).fetchone()
-        if row is None:
-            self._cache.pop(file_id, None)
-            return None
-        cached = self._cache.get(file_id)
-        if cached is not None and cached.rev == row[3]:
+    def _current(self, db: sqlite3.Connection, file_id: str) -> Book | None:
+        row = db.execute("SELECT rev, created FROM files WHERE id=?", (file_id,)).fetchone()
+        with self._mutex:
+            cached = self._cache.get(file_id)
+            if row is None:
+                self._cache.pop(file_id, None)
+                return None
+        if cached is not None and (cached.rev, cached.created) == row:
             return cached
-        book = self._load(file_id, *row)
-        self._cache[file_id] = book
+        book = self._load(db, file_id)
+        with self._mutex:
+            now = self._cache.get(file_id)
+            if now is None or now.rev < book.rev or now.created != book.created:
+                self._cache[file_id] = book
         return book
 
-    def _load(self, file_id: str, name: str, created: str, modified: str, rev: int,
-              props_text: str) -> Book:
+    def _discard(self, failed: Book, rev: int | None) -> None:
+        """After a failed write: the stored book replaces the changed one in memory."""
+        with self._mutex:
+            self._cache.pop(failed.id, None)
+        try:
+            with self._tx(False) as db:
+                book = self._current(db, failed.id)
+        except sqlite3.Error:
+            return  # the next call loads it
+        if book is None or book.rev != rev:
+            return
+        for g in failed.grids:  # cells the write did not touch need no reloading
+            fresh = book.grid(g.sheet_id)
+            if fresh is not None and g.loaded and not g.dirty and g.moved_from is None:
+                fresh._rows = g.rows
+
+    def _load(self, db: sqlite3.Connection, file_id: str) -> Book:
+        name, created, modified, rev, props_text = db.execute(
+            "SELECT name, created, modified, rev, props FROM files WHERE id=?", (file_id,)
+        ).fetchone()
         props = json.loads(props_text)
-        grids = [Grid(m["properties"], [], m.get("protectedRanges", []), m.get("validations", []),
-                      m.get("developerMetadata", []),
-                      {d: {int(i): p for i, p in (m.get("dimensions") or {}).get(d, {}).items()}
-                       for d in ("ROWS", "COLUMNS")})
+        loader = partial(self._rows, file_id)
+        grids = [Grid(m["properties"], loader=loader, protected=m.get("protectedRanges", []),
+                      validations=m.get("validations", []),
+                      developer_metadata=m.get("developerMetadata", []),
+                      dims={d: {int(i): p for i, p in
+                                (m.get("dimensions") or {}).get(d, {}).items()}
+                            for d in ("ROWS", "COLUMNS")})
                  for m in props.pop("sheets")]
-        book = Book(file_id, name, created, modified, rev, props["properties"], grids,
-                    props.get("nextId", 1), props.get("developerMetadata", []))
-        by_id = {g.sheet_id: g for g in grids}
-        for sheet_id, r, data in self._db.execute(
-            "SELECT sheet_id, r, data FROM cell_rows WHERE file_id=? ORDER BY sheet_id, r",
-            (file_id,),
+        return Book(file_id, name, created, modified, rev, props["properties"], grids,
+                    props.get("nextId", 1), props.get("developerMetadata", []),
+                    {g.sheet_id for g in grids})
+
+    def _rows(self, file_id: str, sheet_id: int) -> Rows:
+        """A sheet's cells, read in this thread's transaction (or a new one)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            with self._tx(False) as db:
+                return self._read_rows(db, file_id, sheet_id)
+        return self._read_rows(db, file_id, sheet_id)
+
+    @staticmethod
+    def _read_rows(db: sqlite3.Connection, file_id: str, sheet_id: int) -> Rows:
+        rows: Rows = []
+        for r, data in db.execute(
+            "SELECT r, data FROM cell_rows WHERE file_id=? AND sheet_id=? ORDER BY r",
+            (file_id, sheet_id),
         ):
-            grid = by_id.get(sheet_id)
-            if grid is None:
-                continue
-            while len(grid.rows) < r:
-                grid.rows.append([])
-            grid.rows.append(_load_row(data))
-        return book
+            if r > len(rows):  # empty rows are not stored
+                rows.extend([] for _ in range(r - len(rows)))
+            rows.append(_decode(data))
+        return rows
 
     def _props_json(self, book: Book) -> str:
         return json.dumps({"properties": book.properties, "nextId": book.next_id,
                            "developerMetadata": book.developer_metadata,
                            "sheets": [g.meta() for g in book.grids]}, ensure_ascii=False)
 
-    def _save(self, book: Book) -> None:
-        db = self._db
+    def _save(self, db: sqlite3.Connection, book: Book) -> None:
         live = {g.sheet_id for g in book.grids}
-        for (sheet_id,) in db.execute(
-            "SELECT DISTINCT sheet_id FROM cell_rows WHERE file_id=?", (book.id,)
-        ).fetchall():
-            if sheet_id not in live:
-                db.execute("DELETE FROM cell_rows WHERE file_id=? AND sheet_id=?",
-                           (book.id, sheet_id))
+        for sheet_id in book.stored - live:
+            db.execute("DELETE FROM cell_rows WHERE file_id=? AND sheet_id=?",
+                       (book.id, sheet_id))
+        book.stored = live
         for g in book.grids:
-            if g.rewritten:
-                db.execute("DELETE FROM cell_rows WHERE file_id=? AND sheet_id=?",
-                           (book.id, g.sheet_id))
-                targets = range(len(g.rows))
-            else:
-                targets = sorted(g.dirty)
+            if not g.loaded:
+                continue  # cells never read were not changed either
+            start = g.moved_from
             upserts, deletes = [], []
-            for r in targets:
+            if start is not None:
+                db.execute("DELETE FROM cell_rows WHERE file_id=? AND sheet_id=? AND r>=?",
+                           (book.id, g.sheet_id, start))
+                upserts = [(book.id, g.sheet_id, r, _dump_row(g.rows[r]))
+                           for r in range(start, len(g.rows)) if not g.row_is_empty(r)]
+            for r in sorted(g.dirty):
+                if start is not None and r >= start:
+                    continue
                 if g.row_is_empty(r):
                     deletes.append((book.id, g.sheet_id, r))
                 else:
                     upserts.append((book.id, g.sheet_id, r, _dump_row(g.rows[r])))
-            if deletes and not g.rewritten:
-                db.executemany("DELETE FROM cell_rows WHERE file_id=? AND sheet_id=? AND r=?",
-                               deletes)
+            db.executemany("DELETE FROM cell_rows WHERE file_id=? AND sheet_id=? AND r=?",
+                           deletes)
             db.executemany("INSERT OR REPLACE INTO cell_rows VALUES (?,?,?,?)", upserts)
+            g.trim()
             g.dirty.clear()
-            g.rewritten = False
+            g.moved_from = None
         book.rev += 1
         book.modified = now_iso()
         db.execute("UPDATE files SET name=?, modified=?, rev=?, props=? WHERE id=?",
@@ -328,25 +303,5 @@ class Store:
                     book.id))
 
 
-def new_grid(book: Book, props: dict[str, Any], index: int) -> Grid:
-    """Make a sheet with Google's defaults (1000 rows, 26 columns)."""
-    sheet_id = props.get("sheetId")
-    if sheet_id is None:
-        sheet_id = 0 if not book.grids else book.next_id
-        while book.grid(sheet_id) is not None:
-            sheet_id = secrets.randbelow(2**31 - 1)
-    book.next_id = max(book.next_id, sheet_id + 1) if sheet_id < 10**6 else book.next_id
-    gp = dict(props.get("gridProperties") or {})
-    gp.setdefault("rowCount", 1000)
-    gp.setdefault("columnCount", 26)
-    out: dict[str, Any] = {
-        "sheetId": sheet_id,
-        "title": props.get("title") or f"Sheet{len(book.grids) + 1}",
-        "index": props.get("index", index),
-        "sheetType": "GRID",
-        "gridProperties": gp,
-    }
-    for key in ("rightToLeft", "hidden", "tabColor", "tabColorStyle"):
-        if props.get(key) is not None:
-            out[key] = props[key]
-    return Grid(out)
+__all__ = ["SPREADSHEET_MIME", "Book", "Cell", "Formula", "Grid", "Store", "Typed", "new_grid",
+           "now_iso"]

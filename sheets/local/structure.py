@@ -14,7 +14,7 @@ from typing import Any
 
 from . import metadata
 from .fields import apply_mask, grid_range, sheet
-from .store import Book, Grid
+from .grid import Book, Grid
 from .values import DIMENSIONS, bad
 
 BOUNDS = {"ROWS": ("startRowIndex", "endRowIndex"),
@@ -74,14 +74,12 @@ def insert_dimension(grid: Grid, dim: str, start: int, end: int,
         raise bad(f"Invalid requests: startIndex {start} is past the last "
                   f"{'row' if dim == 'ROWS' else 'column'}")
     if dim == "ROWS":
-        if start < len(grid.rows):
-            grid.rows[start:start] = [[] for _ in range(n)]
-            grid.rewritten = True
+        grid.insert_rows(start, n)
     else:
         for row in grid.rows:
             if start < len(row):
                 row[start:start] = [None] * n
-        grid.rewritten = True
+        grid.moved(0)
     gp[COUNT[dim]] += n
     source = start - 1 if inherit else start
     for rule in grid.validations:
@@ -137,12 +135,12 @@ def delete_dim(book: Book, req: dict[str, Any], where: str) -> None:
     if end - start >= count:
         raise bad(f"Invalid {where}: You can't delete all the rows/columns on the sheet.")
     if dim == "ROWS":
-        del grid.rows[start:end]
+        grid.delete_rows(start, end)
     else:
         for row in grid.rows:
             del row[start:end]
+        grid.moved(0)
     gp[COUNT[dim]] -= end - start
-    grid.rewritten = True
     _forget(grid, dim, start, end)
 
 
@@ -235,13 +233,12 @@ def update_sheet_properties(book: Book, req: dict[str, Any], where: str) -> None
                       f"{'rows' if dim == 'ROWS' else 'columns'} on the sheet.")
     if grid.props.get("hidden") and all(g.props.get("hidden") for g in book.grids):
         raise bad(f"Invalid {where}: You can't hide all the sheets in a document.")
-    if gp["rowCount"] < len(grid.rows):
-        del grid.rows[gp["rowCount"]:]
-        grid.rewritten = True
+    if gp["rowCount"] < old["rowCount"]:  # a sheet's cells are loaded only when it shrinks
+        grid.delete_rows(gp["rowCount"], len(grid.rows))
     if gp["columnCount"] < old["columnCount"]:
         for row in grid.rows:
             del row[gp["columnCount"]:]
-        grid.rewritten = True
+        grid.moved(0)
     for dim, key in COUNT.items():
         if gp[key] < old[key]:  # rows cut off take their rules and metadata along
             _forget(grid, dim, gp[key], old[key])

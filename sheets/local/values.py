@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 
 from . import a1
 from .entry import InputError, parse_input, render
-from .store import Book, Grid
+from .grid import Book, Grid
 
 
 class ApiError(Exception):
@@ -77,14 +77,13 @@ def read(book: Book, text: str, render_option: str, major: str,
     """One ``ValueRange``: trailing empty rows and cells trimmed, ``values`` omitted if empty."""
     grid, span = resolve(book, text)
     r0, r1, c0, c1 = bounds(grid, span, text)
-    rows: list[list[Any]] = []
-    for r in range(r0, min(r1, len(grid.rows))):
-        rows.append([c if type(c) is str else render(c, render_option, date_time)
-                     for c in grid.rows[r][c0:c1]])
+    source = grid.rows
+    rows = [[c if type(c) is str else "" if c is None else render(c, render_option, date_time)
+             for c in row[c0:c1]] for row in source[r0:r1]]
     if major == "COLUMNS":
         width = max((len(r) for r in rows), default=0)
         rows = [[row[c] if c < len(row) else "" for row in rows] for c in range(width)]
-    rows = [_trim(row) for row in rows]
+    rows = [_trim(row) if row and row[-1] in ("", None) else row for row in rows]
     while rows and not rows[-1]:
         rows.pop()
     out: dict[str, Any] = {"range": a1.format_range(grid.title, r0, r1, c0, c1),
@@ -164,6 +163,35 @@ def _last_filled(rows: list[list[Any]], r0: int, r1: int, c0: int,
     return None
 
 
+def _filled(row: list[Any], a: int, b: int) -> bool:
+    """Whether ``row`` holds a value in columns ``[a, b)``."""
+    part = row[a:b]
+    return part.count(None) != len(part)
+
+
+def _up(rows: list[list[Any]], top: int, a: int, b: int) -> int:
+    """The top of a table grown up from ``top`` over rows with a value in ``[a, b)``."""
+    while top > 0:  # tight loops: a table may be 50,000 rows high
+        row = rows[top - 1]
+        if len(row) > a and row[a] is not None or _filled(row, a, b):
+            top -= 1
+        else:
+            break
+    return top
+
+
+def _down(rows: list[list[Any]], bottom: int, a: int, b: int) -> int:
+    """The bottom of a table grown down from ``bottom`` likewise."""
+    end = len(rows)
+    while bottom < end:
+        row = rows[bottom]
+        if len(row) > a and row[a] is not None or _filled(row, a, b):
+            bottom += 1
+        else:
+            break
+    return bottom
+
+
 def table(grid: Grid, r0: int, r1: int, c0: int, c1: int) -> tuple[int, int, int, int] | None:
     """The table ``values.append`` finds in a range, as ``(top, bottom, left, right)``.
 
@@ -179,21 +207,26 @@ def table(grid: Grid, r0: int, r1: int, c0: int, c1: int) -> tuple[int, int, int
         return None
     top, left = anchor
     bottom, right = top + 1, left + 1
-
-    def row_filled(r: int) -> bool:
-        return any(v is not None for v in rows[r][max(left - 1, 0):right + 1])
+    empty: set[tuple[int, int, int]] = set()  # columns found empty over rows [lo, hi)
 
     def col_filled(c: int) -> bool:
-        return any(c < len(row) and row[c] is not None
-                   for row in rows[max(top - 1, 0):bottom + 1])
+        lo, hi = max(top - 1, 0), bottom + 1
+        if (c, lo, hi) in empty:
+            return False
+        for i in range(lo, min(hi, len(rows))):  # no copy of the rows: most answers come early
+            row = rows[i]
+            if len(row) > c and row[c] is not None:
+                return True
+        empty.add((c, lo, hi))
+        return False
 
     grown = True
     while grown:
         grown = False
-        while bottom < len(rows) and row_filled(bottom):
-            bottom, grown = bottom + 1, True
-        while top > 0 and row_filled(top - 1):
-            top, grown = top - 1, True
+        a, b = max(left - 1, 0), right + 1
+        down, up = _down(rows, bottom, a, b), _up(rows, top, a, b)
+        grown = down > bottom or up < top
+        bottom, top = down, up
         while left > 0 and col_filled(left - 1):
             left, grown = left - 1, True
         while right < grid.col_count and col_filled(right):
