@@ -328,9 +328,9 @@ def test_no_429_reaches_a_page_under_googles_quota(
 
 
 # -- the workbook lock -------------------------------------------------------------------------
-def test_the_workbook_lock_is_not_held_while_a_retry_sleeps(
-        wb: Workbook, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    wb.read(B, R)
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Retries' sleeps held until ``wake`` is set; ``sleeping`` tells that one began."""
     sleeping, wake = threading.Event(), threading.Event()
 
     def sleep(seconds: float) -> None:
@@ -338,6 +338,13 @@ def test_the_workbook_lock_is_not_held_while_a_retry_sleeps(
         assert wake.wait(10)
 
     monkeypatch.setattr(RetryingHTTPClient, "sleep", staticmethod(sleep))
+    return sleeping, wake
+
+
+def test_the_workbook_lock_is_not_held_while_a_retry_sleeps(
+        wb: Workbook, server: Server, held: tuple[threading.Event, threading.Event]) -> None:
+    wb.read(B, R)
+    sleeping, wake = held
     wb.invalidate(R)
     server.api.inject(429, times=1, retry_after=7)
     first = threading.Thread(target=wb.read, args=(R,))
@@ -359,15 +366,9 @@ def test_the_workbook_lock_is_not_held_while_a_retry_sleeps(
 
 
 def test_pages_reading_the_same_stale_tabs_share_one_call(
-        wb: Workbook, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+        wb: Workbook, server: Server, held: tuple[threading.Event, threading.Event]) -> None:
     wb.read(B, R)
-    sleeping, wake = threading.Event(), threading.Event()
-
-    def sleep(seconds: float) -> None:
-        sleeping.set()
-        assert wake.wait(10)
-
-    monkeypatch.setattr(RetryingHTTPClient, "sleep", staticmethod(sleep))
+    sleeping, wake = held
     wb.invalidate()
     server.api.reset()
     server.api.inject(429, times=1, retry_after=1)
