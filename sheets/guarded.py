@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import cells, preimage, relayout, schema
+from . import preimage, relayout, schema
 from .errors import (
     BadRequest,
     DuplicateRecord,
@@ -258,18 +258,12 @@ def _revoke(job: Job, audit: AuditFn | None) -> list[Mapping[str, str]]:
 def _verified(got: Mapping[str, Mapping[tuple[int, int], str]],
               verify: Mapping[str, tuple[int, list[str], list[str]]]) -> bool:
     """Whether each tab still has the IDs and the header the plain cells were placed by."""
-    def trimmed(values: list[str]) -> list[str]:
-        while values and not values[-1]:
-            values.pop()
-        return values
-
     for name, (col, ids, header) in verify.items():
         cells_of = got.get(name, {})
         height = max((r for r, c in cells_of if c == col), default=-1) + 1
-        now = [cells.clean_text(cells_of.get((r, col), "")) for r in range(height)]
-        width = max((c for r, c in cells_of if r == 0), default=-1) + 1
-        head = [cells.clean_text(cells_of.get((0, c), "")) for c in range(width)]
-        if trimmed(now) != trimmed(list(ids)) or trimmed(head) != trimmed(list(header)):
+        now = [cells_of.get((r, col), "") for r in range(height)]
+        if preimage.trimmed(now) != preimage.trimmed(ids) or \
+                relayout.shifted(header, preimage.header_of(got, name)):
             return False
     return True
 

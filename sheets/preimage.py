@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -206,6 +206,21 @@ def grid_cells(answer: Mapping[str, Any]) -> dict[str, dict[tuple[int, int], str
     return out
 
 
+def header_of(got: Mapping[str, Mapping[tuple[int, int], str]], name: str) -> list[str]:
+    """A tab's header row from a batch's answer (``grid_cells``)."""
+    row = got.get(name, {})
+    width = max((c for r, c in row if r == 0), default=-1) + 1
+    return [cells.clean_text(row.get((0, c), "")) for c in range(width)]
+
+
+def trimmed(values: Sequence[str]) -> list[str]:
+    """A row or column without its trailing empty cells (what a read returns)."""
+    out = [cells.clean_text(v) for v in values]
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
 def judge(edit: Edit, pre: list[str], header: list[str]) -> Verdict:
     """Did the cells land on the intended row, over the values the person saw?"""
     tab = schema.tab(edit.job.tab)
@@ -272,11 +287,8 @@ def run(wb: Workbook, batch: Batch) -> tuple[list[Verdict], dict[str, dict[tuple
             time.sleep(0.5 * 2 ** attempt)
     verdicts = []
     sc = got.get(SCRATCH, {})
-    headers: dict[str, list[str]] = {}
-    for name in dict.fromkeys(e.job.tab for e in batch.edits):
-        head = got.get(name, {})
-        last = max((c for r, c in head if r == 0), default=-1)
-        headers[name] = [head.get((0, c), "") for c in range(last + 1)]
+    headers = {name: header_of(got, name) for name in dict.fromkeys(e.job.tab
+                                                                    for e in batch.edits)}
     for i, e in enumerate(batch.edits):
         width = max(e.columns.values()) + 1
         pre = [sc.get((batch.base + i, c + 1), "") for c in range(width)]

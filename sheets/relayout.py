@@ -27,23 +27,9 @@ if TYPE_CHECKING:
 TRIES = 4
 
 
-def header_of(got: Mapping[str, Mapping[tuple[int, int], str]], name: str) -> list[str]:
-    """A tab's header row from a batch's answer (``preimage.grid_cells``)."""
-    row = got.get(name, {})
-    width = max((c for r, c in row if r == 0), default=-1) + 1
-    return [cells.clean_text(row.get((0, c), "")) for c in range(width)]
-
-
-def _trim(values: Sequence[str]) -> list[str]:
-    out = [cells.clean_text(v) for v in values]
-    while out and not out[-1]:
-        out.pop()
-    return out
-
-
 def shifted(layout: Sequence[str], now: Sequence[str]) -> bool:
     """Whether cells laid out by ``layout`` no longer sit under the same headers."""
-    return _trim(layout) != _trim(now)
+    return preimage.trimmed(layout) != preimage.trimmed(now)
 
 
 def check(wb: Workbook, got: Mapping[str, Mapping[tuple[int, int], str]],
@@ -51,9 +37,9 @@ def check(wb: Workbook, got: Mapping[str, Mapping[tuple[int, int], str]],
     """After a batch that appended ``laid`` (``{tab: (layout header, rows)}``): put right the
     rows of each tab whose header, as the batch answered it, is no longer the layout's."""
     for name, (layout, rows) in laid.items():
-        if not rows or name not in got or not shifted(layout, header_of(got, name)):
+        if not rows or name not in got or not shifted(layout, preimage.header_of(got, name)):
             continue
-        tab, now = schema.tab(name), header_of(got, name)
+        tab, now = schema.tab(name), preimage.header_of(got, name)
         wrong = [r for r in rows if placed(tab, list(layout), now, r) !=
                  {c: cells.clean_text(v) for c, v in enumerate(r) if cells.clean_text(v)}]
         if wrong:
@@ -130,7 +116,7 @@ def _write(wb: Workbook, name: str, r: int, change: Mapping[int, str],
     got = preimage.grid_cells(wb.call(wb.sh.batch_update, body))
     pre = got.get(preimage.SCRATCH, {})
     same = all(cells.clean_text(pre.get((0, c + 1), "")) == v for c, v in before.items())
-    if same and not shifted(header, header_of(got, name)):
+    if same and not shifted(header, preimage.header_of(got, name)):
         return True
     # The row moved or changed under the write: what it held is put back where it went.
     undo = [preimage.cell_request(src, r, c, cells.clean_text(pre.get((0, c + 1), ""))) for c in change]

@@ -29,7 +29,7 @@ from sheets.errors import TabMissing, WriteConflict
 from sheets.guarded import AuditFn, Job, locate, settle
 from sheets.local.a1 import index_to_col, parse_cells, split_title
 from sheets.parse import parse_table
-from sheets.preimage import cell_writes
+from sheets.preimage import cell_writes, header_of
 from sheets.table import a1, snapshot_range
 
 from .handmade import NUMBER_ACTION, check_rows, numbered_problems, unnumbered
@@ -286,8 +286,7 @@ def _put_back(plan: _Plan, answer: Mapping[str, Mapping[tuple[int, int], str]]
     out: list[dict[str, Any]] = []
     for name, (col, ids) in plan.ids.items():
         cells_of = answer.get(name, {})
-        width = max((c for r, c in cells_of if r == 0), default=-1) + 1
-        header = [clean_text(cells_of.get((0, c), "")) for c in range(width)]
+        header = header_of(answer, name)
         height = max((r for r, c in cells_of if c == col), default=-1) + 1
         now = [clean_text(cells_of.get((r, col), "")) for r in range(height)]
         before = plan.tables[name].header

@@ -40,3 +40,9 @@ def latest_request(wb: Any) -> dict[str, str]:
 
 def text(response: Any) -> str:
     return response.get_data(as_text=True)
+
+
+def login_as(client: FlaskClient, auth: Any, username: str) -> None:
+    """Sign out, then in as another member of staff."""
+    auth.logout()
+    auth.login(username)

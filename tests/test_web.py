@@ -10,7 +10,15 @@ from flask.testing import FlaskClient
 import users
 from sheets import Workbook, schema
 from tests.conftest import PASSWORD, AuthActions, Server, calls, sheet_values
-from tests.helpers import PERSON, file_number, intake, latest_request, register, text
+from tests.helpers import (
+    PERSON,
+    file_number,
+    intake,
+    latest_request,
+    login_as,
+    register,
+    text,
+)
 
 B, R, A = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.AUDIT.name
 
@@ -160,11 +168,6 @@ def test_update_data_records_the_date(client: FlaskClient, auth: AuthActions,
     audit = wb.full(A).records[-1]
     assert audit["action"] == "تحديث بيانات مستفيد" and "المدينة: القريات → طريف" in \
         audit["changes"]
-
-
-def login_as(client: FlaskClient, auth: AuthActions, username: str) -> None:
-    auth.logout()
-    auth.login(username)
 
 
 def test_whole_path_from_reception_to_service(client: FlaskClient, auth: AuthActions,

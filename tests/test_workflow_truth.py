@@ -11,14 +11,9 @@ from flask.testing import FlaskClient
 import workflow
 from sheets import Workbook, schema
 from tests.conftest import AuthActions, sheet_values
-from tests.helpers import file_number, intake, latest_request, register, text
+from tests.helpers import file_number, intake, latest_request, login_as, register, text
 
 R, A = schema.REQUESTS.name, schema.AUDIT.name
-
-
-def login_as(client: FlaskClient, auth: AuthActions, username: str) -> None:
-    auth.logout()
-    auth.login(username)
 
 
 def at_committee(client: FlaskClient, auth: AuthActions, wb: Workbook) -> str:

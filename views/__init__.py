@@ -61,15 +61,20 @@ def user_name() -> str:
     return current_user.display_name
 
 
+def word() -> str:
+    """The association's word for a beneficiary (مستفيد، مستخدم، مساهم…)."""
+    try:
+        return association().values.get("beneficiary_word") or "مستفيد"
+    except SheetsError:
+        return "مستفيد"
+
+
 class _Word:
     """The association's word for a beneficiary, read only when a template prints it."""
 
     @cached_property
     def text(self) -> str:
-        try:
-            return association().values.get("beneficiary_word") or "مستفيد"
-        except SheetsError:
-            return "مستفيد"
+        return word()
 
     def __str__(self) -> str:
         return self.text

@@ -24,6 +24,7 @@ from . import (
     tables_with,
     today,
     user_name,
+    word,
 )
 from .paging import paginate
 from .snapshot import per_snapshot
@@ -57,7 +58,7 @@ def intake(bid: str) -> str | Response:
         if written:
             flash(f"تم حفظ الطلب رقم {record['id']}.", "success")
         elif isinstance(person, store.Kept):
-            flash(f"حُفظ الطلب محليًا برقم {record['id']} بعد ملف المستفيد الذي ينتظر الحفظ، "
+            flash(f"حُفظ الطلب محليًا برقم {record['id']} بعد ملف ال{word()} الذي ينتظر الحفظ، "
                   "وسيُكتب تلقائيًا بعده في ملف البيانات.", "warning")
         else:
             flash(f"تعذر الوصول إلى ملف البيانات؛ حُفظ الطلب محليًا برقم {record['id']} "
