@@ -33,7 +33,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GOOGLE_APPLICATION_CREDENTIALS", "", "Path of the service-account JSON file "
             "(Google backend). Share the workbook with the account's e-mail."),
     Setting("SHEETS_CACHE_SECONDS", "30", "How long a snapshot of the tabs serves pages "
-            "before it is read again (seconds)."),
+            "before the app asks Drive whether the workbook changed (a Drive call, outside the "
+            "Sheets quota) and reads the tabs again only if it did (seconds). The app's own "
+            "writes go into the snapshot as they are made."),
+    Setting("SHEETS_MAX_AGE_SECONDS", "600", "The longest a snapshot serves pages while "
+            "Drive keeps saying the workbook did not change; after it the tabs are read again "
+            "whatever Drive says (seconds). 0 turns the Drive check off: snapshots are read "
+            "again every `SHEETS_CACHE_SECONDS`."),
     Setting("SHEETS_RETRIES", "5", "Attempts for a request that met 429 or a server error."),
     Setting("SHEETS_TIMEOUT", "30", "Seconds to wait for one workbook request."),
     Setting("SHEETS_INTERACTIVE_DEADLINE_SECONDS", "5", "Seconds a page or form may spend "

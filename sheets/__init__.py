@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
+from .changes import ChangeCheck, drive_version
 from .client import begin_interactive, end_interactive, open_spreadsheet
 from .errors import SheetsError
 from .governor import from_config
@@ -47,6 +48,9 @@ class _State:
                 self.workbook = Workbook(sh, ttl=float(self.config["SHEETS_CACHE_SECONDS"]))
                 self.workbook.on_google = \
                     (self.config.get("SHEETS_BACKEND") or "local").lower() == "google"
+                max_age = float(self.config.get("SHEETS_MAX_AGE_SECONDS") or 0)
+                if max_age > 0:
+                    self.workbook.changes = ChangeCheck(drive_version(sh), max_age)
                 self.workbook.titles()  # the list fetched on opening, before pages race for it
             return self.workbook
 

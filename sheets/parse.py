@@ -4,6 +4,7 @@ Plain functions with no gspread import: the table, the sync job and tests share 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -58,6 +59,35 @@ class Table:
     def get(self, rid: str) -> Record | None:
         found = self.rows_of(rid)
         return found[0] if found else None
+
+    def cells_of(self, record: Record) -> list[str]:
+        """A record laid out as a row of this table's header (its volunteers' columns too)."""
+        row = [""] * len(self.header)
+        for key, i in self.columns.items():
+            row[i] = record.get(key, "")
+        known = set(self.columns.values())
+        extra = getattr(record, "extra", {})
+        for j, h in enumerate(self.header):
+            if j not in known and h in extra:
+                row[j] = extra[h]
+        return row
+
+    def patched(self, rows: Mapping[int, Sequence[Any]],
+                added: Sequence[Sequence[Any]] = ()) -> Table:
+        """A new table with the sheet rows ``{row: cells}`` as written and ``added`` below.
+
+        The app's own write goes into its snapshot this way (write-through) instead of
+        dropping the tab: the rows written are parsed, every other record is shared.
+        """
+        end = max((r.row for r in self.records), default=1)
+        written = {**rows, **{end + 1 + i: cells_ for i, cells_ in enumerate(added)}}
+        parsed = {r: parse_row(self.tab, self.header, cells_, r) for r, cells_ in written.items()}
+        kept = [rec for rec in self.records if rec.row not in parsed]
+        new = [rec for rec, _ in parsed.values() if rec is not None]
+        records = sorted([*kept, *new], key=lambda rec: rec.row) if rows else [*kept, *new]
+        problems = [p for p in self.problems if p.row not in parsed] + \
+            [p for _, found in parsed.values() for p in found]
+        return Table(self.tab, self.header, self.columns, records, problems)
 
 
 def clean(column: schema.Column, raw: object) -> tuple[str, str | None]:
@@ -149,6 +179,18 @@ def header_problems(tab: schema.Tab, header: list[str], columns: dict[str, int])
                         f"عنوان مكرر في العمود {index_to_col(j)}: يقرأ النظام العمود "
                         f"{index_to_col(i)} فقط") for j in again]
     return out
+
+
+def parse_row(tab: schema.Tab, header: list[str], row: Sequence[Any],
+              number: int) -> tuple[Record | None, list[Problem]]:
+    """One sheet row under ``header``: its record (``None`` when blank) and its problems."""
+    table = parse_table(tab, [header, list(row)])
+    problems = [replace(p, row=number) for p in table.problems if p.row == 2]
+    if not table.records:
+        return None, problems
+    record = table.records[0]
+    record.row = number
+    return record, problems
 
 
 def parse_table(tab: schema.Tab, values: list[list[Any]]) -> Table:

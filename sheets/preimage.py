@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import cells, schema
 from .errors import BadRequest, WorkbookUnavailable, WriteUnconfirmed
 from .local.a1 import index_to_col, parse_cells, quote_title, split_title
-from .parse import clean, map_header
+from .parse import Record, clean, map_header
 
 if TYPE_CHECKING:
     from .table import Workbook
@@ -53,6 +53,10 @@ class Job:
     relog: bool = False  # its first batch was put back on its own row: the redo logs again
     tries: int = 0
     diff: Diff = field(default_factory=dict)
+    # The row as last placed (read, then ``new`` over it) and its header; ``landed`` once the
+    # pre-image confirmed it: what the snapshot takes in (write-through).
+    placed: tuple[Record, list[str]] | None = None
+    landed: bool = False
 
 
 @dataclass

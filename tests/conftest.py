@@ -159,8 +159,13 @@ def wb(app: Flask, server: Server) -> Iterator[Workbook]:
 
 
 def calls(server: Server, method: str | None = None) -> int:
-    """API calls the server answered (all, or of one method)."""
-    return server.api.total_calls() if method is None else server.api.calls[method]
+    """Sheets API calls the server answered (all, or of one method): the quota that matters.
+
+    Drive's ``files.get`` (is the workbook changed?) has a quota of its own and is not counted.
+    """
+    if method is not None:
+        return server.api.calls[method]
+    return sum(v for k, v in server.api.calls.items() if k.startswith("spreadsheets"))
 
 
 def sheet_values(wb: Workbook, tab: str) -> list[list[Any]]:

@@ -138,10 +138,11 @@ def test_workbook_handle_cached_per_app(app: Flask, server: Server) -> None:
 
 def test_a_new_process_fetches_the_tab_list_once(app: Flask,
                                                               server: Server) -> None:
-    """Opening fetches the tab list (kept, not fetched again), then one batchGet."""
+    """Opening fetches the tab list (kept, not fetched again), then one batchGet, after
+    Drive was asked for the workbook's version (to know later whether it changed)."""
     server.api.reset()
     with app.app_context():
         get_workbook().read()
     # drive.files.list finds the local workbook by name; on Google GOOGLE_SHEET_ID names it.
     assert dict(server.api.calls) == {"drive.files.list": 1, "spreadsheets.get": 1,
-                                      "spreadsheets.values.batchGet": 1}
+                                      "drive.files.get": 1, "spreadsheets.values.batchGet": 1}

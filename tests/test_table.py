@@ -84,6 +84,7 @@ def test_snapshot_expires_after_ttl(app: Flask, server: Server) -> None:
     with app.app_context():
         wb = get_workbook()
         wb.clock = lambda: now[0]
+        wb.changes = None  # without the Drive check (SHEETS_MAX_AGE_SECONDS=0): the TTL alone
         wb.invalidate()
         wb.read(B)
         server.api.reset()

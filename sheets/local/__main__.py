@@ -18,8 +18,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="folder that holds sheets.sqlite3")
     parser.add_argument("--threads", type=int, default=8,
                         help="requests served at once (reads run side by side)")
+    parser.add_argument("--reads-per-minute", type=int, default=0,
+                        help="answer 429 beyond this many read requests a minute, as Google "
+                             "does (its quota: 60 per user); 0: no limit")
+    parser.add_argument("--writes-per-minute", type=int, default=0,
+                        help="the same for write requests")
     args = parser.parse_args(argv)
     api = LocalSheets(args.data)
+    api.set_quota(args.reads_per_minute, args.writes_per_minute)
     # waitress, as app.py uses: a production WSGI server in pure Python.
     server = waitress.create_server(api, host=args.host, port=args.port, threads=args.threads)
     port = getattr(server, "effective_port", args.port)  # --port 0: the one the system chose

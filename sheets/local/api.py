@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..bulk import bulk
 from . import a1, batch, byfilter, drive, griddata, metadata, values
-from .controls import Controls, Fault
+from .controls import READ, Controls, Fault, quota_message
 from .drive import body_of
 from .store import Book, Store
 from .values import ApiError, bad
@@ -50,15 +50,19 @@ class LocalSheets(Controls):
             method, handler, args = self._route(request)
         except ApiError as exc:
             return self._json(exc.body(), exc.code)(environ, start_response)
+        over = None  # the per-minute quota this call exceeds (it is not handled)
         if not method.startswith("_local"):
             with self._lock:
                 self.calls[method] += 1
-            if self.hooks:
+            over = self.admit(method)
+            if self.hooks and over is None:
                 self._run_hooks(method)
             if self.latency:
                 time.sleep(self.latency)
-        fault = None if method.startswith("_local") else self._take_fault(method, False)
-        if fault is not None:
+        fault = None if method.startswith("_local") or over else self._take_fault(method, False)
+        if over is not None:
+            response = self._json(ApiError(429, quota_message(over)).body(), 429)
+        elif fault is not None:
             response = self._fault_response(fault)
         else:
             try:
@@ -72,8 +76,7 @@ class LocalSheets(Controls):
         return response(environ, start_response)
 
     def _fault_response(self, fault: Fault) -> Response:
-        message = {429: "Quota exceeded for quota metric 'Read requests' and limit "
-                        "'Read requests per minute per user' (injected by the local server)",
+        message = {429: quota_message(READ, "injected"),
                    }.get(fault.status, "Internal error encountered. (injected by the local server)")
         response = self._json(ApiError(fault.status, message).body(), fault.status)
         if fault.retry_after is not None:
@@ -100,7 +103,7 @@ class LocalSheets(Controls):
                     return "drive.files.list", lambda r: drive.listing(self.store, r), ()
             elif "/" not in rest:
                 if verb == "GET":
-                    return "drive.files.get", lambda r, f: drive.get(self.store, f), (rest,)
+                    return "drive.files.get", lambda r, f: drive.get(self.store, f, r), (rest,)
                 if verb == "DELETE":
                     return "drive.files.delete", lambda r, f: drive.delete(self.store, f), (rest,)
             raise ApiError(404, "Requested entity was not found.")

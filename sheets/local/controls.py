@@ -1,12 +1,14 @@
-"""Test controls of the local server: call counts, injected faults and latency, hooks.
+"""Test controls of the local server: call counts, injected faults and latency, hooks,
+and Google's per-minute quota, enforced.
 
 Tests and benchmarks in this process call the methods; those in other processes
-reach them over HTTP under ``/_local/`` (stats, reset, faults, latency).
+reach them over HTTP under ``/_local/`` (stats, reset, faults, latency, quota).
 """
 from __future__ import annotations
 
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,41 @@ WRITE_METHODS = {
     "drive.files.delete", "spreadsheets.values.batchUpdateByDataFilter",
     "spreadsheets.values.batchClearByDataFilter",
 }
+READ, WRITE = "read", "write"
+MINUTE = 60.0
+
+
+def quota_kind(method: str) -> str | None:
+    """The Sheets quota a call counts against, as Google counts; ``None`` for Drive's own."""
+    if method.startswith(("drive.", "_local")):
+        return None
+    return WRITE if method in WRITE_METHODS else READ
+
+
+def quota_message(kind: str, how: str = "enforced") -> str:
+    """Google's message when a per-minute quota is exceeded."""
+    name = "Write requests" if kind == WRITE else "Read requests"
+    return (f"Quota exceeded for quota metric '{name}' and limit '{name} per minute per "
+            f"user' ({how} by the local server)")
+
+
+class Window:
+    """Times of the calls of the last ``seconds``, and the most there ever were at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.times: deque[float] = deque()
+        self.peak = 0
+
+    def count(self, now: float) -> int:
+        while self.times and self.times[0] <= now - self.seconds:
+            self.times.popleft()
+        return len(self.times)
+
+    def add(self, now: float) -> None:
+        self.count(now)
+        self.times.append(now)
+        self.peak = max(self.peak, len(self.times))
 
 
 @dataclass
@@ -40,7 +77,9 @@ class Fault:
             return False
         if after_write and method not in WRITE_METHODS:
             return False
-        return self.methods is None or method in self.methods
+        if self.methods is None:  # Drive is another service: it fails only when named
+            return not method.startswith("drive.")
+        return method in self.methods
 
 
 class Controls:
@@ -52,6 +91,47 @@ class Controls:
         self.latency = 0.0
         self.hooks: list[tuple[str, int, Callable[[], None]]] = []
         self._lock = threading.Lock()
+        self.clock: Callable[[], float] = time.monotonic
+        self.quota = {READ: 0, WRITE: 0}  # calls a window; 0: no limit
+        self.quota_window = MINUTE
+        self._forget_quota()
+
+    def _forget_quota(self) -> None:
+        self.refused: Counter[str] = Counter()
+        self._admitted = {kind: Window(self.quota_window) for kind in (READ, WRITE)}
+        self._per_minute = {kind: Window(MINUTE) for kind in (READ, WRITE, "all")}
+
+    def set_quota(self, reads: int, writes: int, window: float = MINUTE) -> None:
+        """Answer 429 to a read (write) beyond ``reads`` (``writes``) in any ``window`` seconds.
+
+        Google's quota is 60 of each a minute per user; 0 lifts a limit. Drive calls
+        have a quota of their own and are not counted. A refused call takes no turn.
+        """
+        with self._lock:
+            self.quota = {READ: max(0, int(reads)), WRITE: max(0, int(writes))}
+            self.quota_window = float(window) if window and window > 0 else MINUTE
+            self._admitted = {kind: Window(self.quota_window) for kind in (READ, WRITE)}
+
+    def admit(self, method: str) -> str | None:
+        """Count an API call in the per-minute peaks; the quota kind it exceeds, if any."""
+        kind = quota_kind(method)
+        with self._lock:
+            now = self.clock()
+            self._per_minute["all"].add(now)
+            if kind is None:
+                return None
+            self._per_minute[kind].add(now)
+            limit, window = self.quota[kind], self._admitted[kind]
+            if limit and window.count(now) >= limit:
+                self.refused[kind] += 1
+                return kind
+            window.add(now)
+        return None
+
+    def peaks(self) -> dict[str, int]:
+        """The most calls (of each quota kind, and in all) that came in any 60 seconds."""
+        with self._lock:
+            return {kind: w.peak for kind, w in self._per_minute.items()}
 
     def inject(self, status: int, times: int = 1, retry_after: float | None = None,
                after_write: bool = False, methods: list[str] | None = None) -> None:
@@ -85,12 +165,13 @@ class Controls:
             action()
 
     def reset(self) -> None:
-        """Forget counters, faults and latency."""
+        """Forget counters, faults and latency; a quota stays, its window starts again."""
         with self._lock:
             self.calls.clear()
             self.faults.clear()
             self.hooks.clear()
             self.latency = 0.0
+            self._forget_quota()
 
     def total_calls(self) -> int:
         return sum(v for k, v in self.calls.items() if not k.startswith("_local"))
@@ -105,7 +186,10 @@ class Controls:
 
     def _control(self, request: Request, what: str) -> dict[str, Any]:
         if what == "stats":
-            return {"calls": dict(self.calls), "total": self.total_calls()}
+            return {"calls": dict(self.calls), "total": self.total_calls(),
+                    "peakPerMinute": self.peaks(), "refused": dict(self.refused),
+                    "quota": {"reads": self.quota[READ], "writes": self.quota[WRITE],
+                              "window": self.quota_window}}
         if what == "reset" and request.method == "POST":
             self.reset()
             return {}
@@ -116,5 +200,10 @@ class Controls:
             return {}
         if what == "latency" and request.method == "POST":
             self.latency = float(body_of(request).get("seconds", 0))
+            return {}
+        if what == "quota" and request.method == "POST":
+            b = body_of(request)
+            self.set_quota(int(b.get("reads", 0)), int(b.get("writes", 0)),
+                           float(b.get("window", MINUTE)))
             return {}
         raise ApiError(404, "Requested entity was not found.")

@@ -40,10 +40,14 @@ def create(store: Store, request: Request) -> dict[str, Any]:
             "Untitled spreadsheet", "mimeType": SPREADSHEET_MIME}
 
 
-def get(store: Store, fid: str) -> dict[str, Any]:
+def get(store: Store, fid: str, request: Request | None = None) -> dict[str, Any]:
+    """One file; with ``fields`` (``version,modifiedTime``) only those, as Drive answers."""
     for f in store.list_files():
         if f["id"] == fid:
-            return {"kind": "drive#file", **f}
+            found = {"kind": "drive#file", **f}
+            wanted = [w.strip() for w in ((request.args.get("fields") if request else "") or
+                                          "").split(",") if w.strip()]
+            return {k: v for k, v in found.items() if k in wanted} if wanted else found
     raise ApiError(404, f"File not found: {fid}.")
 
 

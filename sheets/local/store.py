@@ -133,11 +133,13 @@ class Store:
     def list_files(self) -> list[dict[str, Any]]:
         with self._tx(False) as db:
             cur = db.execute(
-                "SELECT id, name, mime, parents, created, modified FROM files ORDER BY created")
+                "SELECT id, name, mime, parents, created, modified, rev FROM files "
+                "ORDER BY created")
+            # ``version`` moves with every change, as Drive's does (its number is our own).
             return [
                 {"id": i, "name": n, "mimeType": m, "parents": json.loads(p),
-                 "createdTime": c, "modifiedTime": mo}
-                for i, n, m, p, c, mo in cur.fetchall()
+                 "createdTime": c, "modifiedTime": mo, "version": str(rev + 1)}
+                for i, n, m, p, c, mo, rev in cur.fetchall()
             ]
 
     def create(self, name: str, file_id: str | None = None, parents: list[str] | None = None,

@@ -1,0 +1,214 @@
+"""The quota-proof data path: a step in two Sheets calls, an intake in one, the app's own writes
+taken into the snapshot, Drive asked before a tab is read again, a page reading only the
+big tabs it shows."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from sheets import Workbook, schema
+from sheets.changes import ChangeCheck
+from sheets.table import a1
+from tests.conftest import AuthActions, Server, sheet_values
+from tests.helpers import file_number, intake, register, text
+
+B, R, Q, AUDIT = (schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.INQUIRIES.name,
+                  schema.AUDIT.name)
+
+
+def sheets_calls(server: Server) -> dict[str, int]:
+    """The calls that count against the Sheets quota (Drive has its own)."""
+    return {k: v for k, v in server.api.calls.items()
+            if k.startswith("spreadsheets") and v}
+
+
+def version(server: Server, wb: Workbook) -> str:
+    return server.gspread_client().http_client.request(
+        "get", f"https://www.googleapis.com/drive/v3/files/{wb.sh.id}",
+        params={"fields": "version,modifiedTime"}).json()["version"]
+
+
+@pytest.fixture
+def request_id(client: FlaskClient, auth: AuthActions, wb: Workbook) -> str:
+    auth.login("reception")
+    register(client)
+    intake(client, file_number(wb))
+    wb.invalidate()
+    return wb.table(R).records[-1]["id"]
+
+
+def test_a_step_costs_two_sheets_calls_and_the_next_page_none(
+        client: FlaskClient, server: Server, wb: Workbook, request_id: str) -> None:
+    client.get("/requests")  # the snapshot in place, as at a desk
+    server.api.reset()
+    response = client.post(f"/requests/{request_id}/assign", data={"researcher": "سارة الباحثة"})
+    assert response.status_code == 302
+    assert sheets_calls(server) == {"spreadsheets.values.batchGet": 1,
+                                    "spreadsheets.batchUpdate": 1}
+    server.api.reset()
+    page = text(client.get(f"/requests/{request_id}"))
+    assert "لدى الباحث" in page and "سارة الباحثة" in page
+    assert sheets_calls(server) == {}
+    row = next(r for r in sheet_values(wb, R) if r and r[0] == request_id)
+    assert "لدى الباحث" in row and "سارة الباحثة" in row
+    assert any(request_id in r and "لدى الباحث" in "".join(r) for r in sheet_values(wb, AUDIT))
+
+
+def test_the_narrow_read_asks_for_the_row_not_the_tab(
+        client: FlaskClient, server: Server, wb: Workbook, request_id: str) -> None:
+    client.get("/requests")
+    seen: list[list[str]] = []
+    original = wb.sh.values_batch_get
+
+    def spy(ranges: list[str], *args: object, **kwargs: object) -> object:
+        seen.append(list(ranges))
+        return original(ranges, *args, **kwargs)
+
+    wb.sh.values_batch_get = spy  # type: ignore[method-assign]
+    client.post(f"/requests/{request_id}/assign", data={"researcher": "سارة الباحثة"})
+    row = wb.cached(R).get(request_id).row
+    assert seen == [[a1(R, "1:1"), a1(R, "A:A"), a1(R, f"{row}:{row}"), a1(AUDIT, "1:1")]]
+
+
+def test_a_sort_before_the_narrow_read_falls_back_and_stays_on_its_row(
+        client: FlaskClient, server: Server, wb: Workbook, request_id: str) -> None:
+    """The snapshot saw the request in one row; a volunteer's sort moved it before the step
+    read: the whole tab is read again and the step lands on the request's row."""
+    bid = wb.table(R).get(request_id)["beneficiary_id"]
+    wb.append_many(R, [{"id": f"R-2026-9{i:04d}", "beneficiary_id": bid, "service": "سلة غذائية",
+                        "channel": "المقابلة", "status": "جديد", "submitted_on": "2026-11-01"}
+                       for i in range(3)])
+    client.get("/requests")
+    sid = wb.sheet_id(R)
+    server.api.before("spreadsheets.values.batchGet", lambda: server.gspread_client()
+                      .open_by_key(wb.sh.id).batch_update({"requests": [{"sortRange": {
+                          "range": {"sheetId": sid, "startRowIndex": 1},
+                          "sortSpecs": [{"dimensionIndex": 0, "sortOrder": "DESCENDING"}]}}]}))
+    assert client.post(f"/requests/{request_id}/assign",
+                       data={"researcher": "سارة الباحثة"}).status_code == 302
+    rows = {r[0]: r for r in sheet_values(wb, R)[1:] if r}
+    assert "لدى الباحث" in rows[request_id]
+    assert all("لدى الباحث" not in r for rid, r in rows.items() if rid != request_id)
+    assert "لدى الباحث" in text(client.get(f"/requests/{request_id}"))
+
+
+def test_an_intake_costs_one_sheets_call_and_its_receipt_none(
+        client: FlaskClient, server: Server, wb: Workbook) -> None:
+    auth = AuthActions(client)
+    auth.login("reception")
+    register(client)
+    bid = file_number(wb)
+    client.get("/requests")
+    client.get(f"/beneficiaries/{bid}/requests/new?service=سلة غذائية")
+    server.api.reset()
+    response = intake(client, bid)
+    assert sheets_calls(server) == {"spreadsheets.batchUpdate": 1}
+    rid = response.headers["Location"].split("/")[2]
+    server.api.reset()
+    assert rid in text(client.get(f"/requests/{rid}/receipt"))
+    assert rid in text(client.get("/requests"))
+    assert sheets_calls(server) == {}
+    assert any(r and r[0] == rid for r in sheet_values(wb, R))
+
+
+def test_an_unchanged_workbook_is_not_read_again_and_a_hand_edit_is(
+        client: FlaskClient, server: Server, wb: Workbook, request_id: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [time.monotonic()]  # the clock the fixture's writes were timed by, then moved by hand
+    monkeypatch.setattr(wb, "clock", lambda: now[0])
+    monkeypatch.setattr(wb.changes, "clock", lambda: now[0])
+    wb.invalidate()
+    client.get("/requests")
+    server.api.reset()
+    now[0] += wb.ttl + 1  # the snapshot expired; nothing changed meanwhile
+    client.get("/requests")
+    assert sheets_calls(server) == {} and server.api.calls["drive.files.get"] == 1
+
+    row = next(i for i, r in enumerate(sheet_values(wb, R), start=1) if r and r[0] == request_id)
+    column = sheet_values(wb, R)[0].index(schema.REQUESTS.column("notes").header)
+    server.gspread_client().open_by_key(wb.sh.id).worksheet(R).update_cell(
+        row, column + 1, "كتبها متطوع بيده")
+    server.api.reset()
+    client.get("/requests")
+    assert sheets_calls(server) == {}  # still within the cache time
+    now[0] += wb.ttl + 1
+    assert "كتبها متطوع بيده" in text(client.get(f"/requests/{request_id}"))
+    assert sheets_calls(server) == {"spreadsheets.values.batchGet": 1}
+
+
+def test_after_max_age_the_tabs_are_read_whatever_drive_says(
+        client: FlaskClient, server: Server, wb: Workbook, request_id: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [time.monotonic()]
+    monkeypatch.setattr(wb, "clock", lambda: now[0])
+    monkeypatch.setattr(wb.changes, "fetch", lambda: "7")  # Drive that never moves
+    wb.invalidate()
+    client.get("/requests")
+    server.api.reset()
+    now[0] += wb.ttl + 1
+    client.get("/requests")
+    assert sheets_calls(server) == {}
+    now[0] += wb.changes.max_age
+    client.get("/requests")
+    assert sheets_calls(server) == {"spreadsheets.values.batchGet": 1}
+
+
+def test_the_check_turns_itself_off_when_a_write_does_not_move_the_version() -> None:
+    answers = iter(["5", "5", "6"])
+    now = [0.0]
+    check = ChangeCheck(lambda: next(answers), max_age=600, clock=lambda: now[0])
+    assert check.version() == "5"
+    now[0] = 1.0
+    check.wrote(began=1.0)  # a write of ours began after that answer, and ended
+    now[0] = 2.0
+    assert check.version() is None and not check.working
+    assert check.version() is None  # no more Drive calls: the TTL alone decides
+
+
+def test_a_write_under_way_during_the_question_does_not_turn_it_off() -> None:
+    answers = iter(["5", "5"])
+    now = [10.0]
+    check = ChangeCheck(lambda: next(answers), max_age=600, clock=lambda: now[0])
+    check.wrote(began=9.0)  # began before the first answer: it may be in it already
+    assert check.version() == "5"
+    assert check.version() == "5" and check.working
+
+
+def test_the_local_server_moves_its_drive_version_with_every_write_and_only_then(
+        server: Server, wb: Workbook) -> None:
+    first = version(server, wb)
+    wb.raw_values([a1(R)])
+    assert version(server, wb) == first
+    wb.write_cells([{"range": a1(Q, "Z5"), "values": [["x"]]}])
+    second = version(server, wb)
+    assert int(second) > int(first)
+    wb.append(B, {"id": "B-2026-77777", "full_name": "اسم"})
+    assert int(version(server, wb)) > int(second)
+    got = server.gspread_client().http_client.request(
+        "get", f"https://www.googleapis.com/drive/v3/files/{wb.sh.id}",
+        params={"fields": "version,modifiedTime"}).json()
+    assert set(got) == {"version", "modifiedTime"}
+
+
+def test_a_page_reads_only_the_big_tabs_it_shows(app: Flask, server: Server,
+                                                  wb: Workbook) -> None:
+    wb.append_many(Q, [{"id": f"Q-2026-{i:05d}", "type": "استفسار", "channel": "المقابلة",
+                        "subject": f"موضوع {i}", "received_on": "2026-11-01", "status": "مفتوح"}
+                       for i in range(2100)])
+    wb.invalidate()
+    seen: list[list[str]] = []
+    original = wb.sh.values_batch_get
+
+    def spy(ranges: list[str], *args: object, **kwargs: object) -> object:
+        seen.append(list(ranges))
+        return original(ranges, *args, **kwargs)
+
+    wb.sh.values_batch_get = spy  # type: ignore[method-assign]
+    wb.read(R, B)
+    assert a1(Q) not in seen[0]  # 2,100 inquiries wait for a page that shows them
+    assert a1(schema.SETTINGS.name) in seen[0]  # a small tab rides along
+    wb.read(Q)
+    assert seen[1][0] == a1(Q)
