@@ -40,6 +40,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Drive keeps saying the workbook did not change; after it the tabs are read again "
             "whatever Drive says (seconds). 0 turns the Drive check off: snapshots are read "
             "again every `SHEETS_CACHE_SECONDS`."),
+    Setting("SHEETS_REFRESH_IN_BACKGROUND", "1", "1: when a snapshot's cache time has passed, "
+            "pages go on showing it while it is read again in the background, so no page waits "
+            "for a whole tab (seconds at 50,000 rows); 0: the page that finds it expired waits "
+            "for the new read. A tab the app knows is out of date is always read first."),
     Setting("SHEETS_RETRIES", "5", "Attempts for a request that met 429 or a server error."),
     Setting("SHEETS_TIMEOUT", "30", "Seconds to wait for one workbook request."),
     Setting("SHEETS_INTERACTIVE_DEADLINE_SECONDS", "5", "Seconds a page or form may spend "

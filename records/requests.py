@@ -50,8 +50,7 @@ def open_twins(records: list[Record], beneficiary_id: str, service: str) -> list
 
 def fresh(wb: Workbook, rid: str) -> Record:
     """The request as the sheet holds it now (a volunteer may have changed it)."""
-    wb.invalidate(TAB.name)
-    record = wb.table(TAB.name).get(rid)
+    record = wb.row_now(TAB.name, rid)
     if record is None:
         raise RecordNotFound(rid)
     return record

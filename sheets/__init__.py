@@ -48,6 +48,8 @@ class _State:
                 self.workbook = Workbook(sh, ttl=float(self.config["SHEETS_CACHE_SECONDS"]))
                 self.workbook.on_google = \
                     (self.config.get("SHEETS_BACKEND") or "local").lower() == "google"
+                self.workbook.background = \
+                    str(self.config.get("SHEETS_REFRESH_IN_BACKGROUND", "1")) not in ("0", "")
                 max_age = float(self.config.get("SHEETS_MAX_AGE_SECONDS") or 0)
                 if max_age > 0:
                     self.workbook.changes = ChangeCheck(drive_version(sh), max_age)

@@ -30,8 +30,15 @@ class Problem:
 class Record(dict[str, str]):
     """One row as ``{key: text}``; ``row`` is where it was when read (never used to write)."""
 
-    row: int = 0
-    extra: dict[str, str]
+    __slots__ = ("extra", "row")  # no per-row ``__dict__``: 50,000 rows are many
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.row = 0
+        self.extra: dict[str, str] = NO_EXTRA
+
+
+NO_EXTRA: dict[str, str] = {}  # shared by the rows with no volunteers' columns: never changed
 
 
 @dataclass
@@ -205,19 +212,25 @@ def _parse(tab: schema.Tab, values: list[list[Any]]) -> Table:
     table = Table(tab, header, columns, problems=header_problems(tab, header, columns))
     known = set(columns.values())
     extra_cols = [(j, h) for j, h in enumerate(header) if j not in known and h]
-    # Per column: key, position, cleaner (None for plain text, the common case) and
-    # whether an empty cell is a problem, looked up once rather than once per cell.
+    # Per column: key, position, cleaner (None for plain text, the common case), whether an
+    # empty cell is a problem, and the cleaner's answers so far (dates and choices repeat),
+    # looked up once rather than once per cell.
     plan = [(c, c.key, columns[c.key], _CLEANERS.get(c.type),
-             c.required and not c.computed) for c in tab.columns if c.key in columns]
-    absent = [c.key for c in tab.columns if c.key not in columns]
+             c.required and not c.computed, {}) for c in tab.columns if c.key in columns]
+    absent = dict.fromkeys((c.key for c in tab.columns if c.key not in columns), "")
+    # One string object per distinct cell text: a status, a service, a date or a city is
+    # repeated in thousands of rows, and the snapshot lives as long as the process.
+    same: dict[str, str] = {}
+    keep = same.setdefault
+    new = Record.__new__  # without ``__init__``: both slots are set below
     for i, row in enumerate(values[1:], start=2):
         width = len(row)
-        record = Record()
+        record = new(Record)
         if absent:
-            record.update(dict.fromkeys(absent, ""))
+            record.update(absent)
         found: list[Problem] = []
         blank = True
-        for c, key, idx, cleaner, required in plan:
+        for c, key, idx, cleaner, required, memo in plan:
             raw = row[idx] if idx < width else ""
             text = raw.strip() if type(raw) is str else cells.clean_text(raw)
             if not text:
@@ -227,13 +240,17 @@ def _parse(tab: schema.Tab, values: list[list[Any]]) -> Table:
                 continue
             blank = False
             if cleaner is None:
-                record[key] = text
+                record[key] = keep(text, text)
                 continue
-            value, problem = cleaner(c, text)
-            record[key] = value
-            if problem:
-                found.append(Problem(tab.name, i, c.header, text, problem))
-        record.extra = {h: cells.clean_text(row[j]) for j, h in extra_cols if j < width}
+            got = memo.get(text)
+            if got is None:
+                value, problem = cleaner(c, text)
+                got = memo[text] = (keep(value, value), problem)
+            record[key] = got[0]
+            if got[1]:
+                found.append(Problem(tab.name, i, c.header, text, got[1]))
+        record.extra = {h: cells.clean_text(row[j]) for j, h in extra_cols if j < width} \
+            if extra_cols else NO_EXTRA
         if blank and not any(record.extra.values()):
             continue  # a blank row a person left is not a record
         record.row = i

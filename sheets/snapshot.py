@@ -6,6 +6,7 @@ again; the app's own writes go into it (write-through) instead of dropping it.
 """
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -25,6 +26,7 @@ from .local.a1 import quote_title
 from .parse import Table, parse_table
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 SMALL_ROWS = 2000  # a stale tab this small rides along with any page's read
 
 
@@ -75,6 +77,7 @@ class Snapshot:
         self._versions: dict[str, str | None] = {}  # the workbook's version as each tab was read
         self._read_at: dict[str, float] = {}
         self.changes: ChangeCheck | None = None  # asks Drive whether anything changed
+        self.background = False  # expired tabs are shown while read again in a thread
         self.offline_since: float | None = None  # wall-clock time reads began to fail
 
     # -- plumbing ----------------------------------------------------------
@@ -147,6 +150,11 @@ class Snapshot:
                 if not wanted:
                     return {n: self._tables[n] for n in names}
                 flight = None if fresh else self._joinable(wanted)
+                if flight is None and not fresh and self.background and \
+                        all(self._stamps.get(n, -math.inf) > -math.inf for n in wanted):
+                    # Only expired (not invalidated): shown as they are while read again.
+                    self._refresh_later(wanted, present, now)
+                    return {n: self._tables[n] for n in names}
                 if flight is None and asked:
                     if not fresh and self._unchanged(wanted, version, now):
                         return {n: self._tables[n] for n in names}
@@ -164,6 +172,37 @@ class Snapshot:
             if got is not None:
                 return got
         return self._fly(flight, names, now)
+
+    def _refresh_later(self, wanted: list[str], present: list[str], now: float) -> None:
+        """Read expired tabs again in a thread of its own, unless one is already doing it
+        (lock held). Asking Drive first, it renews them when nothing changed."""
+        if any(not f.paced and set(wanted) <= set(f.names) for f in self._flights):
+            return
+        names = [*wanted, *(n for n in self._stale(present, False, now)
+                            if n not in wanted and self._small(n))]
+        flight = _Flight(names, {n: self._marks[n] for n in names}, paced=False)
+        self._flights.append(flight)
+        threading.Thread(target=self._refresh, args=(flight, now), daemon=True,
+                         name="sheets-refresh").start()
+
+    def _refresh(self, flight: _Flight, now: float) -> None:
+        try:
+            flight.version = self._version()
+            with self._lock:
+                if self._unchanged(flight.names, flight.version, self.clock()):
+                    self._flights.remove(flight)
+                    flight.done.set()
+                    return
+            self._fly(flight, [], now)
+        except SheetsError as exc:  # the pages go on showing the last read; the next retries
+            log.warning("sheets: reading the tabs again failed: %s", type(exc).__name__)
+
+    def wait_for_refresh(self, timeout: float = 30.0) -> None:
+        """Wait until no read of expired tabs is under way (tests, the CLI)."""
+        with self._lock:
+            flights = [f for f in self._flights if not f.paced]
+        for f in flights:
+            f.done.wait(timeout)
 
     def _version(self) -> str | None:
         """The workbook's version now (no lock held: it is a call), or ``None``."""
@@ -276,6 +315,16 @@ class Snapshot:
     def full(self, name: str) -> Table:
         """Every row of a tab read now (for append-only tabs, which snapshots skip)."""
         return parse_table(self._require(name), self.raw_values([a1(name)])[0])
+
+    def expire(self, *names: str) -> None:
+        """Let these tabs (all when none) be read again by the next page that shows them, as
+        if their cache time had passed: with ``background`` the page does not wait for it."""
+        with self._lock:
+            now = self.clock()
+            for n in names or list(self._tables):
+                if self._stamps.get(n, -math.inf) > -math.inf:
+                    self._stamps[n] = min(self._stamps[n], now - self.ttl)
+                self._versions[n] = None  # whatever Drive says, they are read again
 
     def invalidate(self, *names: str) -> None:
         """Make the next read of these tabs (all when none) fetch them again.

@@ -16,7 +16,7 @@ import gspread
 from . import cells, guarded, preimage, relayout, schema
 from .errors import TabMissing, WorkbookUnavailable
 from .local.a1 import index_to_col
-from .parse import Table
+from .parse import Record, Table
 from .snapshot import Snapshot, a1, snapshot_range
 
 __all__ = ["Workbook", "a1", "snapshot_range"]
@@ -145,6 +145,14 @@ class Workbook(Snapshot):
             else:  # other rows were put right on the way: the tab is read again
                 self.invalidate(name)
         return guarded.require_settled(done, job)
+
+    def row_now(self, name: str, rid: str) -> Record | None:
+        """The record holding ``rid`` as the sheet holds it now: its row alone (one narrow
+        call) when the snapshot knows where it is, else the whole tab read again."""
+        got = guarded.read_row(self, preimage.Job(name, rid, {}, {}), audit=False)
+        if got is None:
+            return self.read(name, fresh=True)[name].get(rid)
+        return got[name].records[0]
 
     def cell_url(self, name: str, cell: str) -> str | None:
         """Where a person opens ``cell`` (A1) of a tab in Google Sheets; ``None`` on the local

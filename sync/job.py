@@ -265,7 +265,9 @@ def _run(wb: Workbook, today: date, user: str, progress: Callable[[str], None]) 
         put_back = [] if done.verified else _put_back(plan, done.answer)
     else:
         raise WriteConflict("the rows kept moving during the sync")
-    wb.invalidate()
+    # What this run read stays on the pages until they read the tabs again (in the
+    # background when the app allows): at 50,000 rows no page should wait for that read.
+    wb.expire()
     result.rows_read = sum(max(len(v) - 1, 0) for v in plan.raw.values())
     result.problems = plan.problems
     result.api_calls = wb_calls(wb) - calls0

@@ -104,6 +104,9 @@ def app(server: Server, tmp_path: Path) -> Flask:
         "JOURNAL_DB": str(tmp_path / "journal.sqlite3"),
         "TODAY": TODAY,
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        # A page that finds the snapshot expired reads it before answering, so a test knows
+        # what the page shows; tests/test_quota_path.py covers the background refresh.
+        "SHEETS_REFRESH_IN_BACKGROUND": "0",
     })
     server.api.reset()
     return app

@@ -3,6 +3,7 @@ taken into the snapshot, Drive asked before a tab is read again, a page reading 
 big tabs it shows."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -212,3 +213,56 @@ def test_a_page_reads_only_the_big_tabs_it_shows(app: Flask, server: Server,
     assert a1(schema.SETTINGS.name) in seen[0]  # a small tab rides along
     wb.read(Q)
     assert seen[1][0] == a1(Q)
+
+
+def test_an_expired_snapshot_is_shown_while_it_is_read_again_in_the_background(
+        client: FlaskClient, server: Server, wb: Workbook, request_id: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [time.monotonic()]
+    monkeypatch.setattr(wb, "clock", lambda: now[0])
+    monkeypatch.setattr(wb.changes, "clock", lambda: now[0])
+    monkeypatch.setattr(wb, "background", True)
+    client.get(f"/requests/{request_id}")
+    row = next(i for i, r in enumerate(sheet_values(wb, R), start=1) if r and r[0] == request_id)
+    column = sheet_values(wb, R)[0].index(schema.REQUESTS.column("notes").header)
+    server.gspread_client().open_by_key(wb.sh.id).worksheet(R).update_cell(
+        row, column + 1, "كتبها متطوع بيده")
+    now[0] += wb.ttl + 1
+    reads = server.api.calls["spreadsheets.values.batchGet"]
+    gate = threading.Event()
+    server.api.before("spreadsheets.values.batchGet", lambda: gate.wait(10))  # a slow read
+    try:
+        page = text(client.get(f"/requests/{request_id}"))  # answered before the read ends
+        assert "كتبها متطوع بيده" not in page and request_id in page
+    finally:
+        gate.set()
+    wb.wait_for_refresh()
+    assert server.api.calls["spreadsheets.values.batchGet"] == reads + 1
+    assert "كتبها متطوع بيده" in text(client.get(f"/requests/{request_id}"))
+
+
+def test_a_tab_known_to_be_out_of_date_is_read_before_the_page(
+        client: FlaskClient, server: Server, wb: Workbook, request_id: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wb, "background", True)
+    client.get(f"/requests/{request_id}")
+    wb.sh.worksheet(R).update_cell(wb.cached(R).get(request_id).row,
+                                   wb.cached(R).columns["notes"] + 1, "ملاحظة جديدة")
+    wb.invalidate(R)
+    assert "ملاحظة جديدة" in text(client.get(f"/requests/{request_id}"))
+
+
+def test_a_failed_background_read_leaves_the_last_read_on_the_pages(
+        client: FlaskClient, server: Server, wb: Workbook, request_id: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [time.monotonic()]
+    monkeypatch.setattr(wb, "clock", lambda: now[0])
+    monkeypatch.setattr(wb, "background", True)
+    monkeypatch.setattr(wb, "changes", None)
+    client.get(f"/requests/{request_id}")
+    now[0] += wb.ttl + 1
+    server.api.inject(503, times=1000)
+    assert request_id in text(client.get(f"/requests/{request_id}"))
+    wb.wait_for_refresh()
+    page = client.get(f"/requests/{request_id}")
+    assert page.status_code == 200 and request_id in text(page)
