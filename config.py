@@ -50,6 +50,11 @@ SETTINGS: tuple[Setting, ...] = (
             "retrying the workbook in all before it counts as unreachable (a new registration, "
             "request or inquiry is then kept in the journal); the sync job and the journal drain "
             "keep the full `SHEETS_RETRIES` backoff. 0 turns the deadline off."),
+    Setting("SHEETS_FORM_QUEUE_SECONDS", "30", "Seconds a form sent (a step, a reply, a "
+            "registration) may wait in all for its turns in the per-minute budget when the "
+            "office uses it up, before the person is asked to send it again (a new "
+            "registration, request or inquiry is kept in the journal instead). A page never "
+            "waits past `SHEETS_INTERACTIVE_DEADLINE_SECONDS`: it shows the last read."),
     Setting("SHEETS_READS_PER_MINUTE", "", "Read requests a minute that the pages and the "
             "sync job send in all: they share one budget (kept in `instance/sheets-quota.sqlite3`, "
             "so the sync job in another process counts too) and wait their turn instead of being "

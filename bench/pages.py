@@ -8,7 +8,8 @@ For each size a child process fills the embedded local workbook with demo data
 and another child serves the pages with Flask's test client, signed in as the
 manager, with no injected latency. *Cold* reads the snapshot again before each
 view (the batchGet, the parse and every per-snapshot value); *warm* is a page
-served from a fresh snapshot. Prints p50/p95 ms, HTML size and the peak RSS
+served from a fresh snapshot; *after write* follows a step written to a request (it goes
+into the snapshot, so the page computes its per-snapshot values again). Prints p50/p95 ms, HTML size and the peak RSS
 while the page was served warm, then cold (``VmHWM``, reset before each series; a cold
 view holds the old snapshot while the new one is read, as a page does when the
 snapshot expires). ``--server http`` runs the local server as its own process, so the
@@ -127,8 +128,9 @@ def measure(folder: Path, warm: int, cold: int, pages: list[str], server: str) -
 
 def _measure(config: dict[str, Any], warm: int, cold: int, pages: list[str]) -> None:
     from app import create_app
-    from sheets import get_workbook
+    from sheets import get_workbook, schema
 
+    R = schema.REQUESTS.name
     app = create_app(config)
     client = app.test_client()
     assert client.post("/login", data={"username": "manager", "password": PASSWORD}
@@ -141,16 +143,21 @@ def _measure(config: dict[str, Any], warm: int, cold: int, pages: list[str]) -> 
     rows = {name: {"page": name} for name in pages}
     # Every page warm first: a cold read leaves the process larger, which would show as
     # the next page's warm peak.
-    for kind, reps in (("warm", warm), ("cold", cold)):
+    with app.app_context():
+        rid = next(r["id"] for r in wb.table(R).records if r.get("status") == "جديد")
+    for kind, reps in (("warm", warm), ("written", warm), ("cold", cold)):
         for name in pages:
             url, row = PAGES[name], rows[name]
             if kind == "warm":
                 client.get(url)  # the snapshot and its per-snapshot values are in place
             _rss_reset()
             row[kind] = []
-            for _ in range(reps):
+            for i in range(reps):
                 if kind == "cold":
                     wb.invalidate()
+                if kind == "written":  # a colleague's step just went into the snapshot
+                    with app.app_context():
+                        wb.update(R, rid, {"notes": f"ملاحظة {i}"})
                 started = time.perf_counter()
                 got = client.get(url)
                 row[kind].append((time.perf_counter() - started) * 1000)
@@ -179,14 +186,15 @@ def run(n: int, root: Path, warm: int, cold: int, pages: list[str], server: str)
                           "--pages", *pages],
                          check=True, capture_output=True, text=True).stdout
     print(f"\n{n} requests ({(folder / 'ready').read_text()}), {server} server")
-    print(f"{'page':<20}{'warm p50':>9}{'warm p95':>9}{'cold p50':>9}{'cold p95':>9}"
-          f"{'HTML KB':>8}{'peak RSS MB warm':>17}{'cold':>6}")
+    print(f"{'page':<20}{'warm p50':>9}{'warm p95':>9}{'after write p50':>16}{'p95':>6}"
+          f"{'cold p50':>9}{'cold p95':>9}{'HTML KB':>8}{'peak RSS MB warm':>17}{'cold':>6}")
     for line in out.splitlines():
         row = json.loads(line)
         if "cold" not in row:
-            print(f"{row['page']:<20}{'':>44}{row['rss']:>17}")
+            print(f"{row['page']:<20}{'':>66}{row['rss']:>17}")
             continue
         print(f"{row['page']:<20}{_pct(row['warm'], .5):>9}{_pct(row['warm'], .95):>9}"
+              f"{_pct(row['written'], .5):>16}{_pct(row['written'], .95):>6}"
               f"{_pct(row['cold'], .5):>9}{_pct(row['cold'], .95):>9}{row['kb']:>8}"
               f"{row['rss_warm']:>17}{row['rss_cold']:>6}")
 

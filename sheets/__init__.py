@@ -9,7 +9,7 @@ import math
 import threading
 
 import click
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask.cli import with_appcontext
 
 from .changes import ChangeCheck, drive_version
@@ -86,7 +86,11 @@ def _begin_request() -> None:
     the sync job's in the shared budget, and wait as long as it takes.
     """
     seconds = float(current_app.config.get("SHEETS_INTERACTIVE_DEADLINE_SECONDS") or 0)
-    g.sheets_deadline = begin_interactive(seconds if seconds > 0 else math.inf)
+    # A form sent (a step, a reply) may wait its turn in the per-minute budget: the workbook
+    # is there, and waiting beats asking the person to send it again. A page does not wait.
+    queue = float(current_app.config.get("SHEETS_FORM_QUEUE_SECONDS") or 0) \
+        if request.method == "POST" else 0.0
+    g.sheets_deadline = begin_interactive(seconds if seconds > 0 else math.inf, queue)
 
 
 def _end_request(exc: BaseException | None) -> None:

@@ -61,14 +61,19 @@ class Deadline:
     asked to last even when it returns sooner (a test's fake sleep).
     """
 
-    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+    def __init__(self, seconds: float, clock: Callable[[], float], queue: float = 0.0) -> None:
         self.seconds = seconds
         self.clock = clock
         self.start = clock()
         self.unslept = 0.0
+        self.queue = queue  # a form may wait this long in all for turns in the budget
 
     def left(self) -> float:
         return self.seconds - (self.clock() - self.start + self.unslept)
+
+    def patience(self) -> float:
+        """How long a call may still wait for its turn in the per-minute budget."""
+        return max(self.left(), self.queue - (self.clock() - self.start + self.unslept))
 
     def slept(self, asked: float, took: float) -> None:
         self.unslept += max(0.0, asked - took)
@@ -77,9 +82,10 @@ class Deadline:
 _deadline: ContextVar[Deadline | None] = ContextVar("sheets_deadline", default=None)
 
 
-def begin_interactive(seconds: float) -> Token[Deadline | None]:
-    """Give the calls made from here on (in this context) ``seconds`` of retries in all."""
-    return _deadline.set(Deadline(seconds, RetryingHTTPClient.clock))
+def begin_interactive(seconds: float, queue: float = 0.0) -> Token[Deadline | None]:
+    """Give the calls made from here on (in this context) ``seconds`` of retries in all, and
+    ``queue`` seconds of waiting for turns in the budget (a form: the workbook is there)."""
+    return _deadline.set(Deadline(seconds, RetryingHTTPClient.clock, queue))
 
 
 def end_interactive(token: Token[Deadline | None]) -> None:
@@ -173,7 +179,7 @@ class RetryingHTTPClient(HTTPClient):
         last good read and a new record goes to the journal, as in an outage.
         """
         while (wait := governor.take(kind, background=deadline is None)) > 0:
-            if deadline is not None and wait > deadline.left():
+            if deadline is not None and wait > deadline.patience():
                 log.info("sheets: no %s turn within the deadline (%.1fs away)", kind, wait)
                 raise QuotaExceeded(f"no {kind} turn within the deadline")
             log.info("sheets: waiting %.2fs for a %s turn", wait, kind)

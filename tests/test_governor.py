@@ -24,7 +24,7 @@ from sheets.errors import ConfigError, QuotaExceeded
 from sheets.governor import MINUTE, READ, WINDOW, WRITE, Governor, from_config, kind_of
 from sheets.table import a1
 from tests.conftest import AuthActions, Server, calls
-from tests.helpers import register, text
+from tests.helpers import file_number, intake, latest_request, register, text
 
 ROOT = Path(__file__).resolve().parent.parent
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
@@ -408,3 +408,30 @@ def test_a_429_makes_every_caller_wait(
     slept.clear()
     wb.raw_values([a1(B, "A1")])  # the sync job waits it out
     assert slept == [pytest.approx(20)]
+
+
+def test_a_step_waits_its_turn_where_a_page_would_show_the_last_read(
+        app: Flask, client: FlaskClient, auth: AuthActions, server: Server, clock: Clock,
+        slept: list[float]) -> None:
+    """The office used up the minute's writes: a referral sent now waits the 20 s to its turn
+    (``SHEETS_FORM_QUEUE_SECONDS``) and lands, rather than asking the person to send it again."""
+    gov = governed(app, clock)
+    auth.login()
+    register(client)
+    with app.app_context():
+        bid = file_number(get_workbook())
+    intake(client, bid)
+    with app.app_context():
+        rid = latest_request(get_workbook())["id"]
+    client.get(f"/requests/{rid}")
+    clock.advance(WINDOW)
+    take_all(gov, WRITE)
+    clock.advance(WINDOW - 20)
+    slept.clear()
+    response = client.post(f"/requests/{rid}/assign", data={"researcher": "سارة الباحثة"})
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert "تم: " in page and "لدى الباحث" in page
+    assert slept == [pytest.approx(20)]
+    with app.app_context():
+        assert latest_request(get_workbook())["status"] == "لدى الباحث"
