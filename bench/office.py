@@ -142,6 +142,7 @@ def _measure(tally: staff.Tally, stats: dict[str, Any], cpu: float) -> dict[str,
         kinds[quota_kind(method) or "drive"] += n
     n = tally.counts["requests"]
     return {"requests": n, "calls": stats["total"], **kinds, "ms": sorted(tally.ms),
+            "views": sorted(tally.views), "forms": sorted(tally.forms),
             "counts": dict(tally.counts), "cpu_ms": cpu * 1000 / n if n else 0.0,
             "peak": stats["peakPerMinute"], "429": sum(stats["refused"].values())}
 
@@ -185,6 +186,10 @@ def _pct(values: list[float], q: float) -> float | None:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else None
 
 
+def _pair(values: list[float]) -> str:
+    return f"{_cell(_pct(values, .5))} / {_cell(_pct(values, .95))}"
+
+
 def _cell(x: Any) -> str:
     if x is None:
         return "—"
@@ -206,6 +211,8 @@ def _rows(part: dict[str, Any], rss: float | None, office: bool) -> list[tuple[s
     rows = [("calls per session" if not office else "API calls", part["calls"]),
             ("  reads / writes / Drive", f"{part['read']} / {part['write']} / {part['drive']}"),
             ("page p50 ms", _pct(part["ms"], .5)), ("page p95 ms", _pct(part["ms"], .95)),
+            ("  pages shown (GET) p50 / p95 ms", _pair(part["views"])),
+            ("  forms sent (POST) p50 / p95 ms", _pair(part["forms"])),
             ("CPU ms per request", part["cpu_ms"]), ("error pages", c.get("error", 0)),
             ("refused writes", c.get("refused", 0)), ("writes saved", c.get("saved", 0)),
             ("intakes journaled", c.get("journaled", 0))]

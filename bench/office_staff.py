@@ -138,12 +138,15 @@ class Tally:
     """What the staff saw: each answer's time and class."""
 
     ms: list[float] = field(default_factory=list)
+    views: list[float] = field(default_factory=list)  # the pages alone (GET)
+    forms: list[float] = field(default_factory=list)  # the forms sent (POST)
     counts: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, ms: float, *classes: str) -> None:
+    def add(self, ms: float, *classes: str, form: bool = False) -> None:
         with self.lock:
             self.ms.append(ms)
+            (self.forms if form else self.views).append(ms)
             self.counts.update(("requests", *classes))
 
 
@@ -189,7 +192,7 @@ class Staff:
                 classes.append("stale")
         else:
             classes.append(self._written(s.kind, status, got, before))
-        tally.add(ms, *classes)
+        tally.add(ms, *classes, form=s.data is not None)
 
     def _written(self, kind: str, status: int, got: requests.Response | None,
                  before: int) -> str:

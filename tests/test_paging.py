@@ -3,6 +3,8 @@ the end; and values kept per snapshot that a write brings up to date."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 import weakref
 from datetime import date, timedelta
 
@@ -253,3 +255,26 @@ def test_kept_values_never_keep_an_old_snapshot_alive() -> None:
     assert gone() is None  # only a weak reference was kept
     assert per_snapshot("test", (parse_table(schema.REQUESTS, header), date(2026, 11, 23)),
                         lambda: "new read") == "new read"
+
+
+def test_pages_asking_for_one_value_at_once_wait_for_one_computation() -> None:
+    table = parse_table(schema.REQUESTS, [[c.header for c in schema.REQUESTS.columns]])
+    computed: list[int] = []
+    started = threading.Event()
+
+    def slow() -> int:
+        computed.append(1)
+        started.set()
+        time.sleep(0.2)
+        return 42
+
+    got: list[int] = []
+    threads = [threading.Thread(target=lambda: got.append(
+        per_snapshot(("single flight",), (table,), slow))) for _ in range(4)]
+    threads[0].start()
+    started.wait(5)
+    for t in threads[1:]:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert got == [42, 42, 42, 42] and computed == [1]
