@@ -60,7 +60,9 @@ class World:
             "TESTING": True, "SECRET_KEY": "v", "WTF_CSRF_ENABLED": False,
             "SHEETS_LOCAL_URL": self.url, "SHEETS_LOCAL_DIR": str(root / "unused"),
             "USERS_DB": str(root / "users.sqlite3"), "JOURNAL_DB": str(root / "journal.sqlite3"),
-            "TODAY": TODAY, "INSTANCE_PATH": str(root / "instance")})
+            "TODAY": TODAY, "INSTANCE_PATH": str(root / "instance"),
+            # A replay needs every call made by the page being served: no background reads.
+            "SHEETS_REFRESH_IN_BACKGROUND": "0"})
         self.now = 0.0  # the snapshot cache's clock: moved by the bench, so a seed replays
         with self.app.app_context():
             self.wb = get_workbook()

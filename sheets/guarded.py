@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +33,6 @@ from .errors import (
     BadRequest,
     DuplicateRecord,
     RecordNotFound,
-    SheetsError,
     TabMissing,
     WorkbookUnavailable,
     WriteConflict,
@@ -62,36 +61,48 @@ def read_tables(wb: Workbook, names: Iterable[str]) -> dict[str, Table]:
     return tables
 
 
-def read_row(wb: Workbook, job: Job, audit: bool) -> dict[str, Table] | None:
-    """The job's tab narrowed to its row, read now in one call; ``None`` to read it all.
+def read_rows(wb: Workbook, jobs: Sequence[Job], audit: bool) -> dict[str, Table] | None:
+    """The jobs' tabs narrowed to their rows, read now in one call; ``None`` to read them all.
 
-    The call fetches the header, the ID column and the row where the snapshot last saw the
-    ID, not the whole tab (50,000 rows at a busy office). It stands only if the ID is in
-    that row and in no other, under the header the snapshot knew: after a sort or a
-    renamed header the whole tab is read as before. Either way the pre-image checks where
-    the write landed.
+    The call fetches each tab's header and ID column and the rows where the snapshot last
+    saw the IDs, not the whole tabs (50,000 rows at a busy office). It stands only if every
+    ID is in that row and in no other, under the header the snapshot knew: after a sort or
+    a renamed header the whole tabs are read as before. Either way the pre-image checks
+    where each write landed.
     """
-    snap = wb.cached(job.tab)
-    key = schema.tab(job.tab).id_key or ""
-    hits = snap.rows_of(job.rid) if snap is not None and job.rid else []
-    if snap is None or len(hits) != 1 or key not in snap.columns or job.repair:
-        return None
-    row, letter, q = hits[0].row, index_to_col(snap.columns[key]), quote_title(job.tab)
-    ranges = [f"{q}!1:1", f"{q}!{letter}:{letter}", f"{q}!{row}:{row}"]
-    raw = wb.raw_values(ranges + ([f"{quote_title(schema.AUDIT.name)}!1:1"] if audit else []))
-    table = parse_table(snap.tab, raw[0][:1])
-    column = snap.tab.column(key)
-    holders = [i for i, cell in enumerate(raw[1], start=1)
-               if cell and clean(column, cell[0])[0] == job.rid]
-    if holders != [row] or table.header != snap.header:
-        return None
-    record, _ = parse_row(snap.tab, table.header, raw[2][0] if raw[2] else [], row)
-    if record is None:
-        return None
-    table.records = [record]
-    tables = {job.tab: table}
+    wanted: dict[str, list[tuple[Job, int]]] = {}
+    for job in jobs:
+        snap = wb.cached(job.tab)
+        key = schema.tab(job.tab).id_key or ""
+        hits = snap.rows_of(job.rid) if snap is not None and job.rid else []
+        if snap is None or len(hits) != 1 or key not in snap.columns or job.repair:
+            return None
+        wanted.setdefault(job.tab, []).append((job, hits[0].row))
+    ranges: list[str] = []
+    for name, placed in wanted.items():
+        snap, q = wb.cached(name), quote_title(name)
+        letter = index_to_col(snap.columns[schema.tab(name).id_key or ""])  # type: ignore[union-attr]
+        ranges += [f"{q}!1:1", f"{q}!{letter}:{letter}", *(f"{q}!{r}:{r}" for _, r in placed)]
+    raw = iter(wb.raw_values(ranges + ([f"{quote_title(schema.AUDIT.name)}!1:1"] if audit
+                                       else [])))
+    tables: dict[str, Table] = {}
+    for name, placed in wanted.items():
+        snap, tab = wb.cached(name), schema.tab(name)
+        table = parse_table(tab, next(raw)[:1])
+        column, ids = tab.column(tab.id_key or ""), next(raw)
+        rows = [next(raw) for _ in placed]
+        if snap is None or table.header != snap.header:
+            return None
+        for (job, row), got in zip(placed, rows):
+            holders = [i for i, cell in enumerate(ids, start=1)
+                       if cell and clean(column, cell[0])[0] == job.rid]
+            record, _ = parse_row(tab, table.header, got[0] if got else [], row)
+            if holders != [row] or record is None:
+                return None
+            table.records.append(record)
+        tables[name] = table
     if audit:
-        tables[schema.AUDIT.name] = parse_table(schema.AUDIT, raw[3])
+        tables[schema.AUDIT.name] = parse_table(schema.AUDIT, next(raw))
     return tables
 
 
@@ -128,7 +139,8 @@ class Settled:
 def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
            tables: Mapping[str, Table] | None = None, plain: list[dict[str, Any]] | None = None,
            appends: Mapping[str, list[Mapping[str, str]]] | None = None,
-           verify: Mapping[str, tuple[int, list[str], list[str]]] | None = None) -> Settled:
+           verify: Mapping[str, tuple[int, list[str], list[str]]] | None = None,
+           each: bool = False) -> Settled:
     """Write the jobs on their rows, repairing what a sort or an edit redirected meanwhile.
 
     ``tables`` is a read just made (saves the first round's read); ``plain``
@@ -136,7 +148,8 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
     column and header to ``verify`` (``{tab: (ID column, IDs by row, header)}``) ride in the first
     batch. A job that cannot be written (``WriteConflict`` when a cell it writes
     changed after the caller read it; the workflow refusing a redo) is given up
-    only after every repair it caused has been made; the error is raised then.
+    only after every repair it caused has been made; the error is raised then, or, with
+    ``each`` (the steps of several people sent together), kept in that job's ``error``.
     """
     pending = list(jobs)
     result = Settled([])
@@ -147,7 +160,8 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
         if not pending and not extra:
             break
         if tables is None:
-            names = [j.tab for j in pending] + ([schema.AUDIT.name] if audit else [])
+            names = [j.tab for j in pending] + \
+                ([schema.AUDIT.name] if audit or any(j.audit for j in pending) else [])
             tables = _read_again(wb, names, any(j.repair for j in pending))
         edits: list[Edit] = []
         logs: list[Mapping[str, str]] = []
@@ -159,13 +173,15 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
                 if job.repair or job.soft:  # the sync's: the next run tries again
                     continue
                 failure = failure or exc
+                job.error = job.error or exc
                 logs += _revoke(job, audit)
                 continue
             if edit is None:
                 if not job.repair:
                     if not job.soft:
-                        failure = failure or WriteConflict(
+                        job.error = job.error or WriteConflict(
                             f"{job.rid} in {job.tab} changed while it was saved")
+                        failure = failure or job.error
                     logs += _revoke(job, audit)
                     continue
                 # Another writer's undo may bring our cells back first (undos apply last-in,
@@ -177,8 +193,9 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             if not edit.cells:
                 result.done.append(job)
                 continue
-            made = audit(job.tab, job.rid or _numbered(job.tab, edit), _told(edit, edits),
-                         job.action) if audit and (not job.logged or job.relog) else None
+            by = job.audit or audit
+            made = by(job.tab, job.rid or _numbered(job.tab, edit), _told(edit, edits),
+                      job.action) if by and (not job.logged or job.relog) else None
             job.relog = False
             if made:
                 logs.append(made)
@@ -223,7 +240,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             result.answer = got
             extra = False
         for e in edits:
-            e.job.logged = e.job.logged or bool(audit)
+            e.job.logged = e.job.logged or bool(e.job.audit or audit)
         for e, v in zip(edits, verdicts):
             if v.ok:
                 e.job.landed = True
@@ -237,16 +254,19 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
                 e.job.relog = True
             if v.restore:
                 pending.append(Job(e.job.tab, v.victim, v.restore, v.wrote,
-                                   REPAIR if v.moved else UNDO, repair=True))
+                                   REPAIR if v.moved else UNDO, repair=True, audit=e.job.audit))
             if v.moved:
                 pending.append(e.job)  # redo on the right row; its audit row is written
             elif not e.job.repair and not e.job.soft:
-                failure = failure or WriteConflict(
+                e.job.error = e.job.error or WriteConflict(
                     f"{e.job.rid} in {e.job.tab} changed while it was saved")
-    if failure is not None:
+                failure = failure or e.job.error
+    for job in pending:
+        if not job.repair:
+            job.error = job.error or WriteConflict("the rows kept moving while they were saved")
+            failure = failure or job.error
+    if failure is not None and not each:
         raise failure
-    if any(not j.repair for j in pending):
-        raise WriteConflict("the rows kept moving while they were saved")
     # A repair still waiting here found its cells typed over again and again: theirs stand.
     return result
 
@@ -284,6 +304,7 @@ def _revoke(job: Job, audit: AuditFn | None) -> list[Mapping[str, str]]:
     (Its first batch landed on another row, now put back; the redo on its own row was
     refused.) Read together, the audit rows then tell what the row really holds.
     """
+    audit = job.audit or audit
     if not (audit and job.logged and job.diff):
         return []
     made = audit(job.tab, job.rid, {k: (new, old) for k, (old, new) in job.diff.items()},
@@ -327,10 +348,3 @@ def _place(table: Table, job: Job) -> Edit | None:
     if key in cells_:  # a job writing an ID copies the whole row: it may have to be found by it
         seen = list(table.columns)
     return Edit(job, rec.row, {k: table.columns[k] for k in [key, *cells_, *seen]}, cells_)
-
-
-def require_settled(done: Settled, job: Job) -> Diff:
-    """The cells a job changed, or ``SheetsError`` when it did not land."""
-    if job not in done.done:
-        raise SheetsError(f"{job.rid} was not written")
-    return job.diff

@@ -57,6 +57,8 @@ class Job:
     # pre-image confirmed it: what the snapshot takes in (write-through).
     placed: tuple[Record, list[str]] | None = None
     landed: bool = False
+    audit: AuditFn | None = None  # its own audit rows' author (steps of several people at once)
+    error: Exception | None = None  # why it was given up (``settle(..., each=True)``)
 
 
 @dataclass

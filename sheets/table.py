@@ -14,6 +14,7 @@ from typing import Any
 import gspread
 
 from . import cells, guarded, preimage, relayout, schema
+from .commits import Committer
 from .errors import TabMissing, WorkbookUnavailable
 from .local.a1 import index_to_col
 from .parse import Record, Table
@@ -32,6 +33,7 @@ class Workbook(Snapshot):
         # the second reads what the first wrote. Other processes are caught by the pre-image.
         self._stripes = [threading.Lock() for _ in range(64)]
         self.on_google = False  # set by the app when the workbook is a Google spreadsheet
+        self._committer = Committer(self)
 
     def write_cells(self, data: list[dict[str, Any]]) -> int:
         """One RAW ``values.batchUpdate`` of ``[{range, values}]``; returns cells written."""
@@ -82,7 +84,7 @@ class Workbook(Snapshot):
         tab = schema.tab(first)
         key = tab.id_key or tab.columns[0].key
         last = str(appends[first][-1].get(key) or "")
-        began = self.clock()
+        began = self._write_began()
         got: dict[str, dict[tuple[int, int], str]] | None = None
         for attempt in range(3):
             try:
@@ -124,32 +126,36 @@ class Workbook(Snapshot):
         ``changes`` may be a function of the row as read now (a note appended to
         the note a volunteer just typed). ``expect`` are values the row must still
         hold (the status a step was allowed from); ``audit`` makes the audit row
-        that lands in the same atomic call. Costs two calls: read, write.
+        that lands in the same atomic call. Costs two calls: read, write; steps sent at the
+        same moment share them (``commits``).
         """
         tab = self._require(name)
         assert tab.id_key, f"{name} has no ID column"
         job = preimage.Job(name, rid, {}, dict(expect or {}), action,
                           make=changes if callable(changes) else lambda _row: changes)
-        began = self.clock()
+        began = self._write_began()
         with self._stripes[hash((name, rid)) % len(self._stripes)]:
             try:
-                done = guarded.settle(self, [job], audit,
-                                      tables=guarded.read_row(self, job, audit is not None))
+                batches = self._committer.write(job, audit)
             except Exception:
                 self.invalidate(name)
                 raise
         if job.landed:
             self._wrote(began)
-            if done.batches == 1:
+            if batches == 1:
                 self._take_in(name, job)
             else:  # other rows were put right on the way: the tab is read again
                 self.invalidate(name)
-        return guarded.require_settled(done, job)
+        return job.diff
+
+    def _write_began(self) -> float:
+        """When a write begins, on the clock the Drive check times its answers by."""
+        return self.changes.clock() if self.changes is not None else 0.0
 
     def row_now(self, name: str, rid: str) -> Record | None:
         """The record holding ``rid`` as the sheet holds it now: its row alone (one narrow
         call) when the snapshot knows where it is, else the whole tab read again."""
-        got = guarded.read_row(self, preimage.Job(name, rid, {}, {}), audit=False)
+        got = guarded.read_rows(self, [preimage.Job(name, rid, {}, {})], audit=False)
         if got is None:
             return self.read(name, fresh=True)[name].get(rid)
         return got[name].records[0]

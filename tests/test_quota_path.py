@@ -266,3 +266,91 @@ def test_a_failed_background_read_leaves_the_last_read_on_the_pages(
     wb.wait_for_refresh()
     page = client.get(f"/requests/{request_id}")
     assert page.status_code == 200 and request_id in text(page)
+
+
+def test_steps_sent_at_once_share_their_calls_and_a_refused_one_fails_alone(
+        app: Flask, server: Server, wb: Workbook) -> None:
+    """Six people send a step at the same moment: the first is written alone, the five that
+    gathered meanwhile together, each on its own row with its own audit row; the one whose
+    row changed is refused and the others land."""
+    from records import store
+    from sheets.errors import WriteConflict
+
+    wb.append_many(R, [{"id": f"R-2026-{i:05d}", "beneficiary_id": "B-1", "service": "سلة غذائية",
+                        "channel": "المقابلة", "status": "جديد", "submitted_on": "2026-11-01"}
+                       for i in range(6)])
+    wb.read(R, fresh=True)
+    server.api.reset()
+    server.api.latency = 0.3  # the first batch is still on its way when the others arrive
+    outcome: dict[int, str] = {}
+
+    def step(i: int) -> None:
+        with app.app_context():
+            try:
+                store.update(wb, schema.REQUESTS, f"R-2026-{i:05d}",
+                             {"status": "لدى الباحث", "researcher": f"باحث {i}"}, f"موظف {i}",
+                             "إحالة", expect={"status": "مغلق" if i == 3 else "جديد"})
+                outcome[i] = "saved"
+            except WriteConflict:
+                outcome[i] = "refused"
+
+    first = threading.Thread(target=step, args=(0,))
+    first.start()
+    time.sleep(0.1)
+    others = [threading.Thread(target=step, args=(i,)) for i in range(1, 6)]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(30)
+    server.api.latency = 0.0
+    assert outcome == {0: "saved", 1: "saved", 2: "saved", 3: "refused", 4: "saved", 5: "saved"}
+    assert server.api.calls["spreadsheets.batchUpdate"] == 2
+    assert server.api.calls["spreadsheets.values.batchGet"] == 2
+    rows = {r[0]: r for r in sheet_values(wb, R)[1:] if r}
+    for i in (0, 1, 2, 4, 5):
+        assert "لدى الباحث" in rows[f"R-2026-{i:05d}"] and f"باحث {i}" in rows[f"R-2026-{i:05d}"]
+    assert "جديد" in rows["R-2026-00003"] and "باحث 3" not in rows["R-2026-00003"]
+    audit = [r for r in sheet_values(wb, AUDIT)[1:] if "إحالة" in r]
+    assert sorted(r[1] for r in audit) == [f"موظف {i}" for i in (0, 1, 2, 4, 5)]
+    assert all(f"R-2026-0000{r[1][-1]}" in r for r in audit)  # each by its own author
+
+
+@pytest.mark.parametrize("when", ["spreadsheets.values.batchGet", "spreadsheets.batchUpdate"])
+def test_a_sort_while_steps_are_written_together_sends_none_to_another_row(
+        app: Flask, server: Server, wb: Workbook, when: str) -> None:
+    """A volunteer sorts the tab just before the shared read, or between it and the shared
+    write: every step still lands on its own request's row, and no other row changes."""
+    from records import store
+
+    wb.append_many(R, [{"id": f"R-2026-{i:05d}", "beneficiary_id": f"B-{i}",
+                        "service": "سلة غذائية", "channel": "المقابلة", "status": "جديد",
+                        "submitted_on": f"2026-11-{1 + i:02d}"} for i in range(8)])
+    wb.read(R, fresh=True)
+    sid = wb.sheet_id(R)
+    server.api.reset()
+    server.api.before(when, lambda: server.gspread_client().open_by_key(wb.sh.id).batch_update(
+        {"requests": [{"sortRange": {"range": {"sheetId": sid, "startRowIndex": 1},
+                                     "sortSpecs": [{"dimensionIndex": 0,
+                                                    "sortOrder": "DESCENDING"}]}}]}), nth=2)
+    server.api.latency = 0.3
+
+    def step(i: int) -> None:
+        with app.app_context():
+            store.update(wb, schema.REQUESTS, f"R-2026-{i:05d}",
+                         {"status": "لدى الباحث", "researcher": f"باحث {i}"}, f"موظف {i}",
+                         "إحالة", expect={"status": "جديد"})
+
+    threads = [threading.Thread(target=step, args=(i,)) for i in (0, 2, 4, 6)]
+    threads[0].start()
+    time.sleep(0.1)
+    for t in threads[1:]:
+        t.start()
+    for t in threads:
+        t.join(30)
+    server.api.latency = 0.0
+    rows = {r[0]: r for r in sheet_values(wb, R)[1:] if r}
+    for i in range(8):
+        row = rows[f"R-2026-{i:05d}"]
+        mine = [c for c in row if c.startswith("باحث")]
+        assert mine == ([f"باحث {i}"] if i % 2 == 0 else []), (i, row)
+        assert ("لدى الباحث" in row) == (i % 2 == 0)
