@@ -1,6 +1,8 @@
 """Small steps shared by the web tests."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -46,3 +48,27 @@ def login_as(client: FlaskClient, auth: Any, username: str) -> None:
     """Sign out, then in as another member of staff."""
     auth.logout()
     auth.login(username)
+
+
+def first_then_others(threads: list[threading.Thread], meanwhile: Callable[[], object]) -> None:
+    """Start the first thread, wait for ``meanwhile`` (it is under way), start the others,
+    then wait for them all."""
+    threads[0].start()
+    meanwhile()
+    for t in threads[1:]:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+
+def spy_reads(wb: Any) -> list[list[str]]:
+    """The ranges of every ``values:batchGet`` the workbook sends from now on."""
+    seen: list[list[str]] = []
+    original = wb.sh.values_batch_get
+
+    def spy(ranges: list[str], *args: object, **kwargs: object) -> object:
+        seen.append(list(ranges))
+        return original(ranges, *args, **kwargs)
+
+    wb.sh.values_batch_get = spy
+    return seen

@@ -15,7 +15,7 @@ import deadlines
 from sheets import Workbook, schema
 from sheets.parse import parse_table
 from tests.conftest import AuthActions
-from tests.helpers import text
+from tests.helpers import first_then_others, text
 from views.snapshot import per_snapshot
 
 B, R, Q, P = (schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.INQUIRIES.name,
@@ -271,10 +271,5 @@ def test_pages_asking_for_one_value_at_once_wait_for_one_computation() -> None:
     got: list[int] = []
     threads = [threading.Thread(target=lambda: got.append(
         per_snapshot(("single flight",), (table,), slow))) for _ in range(4)]
-    threads[0].start()
-    started.wait(5)
-    for t in threads[1:]:
-        t.start()
-    for t in threads:
-        t.join(5)
+    first_then_others(threads, lambda: started.wait(5))
     assert got == [42, 42, 42, 42] and computed == [1]

@@ -14,7 +14,14 @@ from sheets import Workbook, schema
 from sheets.changes import ChangeCheck
 from sheets.table import a1
 from tests.conftest import AuthActions, Server, sheet_values
-from tests.helpers import file_number, intake, register, text
+from tests.helpers import (
+    file_number,
+    first_then_others,
+    intake,
+    register,
+    spy_reads,
+    text,
+)
 
 B, R, Q, AUDIT = (schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.INQUIRIES.name,
                   schema.AUDIT.name)
@@ -61,14 +68,7 @@ def test_a_step_costs_two_sheets_calls_and_the_next_page_none(
 def test_the_narrow_read_asks_for_the_row_not_the_tab(
         client: FlaskClient, server: Server, wb: Workbook, request_id: str) -> None:
     client.get("/requests")
-    seen: list[list[str]] = []
-    original = wb.sh.values_batch_get
-
-    def spy(ranges: list[str], *args: object, **kwargs: object) -> object:
-        seen.append(list(ranges))
-        return original(ranges, *args, **kwargs)
-
-    wb.sh.values_batch_get = spy  # type: ignore[method-assign]
+    seen = spy_reads(wb)
     client.post(f"/requests/{request_id}/assign", data={"researcher": "سارة الباحثة"})
     row = wb.cached(R).get(request_id).row
     assert seen == [[a1(R, "1:1"), a1(R, "A:A"), a1(R, f"{row}:{row}"), a1(AUDIT, "1:1")]]
@@ -200,14 +200,7 @@ def test_a_page_reads_only_the_big_tabs_it_shows(app: Flask, server: Server,
                         "subject": f"موضوع {i}", "received_on": "2026-11-01", "status": "مفتوح"}
                        for i in range(2100)])
     wb.invalidate()
-    seen: list[list[str]] = []
-    original = wb.sh.values_batch_get
-
-    def spy(ranges: list[str], *args: object, **kwargs: object) -> object:
-        seen.append(list(ranges))
-        return original(ranges, *args, **kwargs)
-
-    wb.sh.values_batch_get = spy  # type: ignore[method-assign]
+    seen = spy_reads(wb)
     wb.read(R, B)
     assert a1(Q) not in seen[0]  # 2,100 inquiries wait for a page that shows them
     assert a1(schema.SETTINGS.name) in seen[0]  # a small tab rides along
@@ -294,14 +287,8 @@ def test_steps_sent_at_once_share_their_calls_and_a_refused_one_fails_alone(
             except WriteConflict:
                 outcome[i] = "refused"
 
-    first = threading.Thread(target=step, args=(0,))
-    first.start()
-    time.sleep(0.1)
-    others = [threading.Thread(target=step, args=(i,)) for i in range(1, 6)]
-    for t in others:
-        t.start()
-    for t in [first, *others]:
-        t.join(30)
+    first_then_others([threading.Thread(target=step, args=(i,)) for i in range(6)],
+                      lambda: time.sleep(0.1))
     server.api.latency = 0.0
     assert outcome == {0: "saved", 1: "saved", 2: "saved", 3: "refused", 4: "saved", 5: "saved"}
     assert server.api.calls["spreadsheets.batchUpdate"] == 2
@@ -340,13 +327,8 @@ def test_a_sort_while_steps_are_written_together_sends_none_to_another_row(
                          {"status": "لدى الباحث", "researcher": f"باحث {i}"}, f"موظف {i}",
                          "إحالة", expect={"status": "جديد"})
 
-    threads = [threading.Thread(target=step, args=(i,)) for i in (0, 2, 4, 6)]
-    threads[0].start()
-    time.sleep(0.1)
-    for t in threads[1:]:
-        t.start()
-    for t in threads:
-        t.join(30)
+    first_then_others([threading.Thread(target=step, args=(i,)) for i in (0, 2, 4, 6)],
+                      lambda: time.sleep(0.1))
     server.api.latency = 0.0
     rows = {r[0]: r for r in sheet_values(wb, R)[1:] if r}
     for i in range(8):
