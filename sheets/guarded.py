@@ -164,6 +164,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
                 ([schema.AUDIT.name] if audit or any(j.audit for j in pending) else [])
             tables = _read_again(wb, names, any(j.repair for j in pending))
         edits: list[Edit] = []
+        repaired: dict[tuple[str, int], dict[str, str]] = {}  # cells this batch puts back
         logs: list[Mapping[str, str]] = []
         waiting: list[Job] = []
         for job in pending:
@@ -194,12 +195,15 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
                 result.done.append(job)
                 continue
             by = job.audit or audit
-            made = by(job.tab, job.rid or _numbered(job.tab, edit), _told(edit, edits),
+            made = by(job.tab, job.rid or _numbered(job.tab, edit), _told(edit, repaired),
                       job.action) if by and (not job.logged or job.relog) else None
             job.relog = False
             if made:
                 logs.append(made)
             edits.append(edit)
+            if job.repair:
+                repaired.setdefault((job.tab, edit.row), {}).update(
+                    {k: new for k, (_, new) in edit.cells.items()})
         rows: dict[str, list[list[str]]] = {}
         layout: dict[str, list[str]] = {}  # the header each tab's appended rows are laid out by
         if logs:
@@ -271,11 +275,10 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
     return result
 
 
-def _told(edit: Edit, edits: list[Edit]) -> Diff:
+def _told(edit: Edit, repaired: Mapping[tuple[str, int], Mapping[str, str]]) -> Diff:
     """The change an audit row tells: a redo after a repair of its own row in the same batch
     starts from the values the repair puts back, not from the cells it found misplaced."""
-    back = {k: new for e in edits if e.job.repair and e.job.tab == edit.job.tab and
-            e.row == edit.row for k, (_, new) in e.cells.items()}
+    back = repaired.get((edit.job.tab, edit.row), {})
     told = {k: (back.get(k, old), new) for k, (old, new) in edit.cells.items()}
     return {k: c for k, c in told.items() if c[0] != c[1]}
 

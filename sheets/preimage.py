@@ -7,6 +7,7 @@ the person saw.
 """
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -227,11 +228,18 @@ def trimmed(values: Sequence[str]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _columns(name: str, header: tuple[str, ...]) -> dict[str, int]:
+    """``map_header`` once per header (the sync's batch judges thousands of edits); the
+    answer is shared, so it is only read."""
+    return map_header(schema.tab(name), list(header))
+
+
 def judge(edit: Edit, pre: list[str], header: list[str]) -> Verdict:
     """Did the cells land on the intended row, over the values the person saw?"""
     tab = schema.tab(edit.job.tab)
     key = tab.id_key or ""
-    now = map_header(tab, header)
+    now = _columns(tab.name, tuple(header))
     moved = any(now.get(k) != edit.columns.get(k) for k in [key, *edit.cells])
 
     def at(k: str) -> str:
