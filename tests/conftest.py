@@ -87,6 +87,14 @@ def server(template: Path, tmp_path: Path) -> Iterator[Server]:
 
 
 @pytest.fixture
+def bare_server(tmp_path: Path) -> Iterator[Server]:
+    """A local server over real HTTP with no workbook laid out (for the server's own tests)."""
+    srv = Server(tmp_path / "bare")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
 def gc(server: Server) -> gspread.Client:
     return server.gspread_client()
 

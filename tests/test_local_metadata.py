@@ -7,7 +7,6 @@ row when rows are inserted, deleted or moved above it, dies with its row, and
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,8 @@ API = "https://sheets.googleapis.com/v4/spreadsheets"
 
 
 @pytest.fixture
-def srv(tmp_path: Path) -> Iterator[Server]:
-    server = Server(tmp_path / "data")
-    yield server
-    server.stop()
+def srv(bare_server: Server) -> Server:
+    return bare_server
 
 
 @pytest.fixture

@@ -1,9 +1,6 @@
 """The local server enforces Google's per-minute quota when asked: 429 beyond it, as Google."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import gspread
 import pytest
 import requests
@@ -13,11 +10,9 @@ from tests.conftest import Server
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """A bare server over real HTTP (no workbook laid out: the quota needs none)."""
-    srv = Server(tmp_path / "server")
-    yield srv
-    srv.stop()
+def server(bare_server: Server) -> Server:
+    """No workbook laid out: the quota needs none."""
+    return bare_server
 
 
 @pytest.fixture
