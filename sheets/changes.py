@@ -22,10 +22,9 @@ import time
 from collections.abc import Callable
 
 import gspread
-import requests
 from gspread.urls import DRIVE_FILES_API_V3_URL
 
-from .client import current_deadline, translate
+from .client import CALL_ERRORS, current_deadline, translate
 from .errors import SheetsError
 
 log = logging.getLogger(__name__)
@@ -94,6 +93,6 @@ def drive_version(sh: gspread.Spreadsheet) -> Callable[[], str | None]:
             if not answer.ok:
                 return None
             return str(answer.json().get("version") or "") or None
-        except (requests.RequestException, ValueError) as exc:
+        except (*CALL_ERRORS, ValueError) as exc:
             raise translate(exc) from None
     return fetch

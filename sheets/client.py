@@ -17,13 +17,15 @@ from typing import Any
 
 import gspread
 import requests
-from gspread.exceptions import APIError, SpreadsheetNotFound
+from google.auth.exceptions import GoogleAuthError, RefreshError
+from gspread.exceptions import APIError, GSpreadException, SpreadsheetNotFound
 from gspread.http_client import HTTPClient
 
 from .errors import (
     AccessDenied,
     BadRequest,
     ConfigError,
+    CredentialsRefused,
     QuotaExceeded,
     SheetsError,
     WorkbookUnavailable,
@@ -234,10 +236,19 @@ class RetryingHTTPClient(HTTPClient):
         return kept[1] if kept and kept[0] == id else None
 
 
+# What a call to the workbook may raise besides our own errors: gspread's, the network's,
+# and google-auth's when it signs in for a token (a refused key, Google's sign-in unreachable).
+CALL_ERRORS = (APIError, GSpreadException, requests.RequestException, GoogleAuthError)
+
+
 def translate(exc: Exception) -> SheetsError:
-    """Turn a gspread or requests error into one of ours (never shown as a trace)."""
+    """Turn a gspread, requests or google-auth error into one of ours (never shown as a trace)."""
     if isinstance(exc, SheetsError):
         return exc
+    if isinstance(exc, RefreshError) and not getattr(exc, "retryable", False):
+        return CredentialsRefused(str(exc)[:300])
+    if isinstance(exc, GoogleAuthError):  # sign-in unreachable or failing for now
+        return WorkbookUnavailable(f"google sign-in: {type(exc).__name__}")
     if isinstance(exc, APIError):
         status = exc.response.status_code
         try:
@@ -327,5 +338,5 @@ def open_spreadsheet(config: Mapping[str, Any],
         return client.create(WORKBOOK_TITLE)
     except SheetsError:
         raise
-    except (APIError, SpreadsheetNotFound, requests.RequestException) as exc:
+    except (SpreadsheetNotFound, *CALL_ERRORS) as exc:
         raise translate(exc) from None

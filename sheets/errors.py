@@ -18,6 +18,13 @@ class ConfigError(SheetsError):
     message = "إعدادات الاتصال بملف البيانات ناقصة أو غير صحيحة."
 
 
+class CredentialsRefused(ConfigError):
+    """Google refused the service account's key: deleted or replaced, or the clock is off."""
+
+    message = ("رفضت Google مفتاح حساب الخدمة: تأكد أن ملف المفتاح هو الحالي (لم يُحذف ولم "
+               "يُستبدل) وأن ساعة هذا الجهاز وتاريخه مضبوطان.")
+
+
 class WorkbookUnavailable(SheetsError):
     """The workbook could not be reached (network or server error) after retries."""
 

@@ -15,12 +15,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import gspread
-import requests
-from gspread.exceptions import APIError
 
 from . import preimage, schema
 from .changes import ChangeCheck
-from .client import current_deadline, translate
+from .client import CALL_ERRORS, current_deadline, translate
 from .errors import SheetsError, TabMissing, WorkbookUnavailable
 from .local.a1 import quote_title
 from .parse import Table, parse_table
@@ -87,8 +85,7 @@ class Snapshot:
             return fn(*args, **kwargs)
         except SheetsError:
             raise
-        except (APIError, requests.RequestException, gspread.exceptions.GSpreadException) \
-                as exc:
+        except CALL_ERRORS as exc:
             raise translate(exc) from None
 
     def titles(self, refresh: bool = False) -> list[str]:

@@ -3,6 +3,8 @@
 Answers follow Google's JSON shapes and error format. For tests and
 benchmarks it counts every call by method and can inject latency, 429 and
 500 answers (a 500 may be sent after a write was applied, as Google can).
+It can also require an OAuth bearer token on every call (``require_token``),
+answering Google's 401 when one is missing, invalid or expired.
 """
 from __future__ import annotations
 
@@ -28,6 +30,17 @@ def _date_time(args: Any) -> str:
                                values.DATE_TIME_OPTIONS, "SERIAL_NUMBER")
 
 
+UNAUTHENTICATED = ("Request had invalid authentication credentials. Expected OAuth 2 access "
+                   "token, login cookie or other valid authentication credential. See "
+                   "https://developers.google.com/identity/sign-in/web/devconsole-project.")
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header, if the request has one."""
+    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     """Query-string booleans arrive as ``True``, ``true``, ``false`` or ``1``."""
     if value is None or value == "":
@@ -42,10 +55,40 @@ class LocalSheets(Controls):
         super().__init__()
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "sheets.sqlite3")
+        self.token_check: Callable[[str | None], bool] | None = None
+        self.unauthenticated = 0  # calls refused for want of a valid token
+
+    def require_token(self, check: Callable[[str | None], bool] | None) -> None:
+        """Refuse every API call whose bearer token ``check`` rejects, as Google does (401).
+
+        ``check`` gets the token (``None`` when the call has none). A refused call is not
+        counted in ``calls`` nor in the quota, only in ``unauthenticated``; ``/_local/``
+        controls need no token. ``None`` (the default) lifts the requirement; ``reset``
+        keeps it.
+        """
+        self.token_check = check
+
+    def _authenticated(self, request: Request) -> bool:
+        check = self.token_check
+        if check is None or request.path.startswith("/_local/") or check(bearer_token(request)):
+            return True
+        with self._lock:
+            self.unauthenticated += 1
+        return False
+
+    def reset(self) -> None:
+        super().reset()
+        with self._lock:
+            self.unauthenticated = 0
 
     # -- WSGI --------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if not self._authenticated(request):
+            response = self._json(ApiError(401, UNAUTHENTICATED).body(), 401)
+            response.headers["WWW-Authenticate"] = \
+                'Bearer realm="https://accounts.google.com/", error="invalid_token"'
+            return response(environ, start_response)
         try:
             method, handler, args = self._route(request)
         except ApiError as exc:
