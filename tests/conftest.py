@@ -99,15 +99,12 @@ def gc(server: Server) -> gspread.Client:
     return server.gspread_client()
 
 
-@pytest.fixture
-def app(server: Server, tmp_path: Path) -> Flask:
-    """The app on a fresh workbook laid out by init-sheets, talking HTTP to ``server``."""
-    app = create_app({
+def app_config(tmp_path: Path) -> dict[str, Any]:
+    """The settings every test app shares: staff, journal and instance under ``tmp_path``."""
+    return {
         "TESTING": True,
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": False,  # one test turns it on to check every POST needs it
-        "SHEETS_LOCAL_URL": server.url,
-        "SHEETS_LOCAL_DIR": str(tmp_path / "unused"),
         "USERS_DB": str(tmp_path / "users.sqlite3"),
         "JOURNAL_DB": str(tmp_path / "journal.sqlite3"),
         "TODAY": TODAY,
@@ -115,7 +112,14 @@ def app(server: Server, tmp_path: Path) -> Flask:
         # A page that finds the snapshot expired reads it before answering, so a test knows
         # what the page shows; tests/test_quota_path.py covers the background refresh.
         "SHEETS_REFRESH_IN_BACKGROUND": "0",
-    })
+    }
+
+
+@pytest.fixture
+def app(server: Server, tmp_path: Path) -> Flask:
+    """The app on a fresh workbook laid out by init-sheets, talking HTTP to ``server``."""
+    app = create_app({**app_config(tmp_path), "SHEETS_LOCAL_URL": server.url,
+                      "SHEETS_LOCAL_DIR": str(tmp_path / "unused")})
     server.api.reset()
     return app
 

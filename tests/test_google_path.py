@@ -26,7 +26,7 @@ from sheets.errors import (
     SheetsError,
     WorkbookUnavailable,
 )
-from tests.conftest import TODAY, AuthActions, Server
+from tests.conftest import AuthActions, Server, app_config
 from tests.google_fake import (
     BAD_SIGNATURE,
     BAD_TIMEFRAME,
@@ -85,16 +85,7 @@ def google_app(server: Server, google: Google, tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("GOOGLE_SHEET_ID", sheet_id or google.sheet_id)
     for name in ("SHEETS_LOCAL_URL", "SHEETS_READS_PER_MINUTE", "SHEETS_WRITES_PER_MINUTE"):
         monkeypatch.delenv(name, raising=False)
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        "WTF_CSRF_ENABLED": False,
-        "USERS_DB": str(tmp_path / "users.sqlite3"),
-        "JOURNAL_DB": str(tmp_path / "journal.sqlite3"),
-        "TODAY": TODAY,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SHEETS_REFRESH_IN_BACKGROUND": "0",
-    })
+    app = create_app(app_config(tmp_path))
     server.api.reset()
     return app
 
