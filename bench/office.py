@@ -106,7 +106,7 @@ def _app(side: str, work: Path, sheets_url: str, quota: int) -> tuple[subprocess
     port = _free_port()
     if side == "mustafid":
         cmd = [sys.executable, __file__, "--serve", str(work), "--sheets", sheets_url,
-               "--key", spreadsheet_key(sheets_url), "--port", str(port), "--quota", str(quota)]
+               f"--key={spreadsheet_key(sheets_url)}", "--port", str(port), "--quota", str(quota)]
     else:
         cmd = [sys.executable, str(ROOT / "bench" / "naive.py"), "--sheets", sheets_url,
                "--port", str(port), "--today", TODAY.isoformat()]
