@@ -70,34 +70,38 @@ def read_rows(wb: Workbook, jobs: Sequence[Job], audit: bool) -> dict[str, Table
     a renamed header the whole tabs are read as before. Either way the pre-image checks
     where each write landed.
     """
+    snaps: dict[str, Table] = {}  # each tab's snapshot as it stood when the rows were chosen
     wanted: dict[str, list[tuple[Job, int]]] = {}
     for job in jobs:
-        snap = wb.cached(job.tab)
+        snap = snaps.get(job.tab) or wb.cached(job.tab)
         key = schema.tab(job.tab).id_key or ""
         hits = snap.rows_of(job.rid) if snap is not None and job.rid else []
         if snap is None or len(hits) != 1 or key not in snap.columns or job.repair:
             return None
+        snaps[job.tab] = snap
         wanted.setdefault(job.tab, []).append((job, hits[0].row))
     ranges: list[str] = []
     for name, placed in wanted.items():
-        snap, q = wb.cached(name), quote_title(name)
-        letter = index_to_col(snap.columns[schema.tab(name).id_key or ""])  # type: ignore[union-attr]
+        q, letter = quote_title(name), index_to_col(snaps[name].columns[
+            schema.tab(name).id_key or ""])
         ranges += [f"{q}!1:1", f"{q}!{letter}:{letter}", *(f"{q}!{r}:{r}" for _, r in placed)]
     raw = iter(wb.raw_values(ranges + ([f"{quote_title(schema.AUDIT.name)}!1:1"] if audit
                                        else [])))
     tables: dict[str, Table] = {}
     for name, placed in wanted.items():
-        snap, tab = wb.cached(name), schema.tab(name)
+        tab = schema.tab(name)
         table = parse_table(tab, next(raw)[:1])
         column, ids = tab.column(tab.id_key or ""), next(raw)
         rows = [next(raw) for _ in placed]
-        if snap is None or table.header != snap.header:
+        if table.header != snaps[name].header:
             return None
+        where: dict[str, list[int]] = {}  # each ID's rows now, found once for all the jobs
+        for i, cell in enumerate(ids, start=1):
+            if cell:
+                where.setdefault(clean(column, cell[0])[0], []).append(i)
         for (job, row), got in zip(placed, rows):
-            holders = [i for i, cell in enumerate(ids, start=1)
-                       if cell and clean(column, cell[0])[0] == job.rid]
             record, _ = parse_row(tab, table.header, got[0] if got else [], row)
-            if holders != [row] or record is None:
+            if where.get(job.rid) != [row] or record is None:
                 return None
             table.records.append(record)
         tables[name] = table

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import gspread
@@ -31,7 +32,10 @@ class Workbook(Snapshot):
         super().__init__(spreadsheet, ttl, clock)
         # Writes to one record from this process's threads take turns (two tabs, two clicks):
         # the second reads what the first wrote. Other processes are caught by the pre-image.
-        self._stripes = [threading.Lock() for _ in range(64)]
+        # One lock per record being written (not striped: two records sharing a stripe
+        # would wait for each other, and could not be written in one batch).
+        self._turns: dict[tuple[str, str], tuple[threading.Lock, list[int]]] = {}
+        self._turns_lock = threading.Lock()
         self.on_google = False  # set by the app when the workbook is a Google spreadsheet
         self._committer = Committer(self)
 
@@ -134,7 +138,7 @@ class Workbook(Snapshot):
         job = preimage.Job(name, rid, {}, dict(expect or {}), action,
                           make=changes if callable(changes) else lambda _row: changes)
         began = self._write_began()
-        with self._stripes[hash((name, rid)) % len(self._stripes)]:
+        with self._turn(name, rid):
             try:
                 batches = self._committer.write(job, audit)
             except Exception:
@@ -147,6 +151,21 @@ class Workbook(Snapshot):
             else:  # other rows were put right on the way: the tab is read again
                 self.invalidate(name)
         return job.diff
+
+    @contextmanager
+    def _turn(self, name: str, rid: str) -> Iterator[None]:
+        """This record's writes from this process's threads, one at a time."""
+        with self._turns_lock:
+            lock, users = self._turns.setdefault((name, rid), (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._turns_lock:
+                users[0] -= 1
+                if not users[0]:
+                    del self._turns[(name, rid)]
 
     def _write_began(self) -> float:
         """When a write begins, on the clock the Drive check times its answers by."""

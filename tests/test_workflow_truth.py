@@ -16,13 +16,19 @@ from tests.helpers import file_number, intake, latest_request, login_as, registe
 R, A = schema.REQUESTS.name, schema.AUDIT.name
 
 
-def at_committee(client: FlaskClient, auth: AuthActions, wb: Workbook) -> str:
-    """A request taken through reception and the researcher, as the pages do it."""
+def referred(client: FlaskClient, auth: AuthActions, wb: Workbook) -> str:
+    """A new file's request, received at reception and referred to سارة الباحثة."""
     auth.login("reception")
     register(client)
     intake(client, file_number(wb))
     rid = latest_request(wb)["id"]
     client.post(f"/requests/{rid}/assign", data={"researcher": "سارة الباحثة"})
+    return rid
+
+
+def at_committee(client: FlaskClient, auth: AuthActions, wb: Workbook) -> str:
+    """A request taken through reception and the researcher, as the pages do it."""
+    rid = referred(client, auth, wb)
     login_as(client, auth, "researcher")
     client.post(f"/requests/{rid}/review", data={
         "recommendation": "قبول", "visit_date": "2026-11-22",
@@ -132,11 +138,7 @@ def test_a_researcher_studies_only_requests_referred_to_them(
 
     with client.application.app_context():
         users.create("researcher2", "correct-horse", "researcher", "منى الباحثة")
-    auth.login("reception")
-    register(client)
-    intake(client, file_number(wb))
-    rid = latest_request(wb)["id"]
-    client.post(f"/requests/{rid}/assign", data={"researcher": "سارة الباحثة"})
+    rid = referred(client, auth, wb)
     login_as(client, auth, "researcher2")
     assert "رفع التوصية" not in text(client.get(f"/requests/{rid}"))
     assert client.get(f"/requests/{rid}/review").status_code == 403
