@@ -72,6 +72,16 @@ def reply_message(item: Mapping[str, str], name: str, association: Association) 
 
 
 def adopt(wb: Workbook, qid: str, change: str, user: str) -> dict[str, tuple[str, str]]:
-    """A suggestion that changed something: the policy's improvement from opinions."""
-    return store.update(wb, TAB, qid, {"adopted": "نعم", "adopted_change": change}, user,
-                        "تبني اقتراح")
+    """A suggestion that changed something: the policy's improvement from opinions.
+
+    Refused when the row is adopted by the time it is written: a page shown a moment
+    before another desk adopted it must not overwrite what that desk wrote.
+    """
+
+    def make(record: Mapping[str, str]) -> dict[str, str]:
+        if record.get("adopted") == "نعم":
+            raise Refused("تبنّى أحد الزملاء هذا الاقتراح قبل قليل، وما كتبه معروض أعلاه. "
+                          "إن لزمت إضافة فاكتبها في الرد.")
+        return {"adopted": "نعم", "adopted_change": change}
+
+    return store.update(wb, TAB, qid, make, user, "تبني اقتراح")

@@ -80,6 +80,27 @@ def test_an_adopted_suggestion_says_what_changed(client: FlaskClient, auth: Auth
     assert "وقد تبنّينا اقتراحكم، وتغيّر بسببه: الاستقبال الخميس مساءً." in message
 
 
+def test_a_suggestion_adopted_meanwhile_is_not_adopted_again(
+        client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    """A page shown before another desk adopted it (another process, a stale page): the
+    second adopt is refused at write time, the first text stands, the typed text is kept."""
+    auth.login()
+    qid = log(client, wb, type="اقتراح", subject="مواعيد مسائية")
+    assert 'name="a-adopted_change"' in text(client.get(f"/inquiries/{qid}"))
+    other = Workbook(wb.sh)  # another app process adopts it first
+    other.update(Q, qid, {"adopted": "نعم", "adopted_change": "الاستقبال الخميس مساءً."})
+    audit_rows = len(wb.full(A).records)
+    response = client.post(f"/inquiries/{qid}", data={
+        "a-adopted_change": "الاستقبال السبت صباحًا.", "a-adopt": "تبني الاقتراح"})
+    page = text(response)
+    assert response.status_code == 409 and "تبنّى أحد الزملاء هذا الاقتراح قبل قليل" in page
+    assert "الاستقبال الخميس مساءً." in page and "الاستقبال السبت صباحًا." in page
+    assert 'name="a-adopted_change"' not in page
+    wb.invalidate()
+    assert wb.table(Q).get(qid)["adopted_change"] == "الاستقبال الخميس مساءً."
+    assert len(wb.full(A).records) == audit_rows
+
+
 def test_a_closed_reply_is_read_only(client: FlaskClient, auth: AuthActions,
                                      wb: Workbook) -> None:
     auth.login()

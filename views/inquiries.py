@@ -95,24 +95,27 @@ def detail(qid: str) -> tuple[str, int] | Response:
         abort(404)
     kind = item.get("type", "")
     reply, adopt = ReplyForm(prefix="r"), AdoptForm(prefix="a")
-    unsent = ""
-    if reply.submit.data and reply.validate_on_submit():
-        try:
+    unsent = unadopted = ""
+    try:
+        if reply.submit.data and reply.validate_on_submit():
+            unsent = reply.reply.data or ""
             if saved(lambda: inq.reply(get_workbook(), qid, kind, reply.reply.data,
                                        reply.close.data, user_name(), today())):
                 flash("تم حفظ الرد.", "success")
                 return redirect(url_for(".detail", qid=qid))
-        except inq.Refused as exc:
-            # Closed meanwhile: the page shows it closed, with the reply typed kept to copy.
-            flash(exc.message, "warning")
-            unsent = reply.reply.data or ""
-            got = get_workbook().read(Q, B, fresh=True)
-            item = got[Q].get(qid) or item
-    if adopt.adopt.data and kind == "اقتراح" and adopt.validate_on_submit() and \
-            saved(lambda: inq.adopt(get_workbook(), qid, adopt.adopted_change.data,
-                                    user_name())):
-        flash("سُجل تبني الاقتراح وما تغير بسببه.", "success")
-        return redirect(url_for(".detail", qid=qid))
+        if adopt.adopt.data and kind == "اقتراح" and adopt.validate_on_submit():
+            unadopted = adopt.adopted_change.data or ""
+            if saved(lambda: inq.adopt(get_workbook(), qid, unadopted, user_name())):
+                flash("سُجل تبني الاقتراح وما تغير بسببه.", "success")
+                return redirect(url_for(".detail", qid=qid))
+    except inq.Refused as exc:
+        # Closed or adopted meanwhile: the page shows the row as it is now, with what was
+        # typed kept to copy.
+        flash(exc.message, "warning")
+        got = get_workbook().read(Q, B, fresh=True)
+        item = got[Q].get(qid) or item
+    else:  # saved or not, the form below keeps what was typed
+        unsent = unadopted = ""
     if request.method == "GET":
         reply.reply.data = item.get("reply", "")
     org = association()
@@ -122,12 +125,12 @@ def detail(qid: str) -> tuple[str, int] | Response:
     text = inq.reply_message(item, item.get("name") or person.get("full_name", ""),
                              org) if item.get("reply") else ""
     return render_template("inquiries/detail.html", item=item, reply=reply, adopt=adopt,
-                           unsent=unsent,
+                           unsent=unsent, unadopted=unadopted,
                            reopen=ReopenForm(prefix="o"), mobile=mobile, text=text,
                            link=whatsapp_link(mobile, text) if text and mobile else "",
                            closed=item.get("status") == inq.CLOSED,
                            computed=deadlines.inquiry_computed(item, today(), org.rules())
-                           ), 409 if unsent else 200
+                           ), 409 if unsent or unadopted else 200
 
 
 @bp.route("/<qid>/reopen", methods=["POST"])
