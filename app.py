@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 import backup
 import config
+import doctor
 import sheets
 import sync.cli
 import users
@@ -23,7 +24,9 @@ from arabic import days
 from forms.checks import local_mobile, mask_id
 from saudi_calendar import both
 from sheets.cells import parse_date
+from sheets.diagnosis import SETUP_ERRORS
 from sheets.errors import RecordNotFound, SheetsError, WorkbookUnavailable
+from views.doctor import setup_error
 
 ROOT = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -47,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     users.init_app(app)
     sync.cli.init_app(app)
     backup.init_app(app)
+    doctor.init_app(app)
     views.init_app(app)
     _templates(app)
     _errors(app)
@@ -107,6 +111,8 @@ def _errors(app: Flask) -> None:
 
     @app.errorhandler(SheetsError)
     def sheets_error(exc: SheetsError) -> tuple[str, int]:
+        if isinstance(exc, SETUP_ERRORS):  # a person must act: the fix, to those who can
+            return setup_error(exc)
         log.warning("sheets error: %s", type(exc).__name__)  # no personal data in logs
         status = 503 if isinstance(exc, WorkbookUnavailable) else \
             404 if isinstance(exc, RecordNotFound) else 409

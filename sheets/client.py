@@ -23,11 +23,15 @@ from gspread.http_client import HTTPClient
 
 from .errors import (
     AccessDenied,
+    ApiDisabled,
     BadRequest,
+    ClockSkew,
     ConfigError,
     CredentialsRefused,
+    NotShared,
     QuotaExceeded,
     SheetsError,
+    WorkbookNotFound,
     WorkbookUnavailable,
 )
 from .governor import Governor, kind_of
@@ -246,27 +250,51 @@ def translate(exc: Exception) -> SheetsError:
     if isinstance(exc, SheetsError):
         return exc
     if isinstance(exc, RefreshError) and not getattr(exc, "retryable", False):
-        return CredentialsRefused(str(exc)[:300])
+        detail = str(exc)[:300]
+        # Google's words for a JWT whose iat/exp are off its clock (invalid_grant)
+        skewed = "timeframe" in detail or "iat and exp" in detail
+        return (ClockSkew if skewed else CredentialsRefused)(detail)
     if isinstance(exc, GoogleAuthError):  # sign-in unreachable or failing for now
         return WorkbookUnavailable(f"google sign-in: {type(exc).__name__}")
     if isinstance(exc, APIError):
-        status = exc.response.status_code
-        try:
-            detail = exc.response.json()["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            detail = exc.response.text[:200]
-        if status == 429:
-            return QuotaExceeded(detail)
-        if status in (401, 403):
-            return AccessDenied(detail)
-        if status >= 500:
-            return WorkbookUnavailable(detail)
-        return BadRequest(f"{status}: {detail}")
+        return _api_error(exc.response)
     if isinstance(exc, SpreadsheetNotFound):
-        return ConfigError("the spreadsheet was not found")
+        return WorkbookNotFound("Requested entity was not found.")
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return WorkbookUnavailable(type(exc).__name__)
     return SheetsError(repr(exc))
+
+
+def _api_error(response: requests.Response) -> SheetsError:
+    """Google's JSON error, read for what a person can act on: which API is disabled (its
+    ``ErrorInfo`` reason ``SERVICE_DISABLED``), a workbook not shared, or not found."""
+    status = response.status_code
+    try:
+        error = response.json()["error"]
+        detail = str(error["message"])
+    except (ValueError, KeyError, TypeError):
+        error, detail = {}, response.text[:200]
+    if status == 429:
+        return QuotaExceeded(detail)
+    if status == 403:
+        info = next((d for d in error.get("details") or [] if isinstance(d, dict)
+                     and d.get("reason") == "SERVICE_DISABLED"), None)
+        if info is not None or any(isinstance(e, dict) and e.get("reason") ==
+                                   "accessNotConfigured" for e in error.get("errors") or []):
+            meta = (info or {}).get("metadata") or {}
+            service = str(meta.get("service") or ("drive" if "Drive API" in detail else
+                                                  "sheets.googleapis.com"))
+            api = "Google Drive API" if service.startswith("drive") else "Google Sheets API"
+            return ApiDisabled(detail, api, str(meta.get("activationUrl") or ""))
+        if "does not have permission" in detail:
+            return NotShared(detail)
+    if status in (401, 403):
+        return AccessDenied(detail)
+    if status == 404:
+        return WorkbookNotFound(detail)
+    if status >= 500:
+        return WorkbookUnavailable(detail)
+    return BadRequest(f"{status}: {detail}")
 
 
 _local_servers: dict[str, LocalSheets] = {}
@@ -337,6 +365,11 @@ def open_spreadsheet(config: Mapping[str, Any],
             return client.open_by_key(files[0]["id"])
         return client.create(WORKBOOK_TITLE)
     except SheetsError:
+        raise
+    except PermissionError as exc:  # gspread's open_by_key turns Google's 403 into this
+        cause = exc.__cause__
+        if isinstance(cause, APIError):
+            raise translate(cause) from None
         raise
     except (SpreadsheetNotFound, *CALL_ERRORS) as exc:
         raise translate(exc) from None

@@ -25,6 +25,20 @@ class CredentialsRefused(ConfigError):
                "يُستبدل) وأن ساعة هذا الجهاز وتاريخه مضبوطان.")
 
 
+class ClockSkew(CredentialsRefused):
+    """Google refused the signed sign-in because this machine's clock is off by minutes."""
+
+    message = ("رفضت Google تسجيل الدخول لأن ساعة هذا الجهاز أو تاريخه غير مضبوطين. اضبط "
+               "الوقت تلقائيًا من إعدادات النظام ثم أعد المحاولة.")
+
+
+class WorkbookNotFound(ConfigError):
+    """No workbook has the configured ID (a typo, or the workbook was deleted)."""
+
+    message = ("لم تجد Google ملف بيانات بالمعرّف المضبوط في GOOGLE_SHEET_ID. انسخ المعرّف من "
+               "رابط الملف (ما بين ‎/d/‎ و‎/edit‎) وتأكد أن الملف لم يُحذف.")
+
+
 class WorkbookUnavailable(SheetsError):
     """The workbook could not be reached (network or server error) after retries."""
 
@@ -50,10 +64,31 @@ class AccessDenied(SheetsError):
     message = "لا يملك حساب الخدمة صلاحية فتح ملف البيانات. شارك الملف مع بريد حساب الخدمة."
 
 
+class NotShared(AccessDenied):
+    """The workbook is not shared with the service account's e-mail."""
+
+    message = ("ملف البيانات غير مشارك مع حساب الخدمة. افتح الملف في Google Sheets، واضغط "
+               "«مشاركة»، وأضف بريد حساب الخدمة (client_email في ملف المفتاح) بصلاحية «محرر».")
+
+
+class ApiDisabled(AccessDenied):
+    """An API the app needs (Sheets or Drive) is not enabled in the key's Cloud project."""
+
+    message = ("واجهة برمجية تحتاجها المنصة غير مفعّلة في مشروع Google Cloud الذي يتبعه مفتاح "
+               "حساب الخدمة. فعّل Google Sheets API وGoogle Drive API من صفحة المكتبة في "
+               "وحدة التحكم ثم انتظر دقائق.")
+
+    def __init__(self, detail: str = "", api: str = "", url: str = "") -> None:
+        super().__init__(detail)
+        self.api = api  # "Google Sheets API" or "Google Drive API"
+        self.url = url  # the console page that enables it, as Google names it
+
+
 class TabMissing(SheetsError):
     """A tab or column the app needs is not in the workbook."""
 
-    message = "ملف البيانات ينقصه تبويب أو عمود مطلوب. شغّل الأمر init-sheets."
+    message = ("ملف البيانات ينقصه تبويب أو عمود مطلوب. إن غُيّر اسم تبويب أو عنوان عمود فأعده "
+               "كما كان؛ ولا تشغّل init-sheets إلا لما لم يُنشأ قط (فهو يُنشئ تبويبًا فارغًا).")
 
 
 class RecordNotFound(SheetsError):

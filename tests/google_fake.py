@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import email.utils
 import json
 import threading
 import time
@@ -208,11 +209,12 @@ class TokenEndpoint:
             response = self._json({"error": "not_found"}, 404)
         return response(environ, start_response)
 
-    @staticmethod
-    def _json(body: Any, status: int = 200) -> Response:
+    def _json(self, body: Any, status: int = 200) -> Response:
+        # Google's Date: its clock, which a doctor compares with the app's
         return Response(json.dumps(body), status=status,
                         content_type="application/json; charset=utf-8",
-                        headers={"Cache-Control": "no-cache, no-store, max-age=0"})
+                        headers={"Cache-Control": "no-cache, no-store, max-age=0",
+                                 "Date": email.utils.formatdate(self.clock.now(), usegmt=True)})
 
     def _token(self, request: Request) -> Response:
         try:

@@ -234,7 +234,8 @@ def test_a_token_refused_mid_session_is_replaced_and_the_page_still_works(
 # error a person can act on; Google's sign-in unreachable is an outage (the journal keeps).
 SHEETS_MESSAGES = {cls.message for cls in (SheetsError, *SheetsError.__subclasses__(),
                                            *WorkbookUnavailable.__subclasses__(),
-                                           *ConfigError.__subclasses__())}
+                                           *ConfigError.__subclasses__(),
+                                           *CredentialsRefused.__subclasses__())}
 
 
 def invoke(app: Flask, *args: str) -> Result:
@@ -284,14 +285,19 @@ def test_a_refused_jwt_is_shown_as_a_sheets_error(
     client = app.test_client()
     AuthActions(client).login("reception")
     page = client.get("/requests")
-    assert page.status_code in (409, 503)
-    assert any(message in text(page) for message in SHEETS_MESSAGES)
+    assert page.status_code == 503
+    assert "تعذر الوصول إلى ملف البيانات؛ أُبلغ المسؤول." in text(page)  # the fix: the admin's
+    AuthActions(client).logout()
+    AuthActions(client).login("admin")
+    page = client.get("/requests")
+    assert page.status_code == 503 and "رفضت Google" in text(page)
+    assert "invalid_grant" in text(page)  # Google's words beside the Arabic
     result = invoke(app, "init-sheets")
     assert result.exit_code == 1 and "Error:" in result.output
+    assert any(message in result.output for message in SHEETS_MESSAGES)
     with pytest.raises(CredentialsRefused) as caught:
         open_spreadsheet(app.config)
     assert "invalid_grant" in str(caught.value.detail)
-    assert CredentialsRefused.message in text(page)
 
 
 def test_a_registration_made_while_google_sign_in_is_down_is_kept_in_the_journal(

@@ -110,6 +110,7 @@ def init_app(app: Flask) -> None:
         auth,
         beneficiaries,
         dashboard,
+        doctor,
         home,
         inquiries,
         problems,
@@ -119,5 +120,6 @@ def init_app(app: Flask) -> None:
     )
 
     for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard,
-                   problems):
+                   problems, doctor):
         app.register_blueprint(module.bp)
+    app.context_processor(doctor.banner)

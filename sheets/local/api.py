@@ -93,6 +93,9 @@ class LocalSheets(Controls):
             method, handler, args = self._route(request)
         except ApiError as exc:
             return self._json(exc.body(), exc.code)(environ, start_response)
+        refused = None if method.startswith("_local") else self.refusal(method)
+        if refused is not None:
+            return self._json(refused, 403)(environ, start_response)
         over = None  # the per-minute quota this call exceeds (it is not handled)
         if not method.startswith("_local"):
             with self._lock:

@@ -2,7 +2,9 @@
 and Google's per-minute quota, enforced.
 
 Tests and benchmarks in this process call the methods; those in other processes
-reach them over HTTP under ``/_local/`` (stats, reset, faults, latency, quota).
+reach them over HTTP under ``/_local/`` (stats, reset, faults, latency, quota, refuse).
+``refuse`` answers as Google does for a set-up mistake (an API not enabled, the workbook
+not shared), so ``flask doctor`` can be tried against each.
 """
 from __future__ import annotations
 
@@ -62,6 +64,36 @@ class Window:
         self.peak = max(self.peak, len(self.times))
 
 
+SERVICES = {"sheets": ("Google Sheets API", "sheets.googleapis.com"),
+            "drive": ("Google Drive API", "drive.googleapis.com")}
+NO_PERMISSION = "The caller does not have permission"
+
+
+def refusal_body(service: str, how: str, project: str) -> dict[str, Any]:
+    """Google's 403 for a set-up mistake: the API not enabled in the key's project
+    (``disabled``), or the workbook not shared with the account (``not_shared``)."""
+    if how == "not_shared":
+        return {"error": {"code": 403, "message": NO_PERMISSION, "status": "PERMISSION_DENIED"}}
+    title, host = SERVICES[service]
+    url = f"https://console.developers.google.com/apis/api/{host}/overview?project={project}"
+    message = (f"{title} has not been used in project {project} before or it is disabled. "
+               f"Enable it by visiting {url} then retry. If you enabled this API recently, "
+               "wait a few minutes for the action to propagate to our systems and retry.")
+    return {"error": {
+        "code": 403, "message": message, "status": "PERMISSION_DENIED",
+        "errors": [{"message": message, "domain": "usageLimits",
+                    "reason": "accessNotConfigured",
+                    "extendedHelp": "https://console.developers.google.com"}],
+        "details": [
+            {"@type": "type.googleapis.com/google.rpc.Help",
+             "links": [{"description": "Google developers console API activation",
+                        "url": url}]},
+            {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED",
+             "domain": "googleapis.com",
+             "metadata": {"service": host, "consumer": f"projects/{project}",
+                          "activationUrl": url, "serviceTitle": title}}]}}
+
+
 @dataclass
 class Fault:
     """An injected failure: ``status`` answered ``remaining`` more times."""
@@ -94,7 +126,23 @@ class Controls:
         self.clock: Callable[[], float] = time.monotonic
         self.quota = {READ: 0, WRITE: 0}  # calls a window; 0: no limit
         self.quota_window = MINUTE
+        self.refusals: dict[str, tuple[str, str]] = {}  # service -> (how, project)
         self._forget_quota()
+
+    def refuse(self, service: str, how: str | None, project: str = "123456789012") -> None:
+        """Answer every call to ``service`` (``sheets``, ``drive``) with Google's 403 for a
+        set-up mistake ``how`` (``disabled``, ``not_shared``) until told ``None``."""
+        with self._lock:
+            if how is None:
+                self.refusals.pop(service, None)
+            else:
+                self.refusals[service] = (how, project)
+
+    def refusal(self, method: str) -> dict[str, Any] | None:
+        """The 403 body a set-up mistake gives this call, if one is in force."""
+        service = "drive" if method.startswith("drive.") else "sheets"
+        found = self.refusals.get(service)
+        return None if found is None else refusal_body(service, *found)
 
     def _forget_quota(self) -> None:
         self.refused: Counter[str] = Counter()
@@ -165,11 +213,13 @@ class Controls:
             action()
 
     def reset(self) -> None:
-        """Forget counters, faults and latency; a quota stays, its window starts again."""
+        """Forget counters, faults, refusals and latency; a quota stays, its window starts
+        again."""
         with self._lock:
             self.calls.clear()
             self.faults.clear()
             self.hooks.clear()
+            self.refusals.clear()
             self.latency = 0.0
             self._forget_quota()
 
@@ -200,6 +250,10 @@ class Controls:
             return {}
         if what == "latency" and request.method == "POST":
             self.latency = float(body_of(request).get("seconds", 0))
+            return {}
+        if what == "refuse" and request.method == "POST":
+            b = body_of(request)
+            self.refuse(str(b["service"]), b.get("how"), str(b.get("project", "123456789012")))
             return {}
         if what == "quota" and request.method == "POST":
             b = body_of(request)
