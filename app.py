@@ -18,6 +18,7 @@ import config
 import doctor
 import sheets
 import sync.cli
+import transfer
 import users
 import views
 from arabic import days
@@ -50,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     users.init_app(app)
     sync.cli.init_app(app)
     backup.init_app(app)
+    transfer.init_app(app)
     doctor.init_app(app)
     views.init_app(app)
     _templates(app)

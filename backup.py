@@ -7,6 +7,7 @@ and then renamed into place, so a folder that is there is a whole backup.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -19,11 +20,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from openpyxl import Workbook as XlsxBook
+from openpyxl.packaging.custom import StringProperty
 
 from reports.export import fill_text_sheet, sheet_title, xlsx_bytes
 from saudi_calendar import now_stamp
 from sheets import SheetsError, Workbook, get_workbook
 from sheets.table import a1
+
+TABS_PROPERTY = "mustafid.tabs"  # a custom document property: the tab titles, in order
 
 
 def workbook_xlsx(wb: Workbook) -> tuple[bytes, dict[str, int]]:
@@ -37,6 +41,8 @@ def workbook_xlsx(wb: Workbook) -> tuple[bytes, dict[str, int]]:
         # Kept exactly as typed (not neutralised): "=..." is stored as text, never a formula.
         fill_text_sheet(book.create_sheet(sheet_title(title, book.sheetnames)), grid)
         rows[title] = max(len(grid) - 1, 0)
+    # Excel cuts and changes some tab names: the names as they were, for import-workbook.
+    book.custom_doc_props.append(StringProperty(name=TABS_PROPERTY, value=json.dumps(titles)))
     return xlsx_bytes(book), rows
 
 

@@ -22,6 +22,23 @@ def _grid_range(sheet_id: int, col: int) -> dict[str, int]:
             "endColumnIndex": col + 1}
 
 
+def column_rules(t: schema.Tab, key: str, sheet_id: int, col: int) -> list[dict[str, Any]]:
+    """The dropdown of a column with choices and the warning on a computed one."""
+    column = t.column(key)
+    rules: list[dict[str, Any]] = []
+    if column.choices:
+        rules.append({"setDataValidation": {
+            "range": _grid_range(sheet_id, col),
+            "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
+                {"userEnteredValue": v} for v in column.choices]},
+                "strict": False, "showCustomUi": True}}})
+    if column.computed:
+        rules.append({"addProtectedRange": {"protectedRange": {
+            "range": _grid_range(sheet_id, col), "warningOnly": True,
+            "description": f"{PROTECT_TAG}:{t.name}:{key} — يملؤه النظام"}}})
+    return rules
+
+
 def ensure_layout(wb: Workbook) -> list[str]:
     """Bring the workbook up to the schema; return what was changed, in words."""
     changes: list[str] = []
@@ -80,16 +97,7 @@ def ensure_layout(wb: Workbook) -> list[str]:
             column = t.column(key)
             header_writes.append({"range": a1(t.name, f"{index_to_col(col)}1"),
                                   "values": [[column.header]]})
-            if column.choices:
-                structure.append({"setDataValidation": {
-                    "range": _grid_range(sheet_id, col),
-                    "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
-                        {"userEnteredValue": v} for v in column.choices]},
-                        "strict": False, "showCustomUi": True}}})
-            if column.computed:
-                structure.append({"addProtectedRange": {"protectedRange": {
-                    "range": _grid_range(sheet_id, col), "warningOnly": True,
-                    "description": f"{PROTECT_TAG}:{t.name}:{key} — يملؤه النظام"}}})
+            structure += column_rules(t, key, sheet_id, col)
         changes.append(f"{t.name}: columns added: " + "، ".join(t.column(k).header
                                                                  for k in new_cols))
     if structure:

@@ -12,7 +12,6 @@ from click.testing import Result
 from flask import Flask
 
 from sheets import schema
-from sheets.diagnosis import BLOCK, OK, WARN
 from sheets.doctor import typed_in_computed
 from sheets.local.a1 import index_to_col
 from tests.conftest import AuthActions, Server, app_config
