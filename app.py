@@ -23,6 +23,7 @@ import users
 import views
 from arabic import days
 from forms.checks import local_mobile, mask_id
+from records import presets
 from saudi_calendar import both
 from sheets.cells import parse_date
 from sheets.diagnosis import SETUP_ERRORS
@@ -51,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     users.init_app(app)
     sync.cli.init_app(app)
     backup.init_app(app)
+    presets.init_app(app)
     transfer.init_app(app)
     doctor.init_app(app)
     views.init_app(app)

@@ -21,7 +21,7 @@ class InquiryForm(Form):
     type = RadioField("النوع", choices=list(schema.INQUIRY_TYPES),
                       validators=[InputRequired("اختر النوع.")])
     channel = SelectField("القناة", validators=[InputRequired("اختر القناة.")])
-    beneficiary_id = StringField("رقم ملف المستفيد (إن وجد)", filters=[strip],
+    beneficiary_id = StringField("رقم الملف (إن وجد)", filters=[strip],
                                  validators=[Length(max=30)])
     name = StringField("الاسم", filters=[strip], validators=[Length(max=120)])
     mobile = StringField("الجوال", filters=[digits], validators=[SaudiMobile(optional=True)])
@@ -32,6 +32,7 @@ class InquiryForm(Form):
     submit = SubmitField("حفظ")
 
     known_ids: frozenset[str] = frozenset()
+    the_one = "المستفيد"  # the association's word (the view sets it)
 
     def validate_beneficiary_id(self, field: StringField) -> None:
         if field.data and field.data not in self.known_ids:
@@ -39,7 +40,7 @@ class InquiryForm(Form):
 
     def validate_name(self, field: StringField) -> None:
         if not field.data and not self.beneficiary_id.data:
-            raise ValidationError("اكتب الاسم أو رقم ملف المستفيد.")
+            raise ValidationError(f"اكتب الاسم أو رقم ملف {self.the_one}.")
 
 
 class ReplyForm(Form):

@@ -26,6 +26,26 @@ class Service:
     documents: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Words:
+    """The association's word for the person it serves, in the forms pages need."""
+
+    one: str  # مستفيد، مستخدم، مساهم
+    many: str  # مستفيدين، مستخدمين، مساهمين (as in «علاقات المستفيدين»)
+    staff_title: str  # موظف علاقات المستفيدين
+
+    @property
+    def the_one(self) -> str:
+        return f"ال{self.one}"
+
+    @property
+    def the_many(self) -> str:
+        return f"ال{self.many}"
+
+    def __str__(self) -> str:
+        return self.one
+
+
 @dataclass
 class Association:
     """Effective settings (defaults where missing or mistyped) and what was wrong."""
@@ -46,6 +66,11 @@ class Association:
     @property
     def name(self) -> str:
         return self.values["association_name"]
+
+    @property
+    def words(self) -> Words:
+        return Words(self.values["beneficiary_word"], self.values["beneficiary_plural"],
+                     self.values["staff_title"])
 
     @property
     def channels(self) -> list[str]:

@@ -122,7 +122,7 @@ def message_missing(request: Mapping[str, str]) -> str | None:
 def applicant_message(request: Mapping[str, str], beneficiary: Mapping[str, str],
                       association: Association) -> str:
     """The Arabic message that tells the applicant the committee's decision."""
-    name = beneficiary.get("full_name", "").split(" ")[0] or "المستفيد"
+    name = beneficiary.get("full_name", "").split(" ")[0] or association.words.the_one
     head = (f"السلام عليكم {name}،\nنفيدكم بأن لجنة البحث في {association.name} درست "
             f"طلبكم رقم {request['id']} ({request.get('service', '')})")
     if request.get("decision") == workflow.ACCEPTED:

@@ -1,16 +1,15 @@
 """The spreadsheet layer: the only code that talks to a workbook.
 
 ``init_app`` follows flaskr's ``db.py``: the workbook handle is opened once per
-app and kept on ``g`` for the request; the CLI commands are registered here.
+app and kept on ``g`` for the request. ``init-sheets`` is ``records.presets``'s (it applies
+an association's preset with audit rows).
 """
 from __future__ import annotations
 
 import math
 import threading
 
-import click
 from flask import Flask, current_app, g, request
-from flask.cli import with_appcontext
 
 from .changes import ChangeCheck, drive_version
 from .client import begin_interactive, end_interactive, open_spreadsheet
@@ -64,21 +63,6 @@ def get_workbook() -> Workbook:
     return g.workbook
 
 
-@click.command("init-sheets")
-@with_appcontext
-def init_sheets_command() -> None:
-    """Create the tabs and columns that are missing (safe to run again)."""
-    try:
-        changes = ensure_layout(get_workbook())
-    except SheetsError as exc:
-        raise click.ClickException(f"{exc.message} ({exc.detail})") from None
-    if changes:
-        for line in changes:
-            click.echo(f"+ {line}")
-    else:
-        click.echo("The workbook is up to date; nothing changed.")
-
-
 def _begin_request() -> None:
     """A page or form learns of an outage within ``SHEETS_INTERACTIVE_DEADLINE_SECONDS``.
 
@@ -103,4 +87,3 @@ def init_app(app: Flask) -> None:
     app.extensions["sheets"] = _State(app)
     app.before_request(_begin_request)
     app.teardown_request(_end_request)
-    app.cli.add_command(init_sheets_command)

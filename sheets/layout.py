@@ -6,6 +6,7 @@ tab a new spreadsheet comes with (``Sheet1``), once the schema's tabs exist.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import cells, preimage, schema
@@ -39,8 +40,13 @@ def column_rules(t: schema.Tab, key: str, sheet_id: int, col: int) -> list[dict[
     return rules
 
 
-def ensure_layout(wb: Workbook) -> list[str]:
-    """Bring the workbook up to the schema; return what was changed, in words."""
+def ensure_layout(wb: Workbook,
+                  seeds: Mapping[str, Sequence[Sequence[str]]] | None = None) -> list[str]:
+    """Bring the workbook up to the schema; return what was changed, in words.
+
+    ``seeds`` gives a tab's starting rows in place of the schema's defaults (a preset's
+    settings and services); either way only rows whose key is missing are added.
+    """
     changes: list[str] = []
     meta = wb.call(wb.sh.fetch_sheet_metadata)
     sheets = {s["properties"]["title"]: s for s in meta["sheets"]}
@@ -106,7 +112,8 @@ def ensure_layout(wb: Workbook) -> list[str]:
 
     for t in seeded:
         existing = {cells.clean_text(r[0]) for r in seeded_values[t.name][1:] if r}
-        rows = [dict(zip(t.keys, d)) for d in t.defaults if d[0] not in existing]
+        start = (seeds or {}).get(t.name, t.defaults)
+        rows = [dict(zip(t.keys, d)) for d in start if d[0] not in existing]
         if rows:
             wb.titles(refresh=True)
             wb.invalidate(t.name)

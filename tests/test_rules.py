@@ -35,7 +35,7 @@ def test_every_transition_allowed_or_refused(action: str, status: str) -> None:
     ("decide", wf.INCOMPLETE, "غير مكتملة"),
     ("serve", wf.REJECTED, "رفضته اللجنة"),
     ("register", wf.REJECTED, "رفضته اللجنة"),
-    ("serve", wf.ACCEPTED, "استكمل تسجيل"),
+    ("serve", wf.ACCEPTED, "استكمل التسجيل"),
     ("decide", "معلق", "غير معروفة"),
 ])
 def test_refusals_say_why(action: str, status: str, words: str) -> None:

@@ -61,7 +61,7 @@ def test_link_answers_once_without_sign_in(app: Flask, client: FlaskClient,
     job.run(wb, TODAY)
     url = link(app, invitation(wb)["id"])
     page = text(client.get(url))
-    assert "تقييمك للخدمة حق من حقوقك" in page and "سلة غذائية" in page
+    assert "تقييمك لجودة الخدمة حق من حقوقك" in page and "سلة غذائية" in page
     page = text(client.post(url, data={"q_overall": "5"}))
     assert "اختر تقييمًا لـ«لباقة الاستقبال»" in page  # nothing lost, message per question
     assert text(answer(client, url)).count("شكرًا لك") >= 1

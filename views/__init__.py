@@ -61,23 +61,35 @@ def user_name() -> str:
     return current_user.display_name
 
 
-def word() -> str:
-    """The association's word for a beneficiary (مستفيد، مستخدم، مساهم…)."""
+DEFAULT_WORDS = assoc.Words(assoc.DEFAULTS["beneficiary_word"], assoc.DEFAULTS["beneficiary_plural"],
+                            assoc.DEFAULTS["staff_title"])
+
+
+def words() -> assoc.Words:
+    """The association's word for the person it serves (مستفيد، مستخدم، مساهم…), its forms."""
     try:
-        return association().values.get("beneficiary_word") or "مستفيد"
+        return association().words
     except SheetsError:
-        return "مستفيد"
+        return DEFAULT_WORDS
 
 
-class _Word:
-    """The association's word for a beneficiary, read only when a template prints it."""
+def word() -> str:
+    return words().one
+
+
+class _Words:
+    """``words`` in templates, read only when a template prints one (``{{ words.the_one }}``;
+    ``{{ word }}`` is the singular)."""
 
     @cached_property
-    def text(self) -> str:
-        return word()
+    def _got(self) -> assoc.Words:
+        return words()
+
+    def __getattr__(self, name: str) -> str:
+        return str(getattr(self._got, name))
 
     def __str__(self) -> str:
-        return self.text
+        return self._got.one
 
 
 def saved(write: Callable[[], object], conflicts: bool = True) -> bool:
@@ -105,7 +117,7 @@ def _offline() -> dict[str, str | None]:
 
 
 def init_app(app: Flask) -> None:
-    app.context_processor(lambda: {"word": _Word(), **_offline()})
+    app.context_processor(lambda: {"word": (w := _Words()), "words": w, **_offline()})
     from . import (
         auth,
         beneficiaries,

@@ -25,6 +25,7 @@ from . import (
     tables_with,
     today,
     user_name,
+    words,
 )
 from .paging import paginate
 from .snapshot import per_snapshot
@@ -99,7 +100,7 @@ def new() -> str | Response:
         else:
             rid, written = bens.register(get_workbook(), data, user_name(), today())
             if written:
-                flash(f"تم تسجيل المستفيد. رقم الملف: {rid}", "success")
+                flash(f"تم تسجيل {words().the_one}. رقم الملف: {rid}", "success")
                 return redirect(url_for(".profile", rid=rid))
             flash(f"تعذر الوصول إلى ملف البيانات؛ حُفظ التسجيل محليًا برقم {rid} وسيُكتب "
                   "تلقائيًا عند عودة الاتصال.", "warning")

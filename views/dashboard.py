@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 import deadlines
 from arabic import days
 from forms.report import PeriodForm
+from records.association import Words
 from reports import charts, export, kpi
 from sheets import Table, schema
 
@@ -34,7 +35,9 @@ R, S, Q, B = (schema.REQUESTS.name, schema.SURVEYS.name, schema.INQUIRIES.name,
 QUESTION_LABELS = [schema.SURVEYS.column(k).header for k in kpi.QUESTIONS]
 ONLY = {"staff": ("manager",)}  # reports a role may not see although it sees the dashboard
 SHOWN = 50  # rows of a long list on the page; the download has them all
-POLICY_NOTE = "قياس الرضا حق للمستفيد وأداة للتطوير لا للعقاب أو التشهير؛ تُعرض النتائج مجمعة."
+def policy_note(w: Words) -> str:
+    """The policy's words on satisfaction, in the association's word for the person."""
+    return f"قياس الرضا حق لل{w.one} وأداة للتقويم والتطوير لا للعقاب والتشهير؛ تُعرض النتائج مجمعة."
 
 
 @dataclass
@@ -89,14 +92,15 @@ def _satisfaction_rows(groups: dict[str, kpi.Satisfaction]) -> list[list[Any]]:
 def build(period: kpi.Period, with_staff: bool) -> list[Report]:
     """The dashboard's tables, computed once per snapshot, day and period."""
     got = tables(R, S, Q, B)
-    s, now = association().rules(), today()
+    org = association()
+    s, now, w = org.rules(), today(), org.words
     return per_snapshot(("dashboard", period, with_staff),
-                        (got[R], got[S], got[Q], got[B], s, now),
-                        lambda: _build(got, s, now, period, with_staff))
+                        (got[R], got[S], got[Q], got[B], s, now, w),
+                        lambda: _build(got, s, now, period, with_staff, w))
 
 
 def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.Period,
-           with_staff: bool) -> list[Report]:
+           with_staff: bool, w: Words) -> list[Report]:
     requests, surveys, items = got[R].records, got[S].records, got[Q].records
     odd = kpi.implausible(requests, items, period, now)
     out = []
@@ -122,12 +126,12 @@ def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.
     overall = kpi.satisfaction(surveys, period)
     head = ["", "الدعوات", "الإجابات", "نسبة الاستجابة", *QUESTION_LABELS, "نسبة الرضا (4–5)"]
     by_service = kpi.satisfaction_by(surveys, period, "service")
-    out.append(Report("satisfaction_service", "رضا المستفيدين حسب الخدمة", ["الخدمة", *head[1:]],
+    out.append(Report("satisfaction_service", f"رضا {w.the_many} حسب الخدمة", ["الخدمة", *head[1:]],
                       _satisfaction_rows({"الإجمالي": overall, **by_service}),
                       charts.bars([(k, round((g.csat or 0) * 100)) for k, g in
                                    by_service.items()], "نسبة الرضا حسب الخدمة", "%")))
     by_month = kpi.satisfaction_by(surveys, period, "service_month")
-    out.append(Report("satisfaction_month", "رضا المستفيدين حسب الشهر", ["الشهر", *head[1:]],
+    out.append(Report("satisfaction_month", f"رضا {w.the_many} حسب الشهر", ["الشهر", *head[1:]],
                       _satisfaction_rows(by_month)))
     stats = kpi.inquiries(items, period, s, now)
     rows = [[f"النوع: {k}", v] for k, v in stats.by_type.most_common()] + \
@@ -147,7 +151,7 @@ def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.
     out.append(Report("comments", "تعليقات الاستبيانات دون أسماء",
                       ["الخدمة", "الشهر", "التعليق"],
                       [[c.service, c.month, c.text] for c in comments], limit=SHOWN,
-                      notes=[POLICY_NOTE + " لا يُعرض اسم صاحب التعليق ولا رقمه، ويُخفى ما "
+                      notes=[policy_note(w) + " لا يُعرض اسم صاحب التعليق ولا رقمه، ويُخفى ما "
                              "كتبه من اسمه أو أرقامه."]))
     out.append(Report("dates", "تواريخ غير معقولة", ["الرقم", "السجل", "المشكلة"],
                       [[o.id, "طلب" if o.tab == "request" else "استفسار أو شكوى أو اقتراح",
@@ -242,4 +246,4 @@ def board() -> str | BaseResponse:
     org = association()
     reports = board_reports(build(period, with_staff=False))
     return render_template("dashboard/board.html", period=period, org=org, reports=reports,
-                           today=today(), note=POLICY_NOTE)
+                           today=today(), note=policy_note(org.words))

@@ -24,6 +24,7 @@ from . import (
     tables_with,
     today,
     user_name,
+    words,
 )
 from .paging import paginate
 from .snapshot import per_snapshot
@@ -67,6 +68,8 @@ def new() -> str | Response:
     people = tables(B)[B]
     form = InquiryForm()
     form.known_ids = frozenset(r["id"] for r in people.records)
+    form.the_one = words().the_one
+    form.beneficiary_id.label.text = f"رقم ملف {form.the_one} (إن وجد)"
     form.channel.choices = options(association().channels)
     form.assigned_to.choices = options(u.display_name for u in users.all_users() if u.active)
     if request.method == "GET" and request.args.get("beneficiary"):

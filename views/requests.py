@@ -65,7 +65,7 @@ def intake(bid: str) -> str | Response:
                   "وسيُكتب تلقائيًا عند عودة الاتصال.", "warning")
         return redirect(url_for(".receipt", rid=record["id"]))
     return render_template("requests/intake.html", form=form, person=person, service=service,
-                           twins=twins)
+                           twins=twins, declaration=association().values["declaration_text"])
 
 
 def _beneficiary(bid: str) -> Record:
