@@ -75,6 +75,15 @@ def incomplete_state(request: Mapping[str, str], today: date, s: Settings) -> st
     return ""
 
 
+def lapse_on(request: Mapping[str, str], s: Settings) -> date | None:
+    """The day an incomplete request closes by itself, when the association set a lapse."""
+    submitted = parse_date(request.get("submitted_on", ""))
+    if request.get("status") != INCOMPLETE or submitted is None or \
+            s.incomplete_lapse_days is None:
+        return None
+    return date.fromordinal(submitted.toordinal() + s.incomplete_lapse_days)
+
+
 def followup_text(request: Mapping[str, str], today: date, s: Settings) -> str:
     state = incomplete_state(request, today, s)
     if state == "followup":
@@ -128,6 +137,14 @@ def survey_status(survey: Mapping[str, str], today: date) -> str:
     if survey.get("status") == "مرسلة" and expires is not None and today > expires:
         return "منتهية"
     return survey.get("status", "")
+
+
+def id_expired_on(person: Mapping[str, str], today: date) -> date | None:
+    """The date a file's ID expired, if it is not valid today: the policy checks the data's
+    validity «وقت التقديم». An expiry the sheet does not hold (or cannot be read) is not
+    judged here: the sync reports it as a problem."""
+    expiry = parse_date(person.get("id_expiry", ""))
+    return expiry if expiry is not None and expiry < today else None
 
 
 def beneficiary_alerts(person: Mapping[str, str], today: date, s: Settings) -> str:

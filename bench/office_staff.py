@@ -64,14 +64,17 @@ def targets(sheets_url: str, seed: int, today: str) -> Targets:
         reqs = sh.worksheet(schema.REQUESTS.name).get_all_values()
     ph, rh = people[0], reqs[0]
     col = {c.key: rh.index(c.header) for c in schema.REQUESTS.columns if c.header in rh}
-    bid, name = (ph.index(schema.BENEFICIARIES.column(k).header) for k in ("id", "full_name"))
+    bid, name, expiry = (ph.index(schema.BENEFICIARIES.column(k).header)
+                         for k in ("id", "full_name", "id_expiry"))
 
     def dated_before(row: list[str]) -> bool:  # a decision today may not precede a step
         return all(row[col[k]] <= today for k in ("submitted_on", "completed_on",
                                                    "referred_on", "visit_date"))
     rng = random.Random(seed)
     out = Targets(
-        people=sorted((r[bid], r[name].split()[0]) for r in people[1:] if r[bid]),
+        # intake refuses an expired ID (the policy: valid when applying): sessions use valid ones
+        people=sorted((r[bid], r[name].split()[0]) for r in people[1:]
+                      if r[bid] and r[expiry] >= today),
         requests=sorted(r[col["id"]] for r in reqs[1:] if r[col["id"]]),
         new=sorted(r[col["id"]] for r in reqs[1:] if r[col["status"]] == NEW),
         committee=sorted(r[col["id"]] for r in reqs[1:]

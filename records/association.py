@@ -18,6 +18,9 @@ INTEGER_KEYS = ("decision_days", "incomplete_followup_days", "incomplete_lapse_d
                 "inquiry_response_days", "complaint_response_days", "suggestion_response_days",
                 "id_expiry_warning_days", "data_update_interval_days", "survey_link_days")
 OPTIONAL_KEYS = ("incomplete_lapse_days",)  # empty means "never"
+POLICY_DECISION_DAYS = 14  # «خلال مدة لا تقل عن أسبوعين»: every policy says so
+BELOW_POLICY = ("أقل من أسبوعين، والسياسة تقول «خلال مدة لا تقل عن أسبوعين»؛ استُخدمت 14. "
+                "لاعتماد مدة أقل اكتب «نعم» في decision_days_confirmed")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,11 @@ class Association:
         text = self.values.get(key, "")
         return int(text) if text != "" else None
 
+    @property
+    def decision_days(self) -> int:
+        """The days promised for a decision: the receipt, the queues and the sync use this."""
+        return self.number("decision_days") or POLICY_DECISION_DAYS
+
     def items(self, key: str) -> list[str]:
         return [p.strip() for p in self.values.get(key, "").replace("،", ",").split(",")
                 if p.strip()]
@@ -87,7 +95,7 @@ class Association:
         """The checked settings the deadline rules take."""
         n = self.number
         return Settings(
-            decision_days=n("decision_days") or 0,
+            decision_days=self.decision_days,
             decision_day_kind=self.values["decision_day_kind"],
             incomplete_followup_days=n("incomplete_followup_days") or 0,
             incomplete_lapse_days=n("incomplete_lapse_days"),
@@ -111,7 +119,7 @@ def check_setting(key: str, value: str) -> tuple[str, str | None]:
         if value == "" and key in OPTIONAL_KEYS:
             return "", None
         n = parse_integer(value)
-        if n is None or n < 0 or n > 3650:
+        if n is None or n < 0 or n > 3650 or (key == "decision_days" and n == 0):
             return default, f"ليس عددًا صحيحًا من الأيام؛ استُخدمت القيمة الافتراضية {default}"
         return str(n), None
     if key == "decision_day_kind":
@@ -139,6 +147,12 @@ def load(tables: Mapping[str, Table]) -> Association:
         if why:
             problems.append(Problem(settings.tab.name, rec.row, "القيمة", rec.get("value", ""),
                                     why))
+    if int(values["decision_days"]) < POLICY_DECISION_DAYS and \
+            values.get("decision_days_confirmed", "").strip() != "نعم":
+        row = next((r.row for r in settings.records if r.get("key") == "decision_days"), 0)
+        problems.append(Problem(settings.tab.name, row, "القيمة", values["decision_days"],
+                                BELOW_POLICY))
+        values["decision_days"] = str(POLICY_DECISION_DAYS)
     services = [Service(r["name"], _split(r.get("documents", "")))
                 for r in tables[schema.SERVICES.name].records
                 if r.get("name") and r.get("active", "نعم") != "لا"]

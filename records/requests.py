@@ -6,6 +6,7 @@ from datetime import date
 from urllib.parse import quote
 
 import workflow
+from saudi_calendar import both
 from sheets import Record, Workbook, schema
 from sheets.errors import RecordNotFound
 
@@ -132,6 +133,18 @@ def applicant_message(request: Mapping[str, str], beneficiary: Mapping[str, str]
         body = (f"ونعتذر عن قبوله للسبب التالي: {reason}.\n"
                 "يمكنكم الاستفسار أو تقديم ملاحظاتكم عبر قنوات التواصل مع الجمعية.")
     return f"{head} {body}\nمع التحية."
+
+
+def reminder_message(request: Mapping[str, str], beneficiary: Mapping[str, str],
+                     association: Association, closes_on: date) -> str:
+    """The applicant's reminder of what is missing, sent before the request closes by itself."""
+    name = beneficiary.get("full_name", "").split(" ")[0]
+    return "\n".join([
+        f"السلام عليكم {name}،" if name else "السلام عليكم،",
+        (f"طلبكم رقم {request['id']} ({request.get('service', '')}) لدى {association.name} "
+        f"ما زال ينقصه: {request.get('missing', '')}."),
+        f"إن لم تُستكمل النواقص قبل {both(closes_on)} يُغلق الطلب، ويمكنكم التقديم من جديد بعده.",
+        f"مع التحية، {association.name}"])
 
 
 def whatsapp_link(mobile: str, text: str) -> str:

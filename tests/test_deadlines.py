@@ -113,8 +113,23 @@ def test_mistyped_settings_reported_and_default_used(key: str, typed: str, used:
         assert reported[0].row == 2 and reported[0].tab == "الإعدادات"
 
 
+@pytest.mark.parametrize(("typed", "confirmed", "used", "reported"), [
+    ("13", "", "14", True), ("13", "نعم", "13", False), ("14", "", "14", False),
+    ("0", "نعم", "14", True), ("1", "نعم", "1", False), ("30", "", "30", False)])
+def test_a_decision_period_under_the_policys_two_weeks_needs_a_confirmation(
+        typed: str, confirmed: str, used: str, reported: bool) -> None:
+    org = assoc.load(tables([["decision_days", typed], ["decision_days_confirmed", confirmed]]))
+    assert org.values["decision_days"] == used and org.decision_days == int(used)
+    assert org.rules().decision_days == int(used)  # the sync uses what the receipt promises
+    said = [p.message for p in org.problems if p.value == typed]
+    assert bool(said) == reported
+    if reported and typed != "0":
+        assert "«خلال مدة لا تقل عن أسبوعين»" in said[0] and "decision_days_confirmed" in said[0]
+
+
 def test_settings_feed_the_rules() -> None:
-    org = assoc.load(tables([["decision_days", "10"], ["decision_day_kind", "working"],
+    org = assoc.load(tables([["decision_days", "10"], ["decision_days_confirmed", "نعم"],
+                             ["decision_day_kind", "working"],
                              ["incomplete_lapse_days", ""], ["weekend", "Fri"]]))
     rules = org.rules()
     assert (rules.decision_days, rules.decision_day_kind, rules.incomplete_lapse_days) == \

@@ -130,6 +130,7 @@ def test_problems_listed_and_rows_left_as_typed(wb: Workbook) -> None:
 
 
 def test_incomplete_requests_followed_up_then_closed(wb: Workbook) -> None:
+    wb.update(schema.SETTINGS.name, "incomplete_lapse_days", {"value": "30"})  # set: off by default
     add_requests(wb, [("R-1", "ناقص", "2026-11-14", ""), ("R-2", "ناقص", "2026-10-23", ""),
                       ("R-3", "ناقص", "2026-11-20", "")])
     result = job.run(wb, TODAY)

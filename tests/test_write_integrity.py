@@ -184,6 +184,7 @@ def test_sync_write_lands_on_its_rows(wb: Workbook, server: Server, edit: str) -
     rows = [request(f"R-{i}", submitted=f"2026-11-{10 + i:02d}") for i in range(1, 6)]
     rows[2] = request("R-3", status="ناقص", submitted="2026-10-01")  # lapses today
     rows[2]["completed_on"] = ""
+    wb.update(schema.SETTINGS.name, "incomplete_lapse_days", {"value": "30"})
     wb.append_many(R, rows)
     server.api.reset()
     server.api.before("spreadsheets.batchUpdate", lambda: EDITS[edit](server, wb, R))

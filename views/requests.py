@@ -6,7 +6,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import workflow
-from deadlines import decision_due, promised_date
+from deadlines import decision_due, id_expired_on, lapse_on, promised_date
+from forms.checks import canonical_mobile
 from forms.fields import options
 from forms.request import CompleteForm, IntakeForm
 from records import requests as reqs
@@ -36,7 +37,7 @@ B, R, S = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name
 
 @bp.route("/beneficiaries/<bid>/requests/new", methods=["GET", "POST"])
 @roles_required(*FRONT)
-def intake(bid: str) -> str | Response:
+def intake(bid: str) -> str | Response | tuple[str, int]:
     person = _beneficiary(bid)
     org = association()
     service = org.service(request.args.get("service", ""))
@@ -50,7 +51,9 @@ def intake(bid: str) -> str | Response:
         form.declared_by.data = person["full_name"]
     twins = reqs.open_twins([*tables(R)[R].records, *store.pending_records(schema.REQUESTS)],
                             bid, service.name)
-    if form.validate_on_submit() and (not twins or request.form.get("again") == "1"):
+    expired = id_expired_on(person, today())
+    if form.validate_on_submit() and not expired and \
+            (not twins or request.form.get("again") == "1"):
         record, written = reqs.intake(
             get_workbook(), person, service, form.channel.data, form.documents.data or [],
             form.notes.data, form.declared_by.data, form.declaration_method.data,
@@ -65,7 +68,8 @@ def intake(bid: str) -> str | Response:
                   "وسيُكتب تلقائيًا عند عودة الاتصال.", "warning")
         return redirect(url_for(".receipt", rid=record["id"]))
     return render_template("requests/intake.html", form=form, person=person, service=service,
-                           twins=twins, declaration=association().values["declaration_text"])
+                           twins=twins, declaration=org.values["declaration_text"],
+                           expired=expired), 409 if expired and request.method == "POST" else 200
 
 
 def _beneficiary(bid: str) -> Record:
@@ -96,14 +100,20 @@ def _load(rid: str) -> tuple[dict, dict]:
 def detail(rid: str) -> str:
     req, person = _load(rid)
     org = association()
-    due = decision_due(req, org.number("decision_days") or 14, org.values["decision_day_kind"],
+    due = decision_due(req, org.decision_days, org.values["decision_day_kind"],
                        org.calendar)
     if isinstance(req, store.Kept):  # no row to take a step on until the journal writes it
         return render_template("requests/pending.html", req=req, person=person, due=due,
                                after_file=isinstance(person, store.Kept),
                                steps=workflow.available(req.get("status", ""),
                                                         current_user.role))
+    closes_on = lapse_on(req, org.rules())
+    reminder = reqs.reminder_message(req, person, org, closes_on) if closes_on else ""
+    mobile = canonical_mobile(person.get("mobile", "")) or ""
     return render_template("requests/detail.html", req=req, person=person, due=due,
+                           reminder=reminder, closes_on=closes_on,
+                           reminder_link=reqs.whatsapp_link(mobile, reminder)
+                           if reminder and mobile else "",
                            warnings=workflow.warnings(req), message=not reqs.message_missing(req),
                            actions=[a for a in workflow.available(req.get("status", ""),
                                                                   current_user.role)
@@ -129,10 +139,11 @@ def receipt(rid: str) -> str:
     req, person = _load(rid)
     org = association()
     start = parse_date(req.get("completed_on", ""))
-    promised = promised_date(start, org.number("decision_days") or 14,
+    promised = promised_date(start, org.decision_days,
                              org.values["decision_day_kind"], org.calendar) if start else None
     return render_template("requests/receipt.html", req=req, person=person, org=org,
-                           promised=promised, days=org.number("decision_days") or 14,
+                           closes_on=lapse_on(req, org.rules()),
+                           promised=promised, days=org.decision_days,
                            kind=org.values["decision_day_kind"], survey_qr=_survey_qr(rid))
 
 

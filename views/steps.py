@@ -189,7 +189,7 @@ def committee_queue() -> tuple[str, int]:
 
 def _rules(org: assoc.Association) -> tuple[int, str, Calendar]:
     """What a decision due date depends on besides the request."""
-    return org.number("decision_days") or 14, org.values["decision_day_kind"], org.calendar
+    return org.decision_days, org.values["decision_day_kind"], org.calendar
 
 
 def _stage(table: Table, status: str, org: assoc.Association) -> list[tuple[Record, date | None]]:

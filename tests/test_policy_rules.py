@@ -1,0 +1,82 @@
+"""The policies' rules as settings (issue 14, Deliver 4), at their boundaries, as a person sees
+them: an expired ID at intake, the lapse of incomplete requests, the decision period."""
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from sheets import Workbook, schema
+from tests.conftest import AuthActions
+from tests.helpers import file_number, intake, latest_request, register, text
+
+S, R = schema.SETTINGS.name, schema.REQUESTS.name
+
+
+def test_an_id_expired_yesterday_is_refused_at_intake(client: FlaskClient, auth: AuthActions,
+                                                     wb: Workbook) -> None:
+    auth.login()
+    register(client)
+    bid = file_number(wb)
+    wb.update(schema.BENEFICIARIES.name, bid, {"id_expiry": "2026-11-21"})  # TODAY: 11-22
+    page = text(client.get(f"/beneficiaries/{bid}/requests/new?service=سلة غذائية"))
+    assert "هوية المستفيد منتهية منذ" in page and "وقت التقديم" in page
+    assert f"/beneficiaries/{bid}/edit" in page
+    before = len(wb.table(R).records)
+    response = intake(client, bid)
+    assert response.status_code == 409 and "هوية المستفيد منتهية" in text(response)
+    wb.invalidate()
+    assert len(wb.table(R).records) == before  # nothing written
+
+
+def test_an_id_valid_through_today_is_accepted(client: FlaskClient, auth: AuthActions,
+                                               wb: Workbook) -> None:
+    auth.login()
+    register(client)
+    bid = file_number(wb)
+    wb.update(schema.BENEFICIARIES.name, bid, {"id_expiry": "2026-11-22"})  # the last valid day
+    assert "منتهية منذ" not in text(client.get(f"/beneficiaries/{bid}/requests/new?service="
+                                               "سلة غذائية"))
+    assert intake(client, bid).status_code == 302
+
+
+def incomplete(client: FlaskClient, wb: Workbook) -> str:
+    register(client)
+    intake(client, file_number(wb), documents=["صورة الهوية"])
+    req = latest_request(wb)
+    assert req["status"] == "ناقص"
+    return req["id"]
+
+
+def test_incomplete_requests_do_not_lapse_unless_the_association_says_so(
+        client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    auth.login()
+    rid = incomplete(client, wb)
+    receipt = text(client.get(f"/requests/{rid}/receipt"))
+    assert "ما ينقص طلبك" in receipt and "يُغلق الطلب" not in receipt
+    assert 'id="reminder"' not in text(client.get(f"/requests/{rid}"))
+
+
+def test_a_lapse_set_is_on_the_receipt_and_its_reminder_is_ready(
+        client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    wb.update(S, "incomplete_lapse_days", {"value": "30"})
+    auth.login()
+    rid = incomplete(client, wb)
+    receipt = text(client.get(f"/requests/{rid}/receipt"))
+    assert "إن لم تُستكمل النواقص قبل" in receipt and "2026-12-22" in receipt
+    page = text(client.get(f"/requests/{rid}"))
+    assert 'id="reminder"' in page and "يُغلق هذا الطلب تلقائيًا يوم" in page
+    assert "https://wa.me/966551234567?text=" in page
+    assert f"طلبكم رقم {rid} (سلة غذائية)" in page and "إثبات الدخل، صك الإعالة" in page
+
+
+def test_the_receipt_promises_what_the_sync_counts(client: FlaskClient, auth: AuthActions,
+                                                   wb: Workbook) -> None:
+    wb.update(S, "decision_days", {"value": "10"})  # under the policy's two weeks, unconfirmed
+    auth.login()
+    register(client)
+    intake(client, file_number(wb))
+    rid = latest_request(wb)["id"]
+    receipt = text(client.get(f"/requests/{rid}/receipt"))
+    assert "خلال 14 يومًا" in receipt and "2026-12-06" in receipt
+    wb.update(S, "decision_days_confirmed", {"value": "نعم"})
+    receipt = text(client.get(f"/requests/{rid}/receipt"))
+    assert "خلال 10 أيام" in receipt and "2026-12-02" in receipt
