@@ -15,6 +15,10 @@ ACCEPTED, REJECTED, REGISTERED, SERVED, CLOSED = "مقبول", "مرفوض", "م
     "مغلق"
 STATUSES = (NEW, INCOMPLETE, RESEARCH, COMMITTEE, ACCEPTED, REJECTED, REGISTERED, SERVED, CLOSED)
 FINAL = (REJECTED, SERVED, CLOSED)
+# Whether a service's requests go to the social researcher. The policies refer the case «في
+# حالة عدم وضوح الإجراءات»: reception judges it at intake unless the service says always/never.
+STUDY_ALWAYS, STUDY_UNCLEAR, STUDY_NEVER = "دائمًا", "عند عدم الوضوح", "لا"
+STUDY_CHOICES = (STUDY_ALWAYS, STUDY_UNCLEAR, STUDY_NEVER)
 
 ROLES = {
     "reception": "موظف علاقات المستفيدين",
@@ -40,6 +44,7 @@ _STAFF = frozenset({"reception", "manager", "admin"})
 ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("complete", "استكمال النواقص", (INCOMPLETE,), (NEW,), _STAFF),
     Action("assign", "الإحالة للباحث الاجتماعي", (NEW, RESEARCH), (RESEARCH,), _STAFF),
+    Action("refer", "الرفع للجنة دون دراسة اجتماعية", (NEW,), (COMMITTEE,), _STAFF),
     Action("review", "رفع التوصية للجنة", (RESEARCH,), (COMMITTEE,),
            frozenset({"researcher", "manager", "admin"})),
     Action("decide", "قرار اللجنة", (COMMITTEE,), (ACCEPTED, REJECTED),
@@ -96,7 +101,7 @@ def warnings(request: Mapping[str, str]) -> list[str]:
     if order >= STATUSES.index(RESEARCH) and status != CLOSED and not request.get("completed_on"):
         out.append("الطلب تجاوز مرحلة الاستقبال دون تاريخ اكتمال.")
     if status in (COMMITTEE, ACCEPTED, REJECTED, REGISTERED, SERVED) and \
-            not request.get("researcher"):
+            not request.get("researcher") and study_needed(request):
         out.append("لا يوجد باحث اجتماعي مسند إليه الطلب.")
     if status in (ACCEPTED, REJECTED) and request.get("decision") != status:
         out.append(f"الحالة «{status}» لا توافق قرار اللجنة المسجل "
@@ -154,6 +159,19 @@ def date_error(action: str, request: Mapping[str, str], value: date | None) -> s
             "في هذا الطلب.")
 
 
+def study_needed(request: Mapping[str, str]) -> bool:
+    """Whether this request waits for the social researcher's study (an empty cell: yes, as
+    every request did before the association could choose)."""
+    return request.get("needs_study", "") != "لا"
+
+
+def needs_study(service_study: str, unclear: bool) -> str:
+    """The request's «دراسة اجتماعية» cell from its service's rule and reception's judgement."""
+    if service_study == STUDY_NEVER:
+        return "لا"
+    return "نعم" if service_study != STUDY_UNCLEAR or unclear else "لا"
+
+
 def owner_error(role: str, user: str, request: Mapping[str, str], action: str) -> str | None:
     """Why this person may not take this step on this request (Arabic), or ``None``.
 
@@ -163,6 +181,8 @@ def owner_error(role: str, user: str, request: Mapping[str, str], action: str) -
     if action == "review" and role == "researcher" and request.get("researcher", "") != user:
         return (f"هذا الطلب مُحال إلى الباحث «{request.get('researcher') or 'لا أحد'}»؛ "
                 "يدرسه الباحث المُحال إليه، ويعيد المدير إحالته إن لزم.")
+    if action == "refer" and study_needed(request):
+        return "يحتاج هذا الطلب دراسة الباحث الاجتماعي قبل رفعه للجنة؛ أحِله للباحث."
     if action == "assign" and request.get("status") == RESEARCH and \
             role not in ("manager", "admin"):
         return "الطلب لدى باحث اجتماعي؛ إعادة إحالته لباحث آخر من صلاحية المدير."

@@ -40,6 +40,7 @@ class IntakeForm(Form):
     declaration_method = RadioField(
         "طريقة الإقرار", choices=list(schema.DECLARATION_METHODS),
         validators=[InputRequired("اختر طريقة الإقرار.")])
+    unclear = BooleanField("الحالة غير واضحة: تُحال إلى الباحث الاجتماعي لدراستها قبل اللجنة")
     declaration = BooleanField(
         "أقر المتقدم بصحة البيانات المقدمة وأنه مسؤول مسؤولية مباشرة عن صحتها",
         validators=[DataRequired("لا يُقبل الطلب دون إقرار المتقدم بصحة البيانات.")])
@@ -53,6 +54,10 @@ class CompleteForm(Form):
     def validate_documents(self, field: CheckboxesField) -> None:
         if not field.data:
             raise ValidationError("اختر ما استُلم من النواقص.")
+
+
+class ReferForm(Form):
+    submit = SubmitField("رفع الطلب إلى لجنة البحث")
 
 
 class AssignForm(Form):

@@ -12,6 +12,7 @@ from deadlines import Settings
 from saudi_calendar import Calendar, calendar_from, parse_weekend
 from sheets import Problem, Table, schema
 from sheets.cells import parse_date, parse_integer
+from workflow import STUDY_CHOICES, STUDY_UNCLEAR
 
 DEFAULTS = {k: v for k, v, _ in schema.ASSOCIATION_SETTINGS}
 INTEGER_KEYS = ("decision_days", "incomplete_followup_days", "incomplete_lapse_days",
@@ -27,6 +28,7 @@ BELOW_POLICY = ("أقل من أسبوعين، والسياسة تقول «خلا
 class Service:
     name: str
     documents: tuple[str, ...]
+    study: str = STUDY_UNCLEAR  # دائمًا، عند عدم الوضوح، لا
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ def load(tables: Mapping[str, Table]) -> Association:
         problems.append(Problem(settings.tab.name, row, "القيمة", values["decision_days"],
                                 BELOW_POLICY))
         values["decision_days"] = str(POLICY_DECISION_DAYS)
-    services = [Service(r["name"], _split(r.get("documents", "")))
+    services = [Service(r["name"], _split(r.get("documents", "")),
+                        r.get("study") if r.get("study") in STUDY_CHOICES else STUDY_UNCLEAR)
                 for r in tables[schema.SERVICES.name].records
                 if r.get("name") and r.get("active", "نعم") != "لا"]
     rows: list[tuple[date, str]] = []

@@ -15,6 +15,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+import workflow
 from sheets import SheetsError, Workbook, ensure_layout, get_workbook, schema
 from sheets.schema import NO, YES
 
@@ -36,13 +37,13 @@ class Preset:
     name: str
     title: str
     settings: dict[str, str]
-    services: tuple[tuple[str, str], ...]
+    services: tuple[tuple[str, str, str], ...]  # name, documents, social study
 
     def seeds(self) -> dict[str, list[tuple[str, ...]]]:
         """The rows ``init-sheets`` starts the settings and services tabs with."""
         settings = [(k, self.settings.get(k, v), d) for k, v, d in schema.ASSOCIATION_SETTINGS]
         return {schema.SETTINGS.name: settings,
-                schema.SERVICES.name: [(n, docs, YES) for n, docs in self.services]}
+                schema.SERVICES.name: [(n, docs, YES, study) for n, docs, study in self.services]}
 
 
 def names() -> list[str]:
@@ -61,10 +62,14 @@ def load(name: str) -> Preset:
     unknown = sorted(set(settings) - set(DESCRIPTIONS))
     if unknown:
         raise PresetError(f"{path.name}: unknown settings {unknown}")
-    services = tuple((str(s["name"]), str(s.get("documents", "")))
+    services = tuple((str(s["name"]), str(s.get("documents", "")),
+                      str(s.get("study", workflow.STUDY_UNCLEAR)))
                      for s in data.get("services") or [])
-    if not services or not all(n for n, _ in services):
+    if not services or not all(n for n, _, _ in services):
         raise PresetError(f"{path.name}: every preset lists its services, each with a name")
+    odd = [n for n, _, study in services if study not in workflow.STUDY_CHOICES]
+    if odd:
+        raise PresetError(f"{path.name}: study must be one of {workflow.STUDY_CHOICES}: {odd}")
     return Preset(name, str(data.get("title") or name), settings, services)
 
 
@@ -83,7 +88,7 @@ def apply(wb: Workbook, preset: Preset) -> list[str]:
             lines.append(f"setting {key} set from the preset")
         else:
             lines.append(f"setting {key} left as it is (the preset says {value!r})")
-    listed = {n for n, _ in preset.services}
+    listed = {n for n, _, _ in preset.services}
     for rec in wb.table(schema.SERVICES.name).records:
         name = rec.get("name", "")
         if name in listed or rec.get("active") == NO:

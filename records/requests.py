@@ -23,8 +23,9 @@ class StepRefused(Exception):
 
 def intake(wb: Workbook, beneficiary: Mapping[str, str], service: Service, channel: str,
            documents: list[str], notes: str, declared_by: str, declaration_method: str,
-           user: str, today: date) -> tuple[Record, bool]:
-    """Record a support request: ناقص with its missing items, or جديد and complete today."""
+           user: str, today: date, unclear: bool = False) -> tuple[Record, bool]:
+    """Record a support request: ناقص with its missing items, or جديد and complete today;
+    ``unclear``: reception judged the case unclear, so it goes to the social researcher."""
     missing = [d for d in service.documents if d not in documents]
     taken = {r["id"] for r in wb.table(TAB.name).records}
     record = Record({
@@ -35,6 +36,7 @@ def intake(wb: Workbook, beneficiary: Mapping[str, str], service: Service, chann
         "missing": "، ".join(missing), "documents": "، ".join(documents),
         "declared_by": declared_by, "declared_on": today.isoformat(),
         "declaration_method": declaration_method, "notes": notes, "created_by": user,
+        "needs_study": workflow.needs_study(service.study, unclear),
     })
     # A file registered in an outage waits in the journal: its request is written after it.
     written = store.create(wb, TAB, record, user, "طلب دعم مستفيد",

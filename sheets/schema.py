@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workflow import STUDY_CHOICES
+
 TYPES = ("text", "id", "date", "integer", "money", "choice", "yesno", "phone", "national_id")
 
 STATUSES = ("جديد", "ناقص", "لدى الباحث", "لدى اللجنة", "مقبول", "مرفوض", "مسجل",
@@ -108,6 +110,7 @@ REQUESTS = Tab("الطلبات", (
     C("amount", "المبلغ أو الكمية"),
     C("notes", "ملاحظات"),
     C("created_by", "أدخله"),
+    C("needs_study", "دراسة اجتماعية", "yesno"),
     C("decision_due", "موعد القرار", "date", computed=True),
     C("days_left", "الأيام المتبقية", "integer", computed=True),
     C("overdue", "متأخر", "yesno", computed=True),
@@ -226,6 +229,7 @@ SERVICES = Tab("الخدمات", (
     C("name", "الخدمة", "id", True),
     C("documents", "المستندات المطلوبة"),
     C("active", "مفعلة", "yesno"),
+    C("study", "الدراسة الاجتماعية", "choice", choices=STUDY_CHOICES),
 ), id_key="name", defaults=(
     ("سلة غذائية", "صورة الهوية، إثبات الدخل، صك الإعالة", YES),
     ("مساعدة إيجار", "صورة الهوية، عقد الإيجار، إثبات الدخل", YES),

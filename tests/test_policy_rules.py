@@ -80,3 +80,57 @@ def test_the_receipt_promises_what_the_sync_counts(client: FlaskClient, auth: Au
     wb.update(S, "decision_days_confirmed", {"value": "نعم"})
     receipt = text(client.get(f"/requests/{rid}/receipt"))
     assert "خلال 10 أيام" in receipt and "2026-12-02" in receipt
+
+
+# -- the social study: always / when reception finds the case unclear / never ---------------
+
+def test_a_clear_case_goes_to_the_committee_without_a_study(client: FlaskClient,
+                                                           auth: AuthActions,
+                                                           wb: Workbook) -> None:
+    auth.login()
+    register(client)
+    page = text(client.get(f"/beneficiaries/{file_number(wb)}/requests/new?service=سلة غذائية"))
+    assert "«في حالة عدم وضوح الإجراءات»" in page  # the default follows the policy
+    intake(client, file_number(wb))
+    req = latest_request(wb)
+    assert req["needs_study"] == "لا"
+    rid = req["id"]
+    receipt = text(client.get(f"/requests/{rid}/receipt"))
+    assert "يُرفع طلبك إلى لجنة البحث" in receipt and "الباحث الاجتماعي لدراسة" not in receipt
+    assert "الرفع للجنة دون دراسة اجتماعية" in text(client.get(f"/requests/{rid}"))
+    assert client.post(f"/requests/{rid}/refer").status_code == 302
+    req = latest_request(wb)
+    assert req["status"] == "لدى اللجنة" and req["researcher"] == ""
+    page = text(client.get(f"/requests/{rid}"))
+    assert "لا يوجد باحث اجتماعي" not in page  # no warning: none was needed
+
+
+def test_an_unclear_case_is_studied_first(client: FlaskClient, auth: AuthActions,
+                                          wb: Workbook) -> None:
+    auth.login()
+    register(client)
+    intake(client, file_number(wb), unclear="y")
+    req = latest_request(wb)
+    assert req["needs_study"] == "نعم"
+    rid = req["id"]
+    page = text(client.get(f"/requests/{rid}"))
+    assert "الرفع للجنة دون دراسة اجتماعية" not in page and "الإحالة للباحث" in page
+    assert "يحتاج هذا الطلب دراسة الباحث الاجتماعي" in text(client.get(f"/requests/{rid}/refer"))
+    client.post(f"/requests/{rid}/refer")
+    assert latest_request(wb)["status"] == "جديد"  # refused at write time too
+    assert "يُحال طلبك إلى الباحث الاجتماعي" in text(client.get(f"/requests/{rid}/receipt"))
+
+
+def test_a_service_that_always_or_never_needs_a_study(client: FlaskClient, auth: AuthActions,
+                                                     wb: Workbook) -> None:
+    wb.update(schema.SERVICES.name, "سلة غذائية", {"study": "دائمًا"})
+    auth.login()
+    register(client)
+    bid = file_number(wb)
+    page = text(client.get(f"/beneficiaries/{bid}/requests/new?service=سلة غذائية"))
+    assert "تُدرس طلبات هذه الخدمة دائمًا" in page and 'name="unclear"' not in page
+    intake(client, bid)
+    assert latest_request(wb)["needs_study"] == "نعم"
+    wb.update(schema.SERVICES.name, "سلة غذائية", {"study": "لا"})
+    intake(client, bid, unclear="y", again="1")
+    assert latest_request(wb)["needs_study"] == "لا"

@@ -15,7 +15,7 @@ def test_statuses_match_the_sheet_contract() -> None:
 
 
 ALLOWED = {
-    ("complete", wf.INCOMPLETE), ("assign", wf.NEW), ("assign", wf.RESEARCH),
+    ("complete", wf.INCOMPLETE), ("assign", wf.NEW), ("assign", wf.RESEARCH), ("refer", wf.NEW),
     ("review", wf.RESEARCH), ("decide", wf.COMMITTEE), ("register", wf.ACCEPTED),
     ("serve", wf.REGISTERED),
     *(("close", s) for s in (wf.NEW, wf.INCOMPLETE, wf.RESEARCH, wf.COMMITTEE, wf.ACCEPTED,
@@ -59,7 +59,7 @@ def test_roles(role: str, action: str, ok: bool) -> None:
 
 
 def test_available_steps_for_a_role() -> None:
-    assert [a.name for a in wf.available(wf.NEW, "reception")] == ["assign"]
+    assert [a.name for a in wf.available(wf.NEW, "reception")] == ["assign", "refer"]
     assert [a.name for a in wf.available(wf.COMMITTEE, "committee")] == ["decide"]
     assert wf.available(wf.SERVED, "manager") == []
 
@@ -128,3 +128,17 @@ def test_mask_id() -> None:
 ])
 def test_arabic_name_matching(a: str, b: str) -> None:
     assert normalize_name(a) == normalize_name(b)
+
+
+@pytest.mark.parametrize(("service", "unclear", "cell"), [
+    (wf.STUDY_ALWAYS, False, "نعم"), (wf.STUDY_ALWAYS, True, "نعم"),
+    (wf.STUDY_UNCLEAR, False, "لا"), (wf.STUDY_UNCLEAR, True, "نعم"),
+    (wf.STUDY_NEVER, False, "لا"), (wf.STUDY_NEVER, True, "لا")])
+def test_who_is_studied(service: str, unclear: bool, cell: str) -> None:
+    assert wf.needs_study(service, unclear) == cell
+    request = {"status": wf.NEW, "needs_study": cell}
+    assert (wf.owner_error("reception", "نورة", request, "refer") is None) == (cell == "لا")
+
+
+def test_a_request_from_before_the_choice_is_studied() -> None:
+    assert wf.study_needed({"status": wf.NEW, "needs_study": ""})

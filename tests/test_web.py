@@ -177,7 +177,7 @@ def test_whole_path_from_reception_to_service(client: FlaskClient, auth: AuthAct
     bid = file_number(wb)
     choose = text(client.get(f"/beneficiaries/{bid}/requests/new"))
     assert "سلة غذائية" in choose and "صك الإعالة" in choose
-    response = intake(client, bid)
+    response = intake(client, bid, unclear="y")  # reception finds it unclear: studied first
     rid = latest_request(wb)["id"]
     assert response.headers["Location"] == f"/requests/{rid}/receipt"
     receipt = text(client.get(f"/requests/{rid}/receipt"))

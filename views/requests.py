@@ -57,7 +57,7 @@ def intake(bid: str) -> str | Response | tuple[str, int]:
         record, written = reqs.intake(
             get_workbook(), person, service, form.channel.data, form.documents.data or [],
             form.notes.data, form.declared_by.data, form.declaration_method.data,
-            user_name(), today())
+            user_name(), today(), unclear=bool(form.unclear.data))
         if written:
             flash(f"تم حفظ الطلب رقم {record['id']}.", "success")
         elif isinstance(person, store.Kept):
@@ -143,6 +143,7 @@ def receipt(rid: str) -> str:
                              org.values["decision_day_kind"], org.calendar) if start else None
     return render_template("requests/receipt.html", req=req, person=person, org=org,
                            closes_on=lapse_on(req, org.rules()),
+                           study=workflow.study_needed(req),
                            promised=promised, days=org.decision_days,
                            kind=org.values["decision_day_kind"], survey_qr=_survey_qr(rid))
 

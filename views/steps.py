@@ -17,6 +17,7 @@ from forms.request import (
     AssignForm,
     CloseForm,
     DecisionForm,
+    ReferForm,
     RegisterForm,
     ReviewForm,
     ServeForm,
@@ -60,7 +61,8 @@ def _run(rid: str, action: str, form: FlaskForm,
               "warning")
         return redirect(url_for("requests.detail", rid=rid))
     person = got[B].get(req.get("beneficiary_id", "")) or {}
-    if workflow.owner_error(current_user.role, user_name(), req, action):
+    owner = workflow.owner_error(current_user.role, user_name(), req, action)
+    if owner and action != "refer":  # refer: the request's own need, said on the page
         abort(403)
     if hasattr(form, "today"):
         form.today, form.request = today(), req
@@ -76,7 +78,7 @@ def _run(rid: str, action: str, form: FlaskForm,
             flash(f"تم: {workflow.ACTIONS[action].label}.", "success")
             return redirect(url_for(after, rid=rid))
     return render_template("steps/form.html", form=form, req=req, person=person, title=title,
-                           refusal=workflow.check(action, req.get("status", "")),
+                           refusal=workflow.check(action, req.get("status", "")) or owner,
                            study=action == "decide")
 
 
@@ -92,6 +94,13 @@ def assign(rid: str) -> str | Response:
     return _run(rid, "assign", form, lambda _row: {"researcher": form.researcher.data,
                                               "referred_on": today().isoformat()},
                 "الإحالة للباحث الاجتماعي")
+
+
+@bp.route("/requests/<rid>/refer", methods=["GET", "POST"])
+@roles_required(*FRONT)
+def refer(rid: str) -> str | Response:
+    """A complete request that needs no social study goes straight to the committee."""
+    return _run(rid, "refer", ReferForm(), lambda _row: {}, "الرفع للجنة دون دراسة اجتماعية")
 
 
 @bp.route("/requests/<rid>/review", methods=["GET", "POST"])
