@@ -29,6 +29,7 @@ class Service:
     name: str
     documents: tuple[str, ...]
     study: str = STUDY_UNCLEAR  # دائمًا، عند عدم الوضوح، لا
+    eligibility: str = ""  # the support-policy guide's eligibility notes and amounts
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,8 @@ def load(tables: Mapping[str, Table]) -> Association:
                                 BELOW_POLICY))
         values["decision_days"] = str(POLICY_DECISION_DAYS)
     services = [Service(r["name"], _split(r.get("documents", "")),
-                        r.get("study") if r.get("study") in STUDY_CHOICES else STUDY_UNCLEAR)
+                        r.get("study") if r.get("study") in STUDY_CHOICES else STUDY_UNCLEAR,
+                        r.get("eligibility", ""))
                 for r in tables[schema.SERVICES.name].records
                 if r.get("name") and r.get("active", "نعم") != "لا"]
     rows: list[tuple[date, str]] = []

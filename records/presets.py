@@ -38,12 +38,15 @@ class Preset:
     title: str
     settings: dict[str, str]
     services: tuple[tuple[str, str, str], ...]  # name, documents, social study
+    references: tuple[str, ...] = ()  # titles of the documents the policy names
 
     def seeds(self) -> dict[str, list[tuple[str, ...]]]:
         """The rows ``init-sheets`` starts the settings and services tabs with."""
         settings = [(k, self.settings.get(k, v), d) for k, v, d in schema.ASSOCIATION_SETTINGS]
         return {schema.SETTINGS.name: settings,
-                schema.SERVICES.name: [(n, docs, YES, study) for n, docs, study in self.services]}
+                schema.SERVICES.name: [(n, docs, YES, study) for n, docs, study in self.services],
+                schema.REFERENCES.name: [(t, "", "") for t in self.references]
+                or list(schema.REFERENCES.defaults)}
 
 
 def names() -> list[str]:
@@ -70,7 +73,8 @@ def load(name: str) -> Preset:
     odd = [n for n, _, study in services if study not in workflow.STUDY_CHOICES]
     if odd:
         raise PresetError(f"{path.name}: study must be one of {workflow.STUDY_CHOICES}: {odd}")
-    return Preset(name, str(data.get("title") or name), settings, services)
+    references = tuple(str(t) for t in data.get("references") or [])
+    return Preset(name, str(data.get("title") or name), settings, services, references)
 
 
 def apply(wb: Workbook, preset: Preset) -> list[str]:

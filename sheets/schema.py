@@ -230,6 +230,8 @@ SERVICES = Tab("الخدمات", (
     C("documents", "المستندات المطلوبة"),
     C("active", "مفعلة", "yesno"),
     C("study", "الدراسة الاجتماعية", "choice", choices=STUDY_CHOICES),
+    # The support-policy guide's words for this service: who is eligible, and how much.
+    C("eligibility", "الاستحقاق والمقدار"),
 ), id_key="name", defaults=(
     ("سلة غذائية", "صورة الهوية، إثبات الدخل، صك الإعالة", YES),
     ("مساعدة إيجار", "صورة الهوية، عقد الإيجار، إثبات الدخل", YES),
@@ -237,8 +239,19 @@ SERVICES = Tab("الخدمات", (
     ("سداد فواتير", "صورة الهوية، الفاتورة، إثبات الدخل", YES),
 ))
 
+# The documents the policies give the employee (الأدوات المتاحة لموظف علاقات المستفيدين).
+REFERENCES = Tab("المراجع", (
+    C("title", "العنوان", "id", True),
+    C("link", "الرابط"),
+    C("notes", "ملاحظات"),
+), id_key="title", defaults=(
+    ("اللائحة الأساسية للجمعية", "", ""),
+    ("دليل خدمات البحث الاجتماعي", "", ""),
+    ("دليل سياسة الدعم", "", "شروط الاستحقاق والمقادير لكل خدمة (تظهر عند استقبال الطلب)"),
+))
+
 TABS: tuple[Tab, ...] = (BENEFICIARIES, REQUESTS, SURVEYS, INQUIRIES, AUDIT, SETTINGS,
-                         PROBLEMS, HOLIDAYS, SERVICES)
+                         PROBLEMS, HOLIDAYS, SERVICES, REFERENCES)
 
 
 def tab(name: str) -> Tab:

@@ -40,7 +40,7 @@ def test_a_sound_google_deployment_is_ready(gapp: Flask, google: Google) -> None
     assert result.exit_code == 0, result.output
     assert f"مفتاح حساب الخدمة {google.account.email}" in result.output
     assert "حصلنا على رمز الدخول، وساعة الجهاز مضبوطة." in result.output
-    assert "التبويبات الـ9 وعناوينها كلها موجودة." in result.output
+    assert f"التبويبات الـ{len(schema.TABS)} وعناوينها كلها موجودة." in result.output
     assert "✓ المنصة جاهزة للعمل." in result.output and "✗" not in result.output
 
 

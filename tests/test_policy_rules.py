@@ -134,3 +134,26 @@ def test_a_service_that_always_or_never_needs_a_study(client: FlaskClient, auth:
     wb.update(schema.SERVICES.name, "سلة غذائية", {"study": "لا"})
     intake(client, bid, unclear="y", again="1")
     assert latest_request(wb)["needs_study"] == "لا"
+
+
+# -- the employee's reference documents and the support policy's notes per service -----------
+
+def test_reference_documents_and_eligibility_notes(client: FlaskClient, auth: AuthActions,
+                                                   wb: Workbook) -> None:
+    ref = schema.REFERENCES.name
+    wb.update(ref, "دليل خدمات البحث الاجتماعي", {"link": "https://example.org/guide.pdf"})
+    wb.update(schema.SERVICES.name, "سلة غذائية",
+              {"eligibility": "للأسر التي يقل دخل الفرد فيها عن 1000 ريال؛ سلة شهرية."})
+    auth.login("researcher")
+    page = text(client.get("/references/"))
+    assert '<a href="https://example.org/guide.pdf"' in page
+    assert "اللائحة الأساسية للجمعية" in page and "(لم يُضف رابطها بعد)" in page
+    assert "للأسر التي يقل دخل الفرد فيها عن 1000 ريال" in page
+    auth.logout()
+    auth.login("reception")
+    register(client)
+    bid = file_number(wb)
+    assert "يقل دخل الفرد" in text(client.get(f"/beneficiaries/{bid}/requests/new"))
+    page = text(client.get(f"/beneficiaries/{bid}/requests/new?service=سلة غذائية"))
+    assert 'id="eligibility"' in page and "سلة شهرية" in page
+    client.get("/logout")

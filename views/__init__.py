@@ -126,12 +126,14 @@ def init_app(app: Flask) -> None:
         home,
         inquiries,
         problems,
+        references,
         requests,
+        settings,
         steps,
         surveys,
     )
 
     for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard,
-                   problems, doctor):
+                   problems, doctor, references, settings):
         app.register_blueprint(module.bp)
     app.context_processor(doctor.banner)
