@@ -121,7 +121,7 @@ def pages_of_a_walk(client: FlaskClient, app: Flask, auth: AuthActions) -> dict[
     auth.login("manager")
     for path in ("/", "/beneficiaries", "/beneficiaries/new", "/requests", "/inquiries",
                  "/inquiries/new", "/queue/researcher", "/queue/committee", "/problems",
-                 "/dashboard", "/dashboard/board"):
+                 "/dashboard", "/dashboard/board", "/references/"):
         get(path)
     assert register(client).status_code == 302
     with app.app_context():
@@ -205,6 +205,8 @@ def test_each_preset_speaks_its_words_on_every_page(name: str, tmp_path: Path) -
     assert f"وفق {preset.settings['policy_title']}" in receipt
     assert f"استقبال ال{one}" in shown["/beneficiaries"]
     assert f"تقرير العلاقة مع ال{plural}" in shown["/dashboard/board"]
+    for title in preset.references:  # the documents its policy names
+        assert title in shown["/references/"]
     survey = next(page for path, page in seen.items() if path.startswith("/s/"))
     assert f"<title>استبيان رضا ال{one} — مستفيد</title>" in survey
     assert "أداة للتقويم والتطوير لا للعقاب والتشهير" in survey  # the policy's words
