@@ -39,6 +39,7 @@ CLOSABLE = (NEW, INCOMPLETE, RESEARCH, COMMITTEE, ACCEPTED, REGISTERED)
 WEIGHTS = {"beneficiary": 2, "edit": 1, "intake": 4, "complete": 3, "assign": 3, "review": 4,
            "decide": 4, "register": 3, "serve": 3, "close": 1, "survey": 2, "inquiry": 1,
            "reply": 2, "adopt": 1}
+PRESENT = {"committee_members": "عضو أول، عضو ثان", "meeting_number": "1"}  # the quorum
 ROLE_ORDER = ("reception", "researcher", "manager", "committee", "reception", "admin")
 
 
@@ -309,7 +310,7 @@ class Worker(threading.Thread):
         verdict = ACCEPTED if self.rng.random() < 0.8 else REJECTED
         self._step(rid, "decide", lambda f: {
             "decision": verdict, "decision_reason": "سبب القرار TOKEN",
-            "decided_on": self.today.isoformat()}, "decision_reason", verdict)
+            "decided_on": self.today.isoformat(), **PRESENT}, "decision_reason", verdict)
 
     def register(self, rid: str) -> None:
         self._step(rid, "register", lambda f: {"registered_on": self.today.isoformat()}, None,

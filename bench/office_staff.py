@@ -91,6 +91,9 @@ class Step:
     data: dict[str, Any] | None = None  # a POST's form
 
 
+PRESENT = {"committee_members": "عضو أول، عضو ثان", "meeting_number": "1"}  # the quorum
+
+
 def _intake_url(bid: str) -> str:
     return f"/beneficiaries/{bid}/requests/new?service={SERVICE}"
 
@@ -102,7 +105,7 @@ def step(kind: str, t: Targets, rng: random.Random, today: str) -> Step:
         return Step(kind, f"/requests/{t.new.pop(0)}/assign", {"researcher": RESEARCHER})
     if kind == "decide" and t.committee:
         return Step(kind, f"/requests/{t.committee.pop(0)}/decide",
-                    {"decision": "مقبول", "decision_reason": "", "decided_on": today})
+                    {"decision": "مقبول", "decision_reason": "", "decided_on": today, **PRESENT})
     if kind == "intake":
         return Step(kind, _intake_url(bid), {
             "channel": "المقابلة", "documents": ["صورة الهوية", "إثبات الدخل", "صك الإعالة"],
@@ -132,7 +135,7 @@ def script(t: Targets, today: str) -> list[Step]:
         Step("assign", f"/requests/{new}/assign", {"researcher": RESEARCHER}),
         Step("dashboard", "/dashboard"),
         Step("decide", f"/requests/{committee}/decide",
-             {"decision": "مقبول", "decision_reason": "", "decided_on": today}),
+             {"decision": "مقبول", "decision_reason": "", "decided_on": today, **PRESENT}),
         Step("problems", "/problems"), Step("request", f"/requests/{new}")]
 
 

@@ -186,7 +186,7 @@ class Staff:
                        {"الحالة": ("=", "لدى اللجنة"), "ملاحظات الباحث": ("=", f"دراسة {tok}")},
                        "ملاحظات الباحث"),
             "decide": ({"decision": verdict, "decision_reason": f"سبب {tok}",
-                        "decided_on": today}, {"الحالة": ("=", verdict),
+                        "decided_on": today, "committee_members": "عضو أول، عضو ثان"}, {"الحالة": ("=", verdict),
                                                "سبب القرار": ("=", f"سبب {tok}")}, "سبب القرار"),
             "register": ({"registered_on": today}, {"الحالة": ("=", "مسجل")}, ""),
             "serve": ({"service_given": SERVICE, "served_on": today, "served_by": "نورة",

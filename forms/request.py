@@ -84,10 +84,26 @@ class DecisionForm(TodayMixin, Form):
                           validators=[InputRequired("اختر القرار.")])
     decision_reason = TextAreaField("سبب القرار", filters=[strip],
                                     validators=[Length(max=1000)])
-    decided_on = LocalDateField("تاريخ القرار", validators=[
+    decided_on = LocalDateField("تاريخ القرار (تاريخ اجتماع اللجنة)", validators=[
         InputRequired("تاريخ القرار مطلوب."), NotFuture("تاريخ القرار لا يكون في المستقبل."),
         AfterEarlierSteps("decide")])
+    committee_members = StringField("أعضاء اللجنة الحاضرون (مفصولة بفواصل)", filters=[strip],
+                                    validators=[Length(max=500)])
+    meeting_number = StringField("رقم الاجتماع", filters=[strip], validators=[Length(max=30)])
     submit = SubmitField("اعتماد القرار")
+
+    quorum = 1  # the association's quorum (the view sets it)
+
+    def members(self) -> list[str]:
+        """The names typed, each once, in the sheet's «، » list."""
+        names = (self.committee_members.data or "").replace("،", ",").split(",")
+        return list(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+    def validate_committee_members(self, field: StringField) -> None:
+        if len(self.members()) < self.quorum:
+            raise ValidationError(
+                f"القرار للجنة البحث ونصابها {self.quorum}: اكتب أسماء الحاضرين "
+                f"(سُجل {len(self.members())}).")
 
     def validate_decision_reason(self, field: TextAreaField) -> None:
         if self.decision.data == "مرفوض" and not field.data:

@@ -15,7 +15,7 @@ from sheets.cells import parse_date, parse_integer
 from workflow import STUDY_CHOICES, STUDY_UNCLEAR
 
 DEFAULTS = {k: v for k, v, _ in schema.ASSOCIATION_SETTINGS}
-INTEGER_KEYS = ("decision_days", "incomplete_followup_days", "incomplete_lapse_days",
+INTEGER_KEYS = ("decision_days", "committee_quorum", "incomplete_followup_days", "incomplete_lapse_days",
                 "inquiry_response_days", "complaint_response_days", "suggestion_response_days",
                 "id_expiry_warning_days", "data_update_interval_days", "survey_link_days")
 OPTIONAL_KEYS = ("incomplete_lapse_days",)  # empty means "never"
@@ -64,6 +64,11 @@ class Association:
     def number(self, key: str) -> int | None:
         text = self.values.get(key, "")
         return int(text) if text != "" else None
+
+    @property
+    def quorum(self) -> int:
+        """How many of the research committee must be recorded present for a decision."""
+        return self.number("committee_quorum") or 1
 
     @property
     def decision_days(self) -> int:
@@ -122,7 +127,8 @@ def check_setting(key: str, value: str) -> tuple[str, str | None]:
         if value == "" and key in OPTIONAL_KEYS:
             return "", None
         n = parse_integer(value)
-        if n is None or n < 0 or n > 3650 or (key == "decision_days" and n == 0):
+        if n is None or n < 0 or n > 3650 or \
+                (key in ("decision_days", "committee_quorum") and n == 0):
             return default, f"ليس عددًا صحيحًا من الأيام؛ استُخدمت القيمة الافتراضية {default}"
         return str(n), None
     if key == "decision_day_kind":

@@ -111,6 +111,8 @@ REQUESTS = Tab("الطلبات", (
     C("notes", "ملاحظات"),
     C("created_by", "أدخله"),
     C("needs_study", "دراسة اجتماعية", "yesno"),
+    C("committee_members", "أعضاء اللجنة الحاضرون"),
+    C("meeting_number", "رقم اجتماع اللجنة"),
     C("decision_due", "موعد القرار", "date", computed=True),
     C("days_left", "الأيام المتبقية", "integer", computed=True),
     C("overdue", "متأخر", "yesno", computed=True),
@@ -188,6 +190,8 @@ ASSOCIATION_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("decision_days", "14", "مدة الرد على الطلب بعد اكتماله (أيام)"),
     ("decision_days_confirmed", "",
      "اكتب «نعم» لاعتماد مدة رد أقل من 14 يومًا، مع أن السياسة تقول «خلال مدة لا تقل عن أسبوعين»"),
+    ("committee_quorum", "2", ("نصاب لجنة البحث: أقل عدد من أعضائها يُسجل حضورهم مع كل قرار "
+                               "(1 = يكفي أن يقرر عضو واحد)")),
     ("decision_day_kind", "calendar", "نوع أيام مدة الرد: calendar (تقويمية) أو working (أيام عمل)"),
     ("weekend", "Fri,Sat", "أيام عطلة نهاية الأسبوع"),
     ("incomplete_followup_days", "7", "بعد كم يومًا يُتابَع الطلب الناقص"),

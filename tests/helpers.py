@@ -26,6 +26,10 @@ def file_number(wb: Any, national_id: str = "1000000008") -> str:
                 if r["national_id"] == national_id)
 
 
+# The research committee present at a decision (the default quorum is 2).
+COMMITTEE = {"committee_members": "أحمد الزهراني، خالد العتيبي", "meeting_number": "7"}
+
+
 def intake(client: FlaskClient, bid: str, documents: list[str] | None = None,
            **overrides: str) -> Any:
     service = "سلة غذائية"

@@ -11,7 +11,7 @@ from sheets import Workbook, schema
 from sheets.errors import WorkbookUnavailable
 from sync import job
 from tests.conftest import TODAY, AuthActions, Server
-from tests.helpers import text
+from tests.helpers import COMMITTEE, text
 from tests.test_surveys import answer, invitation, link, served
 
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
@@ -69,11 +69,11 @@ def test_a_decision_in_an_outage_keeps_what_was_typed(
     server.api.inject(503, times=1000)
     reason = "الدخل يتجاوز حد الاستحقاق في لائحة الجمعية"
     page = text(client.post("/requests/R-1/decide", data={
-        "decision": "مرفوض", "decision_reason": reason, "decided_on": "2026-11-22"}))
+        "decision": "مرفوض", "decision_reason": reason, "decided_on": "2026-11-22", **COMMITTEE}))
     assert KEPT in page and reason in page and OUTAGE in page
     server.api.reset()
     response = client.post("/requests/R-1/decide", data={
-        "decision": "مرفوض", "decision_reason": reason, "decided_on": "2026-11-22"})
+        "decision": "مرفوض", "decision_reason": reason, "decided_on": "2026-11-22", **COMMITTEE})
     assert response.status_code == 302
     wb.invalidate()
     row = wb.table(R).get("R-1")

@@ -157,3 +157,48 @@ def test_reference_documents_and_eligibility_notes(client: FlaskClient, auth: Au
     page = text(client.get(f"/beneficiaries/{bid}/requests/new?service=سلة غذائية"))
     assert 'id="eligibility"' in page and "سلة شهرية" in page
     client.get("/logout")
+
+
+# -- the committee decides: its members present recorded, at its quorum ----------------------
+
+def at_the_committee(client: FlaskClient, auth: AuthActions, wb: Workbook) -> str:
+    auth.login()
+    register(client)
+    intake(client, file_number(wb))
+    rid = latest_request(wb)["id"]
+    assert client.post(f"/requests/{rid}/refer").status_code == 302
+    auth.logout()
+    auth.login("committee")
+    return rid
+
+
+def decide(client: FlaskClient, rid: str, members: str) -> object:
+    return client.post(f"/requests/{rid}/decide", data={
+        "decision": "مقبول", "decided_on": "2026-11-22", "committee_members": members,
+        "meeting_number": "12"})
+
+
+def test_one_account_cannot_decide_alone_by_default(client: FlaskClient, auth: AuthActions,
+                                                    wb: Workbook) -> None:
+    rid = at_the_committee(client, auth, wb)
+    form = text(client.get(f"/requests/{rid}/decide"))
+    assert "القرار للجنة البحث، ونصابها 2" in form
+    for typed in ("", "أحمد الزهراني", "أحمد الزهراني، أحمد الزهراني"):
+        page = text(decide(client, rid, typed))
+        assert "ونصابها 2: اكتب أسماء الحاضرين" in page and typed in page  # kept
+        assert latest_request(wb)["status"] == "لدى اللجنة"
+    assert decide(client, rid, "أحمد الزهراني, خالد العتيبي").status_code == 302
+    req = latest_request(wb)
+    assert (req["status"], req["committee_members"], req["meeting_number"]) == \
+        ("مقبول", "أحمد الزهراني، خالد العتيبي", "12")
+    page = text(client.get(f"/requests/{rid}"))
+    assert "الاجتماع رقم 12" in page and "أحمد الزهراني، خالد العتيبي" in page
+
+
+def test_a_quorum_of_one_is_the_associations_choice(client: FlaskClient, auth: AuthActions,
+                                                    wb: Workbook) -> None:
+    wb.update(schema.SETTINGS.name, "committee_quorum", {"value": "1"})
+    rid = at_the_committee(client, auth, wb)
+    assert "ونصابها 1" in text(decide(client, rid, ""))
+    assert decide(client, rid, "أحمد الزهراني").status_code == 302
+    assert latest_request(wb)["committee_members"] == "أحمد الزهراني"

@@ -16,7 +16,7 @@ from app import create_app
 from records import presets
 from sheets import get_workbook, schema
 from tests.conftest import STAFF, AuthActions, app_config
-from tests.helpers import file_number, latest_request, register, text
+from tests.helpers import COMMITTEE, file_number, latest_request, register, text
 
 S, V, A = schema.SETTINGS.name, schema.SERVICES.name, schema.AUDIT.name
 PRODUCT = re.compile(r'<title>.*?</title>|<a class="brand"[^>]*>مستفيد</a>', re.DOTALL)
@@ -143,7 +143,7 @@ def pages_of_a_walk(client: FlaskClient, app: Flask, auth: AuthActions) -> dict[
                 ("assign", {"researcher": "سارة الباحثة"}),
                 ("review", {"recommendation": "قبول", "visit_date": "2026-11-22",
                             "researcher_notes": "زيارة ميدانية."}),
-                ("decide", {"decision": "مقبول", "decided_on": "2026-11-22"}),
+                ("decide", {"decision": "مقبول", "decided_on": "2026-11-22", **COMMITTEE}),
                 ("register", {"registered_on": "2026-11-22"}),
                 ("serve", {"service_given": service["name"], "served_on": "2026-11-22",
                            "served_by": "نورة", "amount": "1"})):

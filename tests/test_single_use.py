@@ -16,7 +16,7 @@ from sheets import Workbook, schema
 from sheets.errors import WriteConflict
 from sync import job
 from tests.conftest import TODAY, AuthActions, Server, sheet_values
-from tests.helpers import PERSON, register, text
+from tests.helpers import COMMITTEE, PERSON, register, text
 from tests.test_outage import at_committee
 from tests.test_surveys import invitation, link, served
 
@@ -54,7 +54,7 @@ def test_a_second_click_in_the_same_process_is_refused_before_writing(
         client: FlaskClient, auth: AuthActions, wb: Workbook, server: Server) -> None:
     at_committee(wb)
     auth.login("committee")
-    data = {"decision": "مقبول", "decision_reason": "", "decided_on": "2026-11-22"}
+    data = {"decision": "مقبول", "decision_reason": "", "decided_on": "2026-11-22", **COMMITTEE}
     assert client.post("/requests/R-1/decide", data=data).status_code == 302
     server.api.reset()
     again = client.post("/requests/R-1/decide", data=data | {"decision": "مرفوض",
@@ -73,13 +73,13 @@ def test_a_decision_sent_from_two_processes_at_once_lands_once(
 
     def other_tab_decides_first() -> None:
         reqs.step(other, "R-1", "decide", "manager", {"decision": "مقبول", "decision_reason": "",
-                                                   "decided_on": "2026-11-22"}, "المدير",
+                                                   "decided_on": "2026-11-22", **COMMITTEE}, "المدير",
                   target="مقبول")
 
     server.api.before("spreadsheets.batchUpdate", other_tab_decides_first)
     reason = "الدخل يتجاوز حد الاستحقاق"
     page = text(client.post("/requests/R-1/decide", data={
-        "decision": "مرفوض", "decision_reason": reason, "decided_on": "2026-11-22"}))
+        "decision": "مرفوض", "decision_reason": reason, "decided_on": "2026-11-22", **COMMITTEE}))
     assert "تغيّر هذا السجل" in page and reason in page  # told, and what was typed is kept
     wb.invalidate()
     row = wb.table(R).get("R-1")

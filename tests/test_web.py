@@ -11,6 +11,7 @@ import users
 from sheets import Workbook, schema
 from tests.conftest import PASSWORD, AuthActions, Server, calls, sheet_values
 from tests.helpers import (
+    COMMITTEE,
     PERSON,
     file_number,
     intake,
@@ -199,10 +200,10 @@ def test_whole_path_from_reception_to_service(client: FlaskClient, auth: AuthAct
     login_as(client, auth, "committee")
     assert rid in text(client.get("/queue/committee"))
     page = text(client.post(f"/requests/{rid}/decide",
-                            data={"decision": "مرفوض", "decided_on": "2026-11-22"}))
+                            data={"decision": "مرفوض", "decided_on": "2026-11-22", **COMMITTEE}))
     assert "سبب الرفض مطلوب" in page
     response = client.post(f"/requests/{rid}/decide",
-                           data={"decision": "مقبول", "decided_on": "2026-11-22"})
+                           data={"decision": "مقبول", "decided_on": "2026-11-22", **COMMITTEE})
     assert response.headers["Location"] == f"/requests/{rid}/message"
     message = text(client.get(f"/requests/{rid}/message"))
     assert "https://wa.me/966551234567?text=" in message
@@ -241,7 +242,7 @@ def test_incomplete_request_waits_for_its_documents(client: FlaskClient, auth: A
     assert "ما ينقص طلبك" in receipt and "إثبات الدخل، صك الإعالة" in receipt
     login_as(client, auth, "committee")
     client.post(f"/requests/{req['id']}/decide", data={"decision": "مقبول",
-                                                       "decided_on": "2026-11-22"})
+                                                       "decided_on": "2026-11-22", **COMMITTEE})
     page = text(client.get(f"/requests/{req['id']}", follow_redirects=True))
     assert "لا يمكن البت في طلب بياناته غير مكتملة" in page
     assert latest_request(wb)["status"] == "ناقص"

@@ -11,7 +11,15 @@ from flask.testing import FlaskClient
 import workflow
 from sheets import Workbook, schema
 from tests.conftest import AuthActions, sheet_values
-from tests.helpers import file_number, intake, latest_request, login_as, register, text
+from tests.helpers import (
+    COMMITTEE,
+    file_number,
+    intake,
+    latest_request,
+    login_as,
+    register,
+    text,
+)
 
 R, A = schema.REQUESTS.name, schema.AUDIT.name
 
@@ -51,7 +59,7 @@ def test_a_refusal_typed_by_hand_without_reason_sends_nothing(
         client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
     rid = at_committee(client, auth, wb)
     wb.update(R, rid, {"status": workflow.REJECTED, "decision": workflow.REJECTED,
-                       "decided_on": "2026-11-22"})
+                       "decided_on": "2026-11-22", **COMMITTEE})
     login_as(client, auth, "committee")
     page = text(client.get(f"/requests/{rid}/message"))
     assert "للسبب التالي" not in page and "wa.me" not in page
@@ -63,7 +71,7 @@ def test_the_message_follows_the_decision(client: FlaskClient, auth: AuthActions
     rid = at_committee(client, auth, wb)
     login_as(client, auth, "committee")
     client.post(f"/requests/{rid}/decide", data={
-        "decision": "مرفوض", "decision_reason": "الدخل أعلى من الحد", "decided_on": "2026-11-22"})
+        "decision": "مرفوض", "decision_reason": "الدخل أعلى من الحد", "decided_on": "2026-11-22", **COMMITTEE})
     page = text(client.get(f"/requests/{rid}/message"))
     assert "للسبب التالي: الدخل أعلى من الحد." in page and "wa.me/966551234567" in page
 
@@ -77,7 +85,7 @@ def test_a_decision_cannot_precede_the_steps_before_it(
     rid = at_committee(client, auth, wb)
     login_as(client, auth, "committee")
     page = text(client.post(f"/requests/{rid}/decide", data={
-        "decision": "مقبول", "decided_on": typed}))
+        "decision": "مقبول", "decided_on": typed, **COMMITTEE}))
     assert f"تاريخ القرار لا يسبق {bound}" in page
     assert f'value="{typed}"' in page  # what was typed stays in the form
     assert latest_request(wb)["status"] == workflow.COMMITTEE
@@ -87,7 +95,7 @@ def test_registration_and_service_follow_the_decision(client: FlaskClient, auth:
                                                       wb: Workbook) -> None:
     rid = at_committee(client, auth, wb)
     login_as(client, auth, "committee")
-    client.post(f"/requests/{rid}/decide", data={"decision": "مقبول", "decided_on": "2026-11-22"})
+    client.post(f"/requests/{rid}/decide", data={"decision": "مقبول", "decided_on": "2026-11-22", **COMMITTEE})
     login_as(client, auth, "reception")
     page = text(client.post(f"/requests/{rid}/register", data={"registered_on": "2019-05-01"}))
     assert "تاريخ استكمال التسجيل لا يسبق تاريخ القرار (2026-11-22)" in page

@@ -21,7 +21,7 @@ from sheets.errors import WriteConflict
 from sheets.local import batch, values
 from sync import job
 from tests.conftest import TODAY, AuthActions, Server, sheet_values
-from tests.helpers import text
+from tests.helpers import COMMITTEE, text
 
 B, R, A = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.AUDIT.name
 Edit = Callable[[Server, Workbook, str], None]
@@ -286,7 +286,7 @@ def test_a_write_whose_fate_cannot_be_learned_says_so(
         503, times=1000, methods=["spreadsheets.values.batchGet"]))
     reason = "الدخل يتجاوز الحد"
     page = text(client.post("/requests/R-1/decide", data={
-        "decision": "مرفوض", "decision_reason": reason, "decided_on": "2026-11-22"}))
+        "decision": "مرفوض", "decision_reason": reason, "decided_on": "2026-11-22", **COMMITTEE}))
     assert "فلم نتأكد هل حُفظ" in page and reason in page
     server.api.reset()
     assert rows_by_id(wb, R)["R-1"][column(R, "status")] == "مرفوض"  # it had landed

@@ -116,11 +116,14 @@ def review(rid: str) -> str | Response:
 @roles_required("committee", "manager")
 def decide(rid: str) -> str | Response:
     form = DecisionForm()
+    form.quorum = association().quorum
     if not form.is_submitted():
         form.decided_on.data = today()
     return _run(rid, "decide", form, lambda _row: {
         "decision": form.decision.data, "decision_reason": form.decision_reason.data,
-        "decided_on": _iso(form.decided_on.data)}, "قرار لجنة البحث",
+        "decided_on": _iso(form.decided_on.data),
+        "committee_members": "، ".join(form.members()),
+        "meeting_number": form.meeting_number.data or ""}, "قرار لجنة البحث",
         target=lambda: form.decision.data, after="steps.message")
 
 
