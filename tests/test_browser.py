@@ -90,9 +90,13 @@ def test_request_from_reception_to_service(page: object, wb: Workbook) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.click(f"tr:has-text('{rid}') >> text=قرار")
     page.check("input[value='مرفوض']")
+    page.fill("#committee_members", "أحمد الزهراني")
     page.click("#submit")
-    assert "سبب الرفض مطلوب" in page.inner_text(".has-error")
+    errors = page.inner_text("main form")
+    assert "سبب الرفض مطلوب" in errors and "ونصابها 2" in errors
+    assert page.input_value("#committee_members") == "أحمد الزهراني"  # kept
     page.check("input[value='مقبول']")
+    page.fill("#committee_members", "أحمد الزهراني، خالد العتيبي")
     page.click("#submit")
     link = page.get_attribute("text=إرسال عبر واتساب", "href")
     assert link.startswith("https://wa.me/966551234567?text=")
@@ -119,7 +123,7 @@ def test_phone_answers_a_survey_link_once(page: object, app: Flask, wb: Workbook
     job.run(wb, TODAY)
     url = page.base + "/s/" + surveys.token(app.config["SECRET_KEY"], invitation(wb)["id"])
     page.goto(url)
-    assert "تقييمك للخدمة حق من حقوقك" in page.inner_text("main")
+    assert "تقييمك لجودة الخدمة حق من حقوقك" in page.inner_text("main")
     for key in surveys.QUESTION_KEYS:
         page.check(f"input[name='{key}'][value='4']")
     box = page.locator("input[name='q_overall'][value='5']").bounding_box()

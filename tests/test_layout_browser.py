@@ -122,6 +122,8 @@ def fill_hostile_workbook(browser: Any, base: str, wb: Workbook) -> dict[str, st
     committee.go(f"/requests/{rid}/decide")
     committee.page.check("input[value='مقبول']")
     committee.page.fill("#decision_reason", URL)
+    committee.page.fill("#committee_members", "أحمد الزهراني، Sam Lee")
+    committee.page.fill("#meeting_number", "12")
     committee.submit()
 
     desk.go(f"/requests/{rid}/register")
