@@ -20,6 +20,7 @@ DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 
              "الاثنين": 0, "الثلاثاء": 1, "الأربعاء": 2, "الخميس": 3, "الجمعة": 4,
              "السبت": 5, "الأحد": 6}
 SAUDI_WEEKEND = frozenset({4, 5})
+ARABIC_DAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
 
 
 RIYADH = ZoneInfo("Asia/Riyadh")  # one time zone for the whole Kingdom, no daylight saving
@@ -42,6 +43,12 @@ def parse_weekend(text: str) -> frozenset[int] | None:
     if not days or any(d is None for d in days) or len(set(days)) > 3:
         return None
     return frozenset(d for d in days if d is not None)
+
+
+def weekend_words(text: str) -> str:
+    """A weekend setting as a person reads it (``Fri,Sat`` -> «الجمعة، السبت»)."""
+    days = parse_weekend(text)
+    return "، ".join(ARABIC_DAYS[d] for d in sorted(days)) if days else text
 
 
 @lru_cache(maxsize=64)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from saudi_calendar import weekend_words
 from sheets import Problem, Table, Workbook, schema
 from sheets.cells import parse_date
 
@@ -60,6 +61,11 @@ class Setting:
     @property
     def long(self) -> bool:
         return self.key in LONG_KEYS
+
+    @property
+    def shown(self) -> str:
+        """The value in words (the weekend's days in Arabic, however the cell spells them)."""
+        return weekend_words(self.value) if self.key == "weekend" else self.value
 
 
 @dataclass(frozen=True)

@@ -238,6 +238,7 @@ def test_form_errors_reach_staff_in_arabic(client: FlaskClient, auth: AuthAction
 def test_receipt_counts_days_in_arabic(client: FlaskClient, auth: AuthActions,
                                        wb: Workbook) -> None:
     wb.update(schema.SETTINGS.name, "decision_days", {"value": "8"})
+    wb.update(schema.SETTINGS.name, "decision_days_confirmed", {"value": "نعم"})
     auth.login()
     register(client)
     intake(client, file_number(wb))

@@ -100,7 +100,7 @@ def tables(settings_rows: list[list[str]]) -> dict:
     ("decision_days", "٢١", "21"),
     ("decision_day_kind", "أيام عمل", "calendar"),
     ("decision_day_kind", " Working ", "working"),
-    ("weekend", "الخميس والجمعة", "Fri,Sat"),
+    ("weekend", "الخميس والجمعة", "الجمعة، السبت"),
     ("incomplete_lapse_days", "", ""),
     ("inquiry_response_days", "3.5", "3"),
 ])
