@@ -18,6 +18,8 @@ import deadlines
 import workflow
 from sheets.cells import parse_date
 
+from .carry import Carried
+
 Row = Mapping[str, str]
 QUESTIONS = ("q_reception", "q_clarity", "q_speed", "q_staff", "q_overall")
 
@@ -99,14 +101,15 @@ def implausible(requests: Iterable[Row], items: Iterable[Row], period: Period, t
                 ) -> list[Implausible]:
     """Requests and inquiries with impossible dates that touch the period or lie ahead of today."""
     out = []
-    for tab, rows, keys, check in (
-            ("request", requests, ("submitted_on", "completed_on", "decided_on"),
-             request_date_problems),
-            ("inquiry", items, ("received_on", "replied_on"), inquiry_date_problems)):
-        for r in rows:
-            problems = check(r, today)
+    for tab, rows, keys in (
+            ("request", requests, ("submitted_on", "completed_on", "decided_on")),
+            ("inquiry", items, ("received_on", "replied_on"))):
+        for r, problems in (_request_problems if tab == "request" else
+                            _inquiry_problems).over(rows, today):
+            if not problems:
+                continue
             dates = [d for d in (_date(r.get(k, "")) for k in keys) if d]
-            if problems and any(period.start <= d <= period.end or d > today for d in dates):
+            if any(period.start <= d <= period.end or d > today for d in dates):
                 out.append(Implausible(tab, r.get("id", ""), tuple(problems)))
     return out
 
@@ -118,14 +121,13 @@ def decision_times(requests: Iterable[Row], period: Period, s: deadlines.Setting
     Counts requests decided within the period whose dates can all be true.
     """
     days, on_time = [], 0
-    for r in requests:
+    for r, (start, problems) in _timing.over(requests, today):
         decided = _date(r.get("decided_on", ""))
-        start = deadlines.decision_start(r)
         if decided is None or start is None or not period.holds(r.get("decided_on")) or \
-                request_date_problems(r, today):
+                problems:
             continue
         days.append((decided - start).days)
-        if decided <= s.calendar.add_days(start, s.decision_days, s.decision_day_kind):
+        if decided <= _promised(start, s):
             on_time += 1
     if not days:
         return None, None, 0
@@ -157,13 +159,13 @@ def workload(requests: Iterable[Row], items: Iterable[Row], today: date,
     overdue: Counter[str] = Counter()
     due_week = 0
     week = (today + timedelta(days=7)).isoformat()
-    for r in rows:
-        computed = deadlines.request_computed(r, today, s)
-        if computed["overdue"] == deadlines.YES:
+    unusual = 0
+    for r, (late, due, odd) in _standing.over(rows, today, s):
+        if late:
             overdue[r["status"]] += 1
-        elif computed["decision_due"] and r.get("status") in deadlines.DUE_STATUSES and \
-                computed["decision_due"] <= week:
+        elif due and r.get("status") in deadlines.DUE_STATUSES and due <= week:
             due_week += 1
+        unusual += odd
     complaints = [(q, deadlines.inquiry_computed(q, today, s)) for q in items
                   if q.get("type") == "شكوى" and q.get("status") != "مغلق"]
     late = [q for q, c in sorted(complaints, key=lambda qc: qc[1]["response_due"])
@@ -171,7 +173,39 @@ def workload(requests: Iterable[Row], items: Iterable[Row], today: date,
     return Workload(len(rows), Counter(r.get("status", "") for r in rows), overdue, due_week,
                     Counter(r.get("researcher", "") for r in rows
                             if r.get("status") == workflow.RESEARCH),
-                    sum(1 for r in rows if workflow.warnings(r)), late)
+                    unusual, late)
+
+
+def _standing_of(r: Row, today: date, s: deadlines.Settings) -> tuple[bool, str, bool]:
+    """Late now, the decision's due date, and whether the status does not match the data."""
+    computed = deadlines.request_computed(r, today, s)
+    return (computed["overdue"] == deadlines.YES, computed["decision_due"],
+            bool(workflow.warnings(r)))
+
+
+def _timing_of(r: Row, today: date | None) -> tuple[date | None, bool]:
+    """When the decision clock started, and whether the dates cannot all be true."""
+    return deadlines.decision_start(r), bool(request_date_problems(r, today))
+
+
+@lru_cache(maxsize=4096)
+def _promised(start: date, s: deadlines.Settings) -> date:
+    """The decision date promised for a clock started on ``start`` (a few hundred distinct)."""
+    return s.calendar.add_days(start, s.decision_days, s.decision_day_kind)
+
+
+def _answered_of(r: Row, today: date, s: deadlines.Settings) -> tuple[bool, bool]:
+    """Whether an inquiry was answered (with dates that can be true), and in time."""
+    if not r.get("replied_on") or inquiry_date_problems(r, today):
+        return False, False
+    return True, deadlines.inquiry_computed(r, today, s)["overdue"] == deadlines.NO
+
+
+_standing = Carried(_standing_of)
+_answered = Carried(_answered_of)
+_timing = Carried(_timing_of)
+_request_problems = Carried(request_date_problems)
+_inquiry_problems = Carried(inquiry_date_problems)
 
 
 @dataclass
@@ -228,11 +262,9 @@ def inquiries(items: Iterable[Row], period: Period, s: deadlines.Settings, today
     """Received in the period: by type and channel; of those answered, the share in time."""
     got = [r for r in items if period.holds(r.get("received_on"))]
     closed = in_time = 0
-    for r in got:
-        if r.get("replied_on") and not inquiry_date_problems(r, today):
-            closed += 1
-            if deadlines.inquiry_computed(r, today, s)["overdue"] == deadlines.NO:
-                in_time += 1
+    for _, (answered, on_time) in _answered.over(got, today, s):
+        closed += answered
+        in_time += on_time
     return InquiryStats(Counter(r.get("type", "") for r in got),
                         Counter(r.get("channel", "") for r in got), closed, in_time)
 
@@ -244,11 +276,12 @@ def staff_trends(requests: Iterable[Row], period: Period, today: date | None = N
     Shown to the manager as each person's own trend, sorted by name, not ranked.
     """
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for r in requests:
-        decided, start = _date(r.get("decided_on", "")), deadlines.decision_start(r)
+    for r, (start, problems) in _timing.over(requests, today):
+        decided = _date(r.get("decided_on", ""))
         if r.get("researcher") and decided and start and period.holds(r.get("decided_on")) \
-                and not request_date_problems(r, today):
-            out[r["researcher"]][decided.strftime("%Y-%m")].append((decided - start).days)
+                and not problems:
+            out[r["researcher"]][f"{decided.year:04d}-{decided.month:02d}"].append(
+                (decided - start).days)
     return {name: {m: (len(v), float(median(v))) for m, v in sorted(months.items())}
             for name, months in sorted(out.items())}
 

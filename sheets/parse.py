@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from hashlib import blake2b
 from typing import Any
+
+from orjson import dumps
 
 from . import cells, schema
 from .bulk import bulk
@@ -39,6 +42,8 @@ class Record(dict[str, str]):
 
 
 NO_EXTRA: dict[str, str] = {}  # shared by the rows with no volunteers' columns: never changed
+PRINT = 16  # bytes of a row's fingerprint
+UNKNOWN = bytes(PRINT)
 
 
 @dataclass
@@ -52,6 +57,10 @@ class Table:
     problems: list[Problem] = field(default_factory=list)
 
     _index: dict[str, list[Record]] | None = field(default=None, repr=False, compare=False)
+    # Each sheet row's fingerprint as read, ``PRINT`` bytes each from row 2 on, in one bytes
+    # object (50,000 small ones would cost more than their content); zeros where unknown (a
+    # row the app wrote). The next read of the tab parses only the rows that changed.
+    prints: bytes = field(default=b"", repr=False, compare=False)
 
     def rows_of(self, rid: str) -> list[Record]:
         """Every record holding ``rid`` in the ID column (an index built on first use)."""
@@ -94,7 +103,13 @@ class Table:
         records = sorted([*kept, *new], key=lambda rec: rec.row) if rows else [*kept, *new]
         problems = [p for p in self.problems if p.row not in parsed] + \
             [p for _, found in parsed.values() for p in found]
-        return Table(self.tab, self.header, self.columns, records, problems)
+        prints = bytearray(self.prints)
+        for r in written:
+            if (r - 1) * PRINT > len(prints):
+                prints += UNKNOWN * (r - 1 - len(prints) // PRINT)
+            prints[(r - 2) * PRINT:(r - 1) * PRINT] = UNKNOWN
+        return Table(self.tab, self.header, self.columns, records, problems,
+                     prints=bytes(prints))
 
 
 def clean(column: schema.Column, raw: object) -> tuple[str, str | None]:
@@ -200,10 +215,77 @@ def parse_row(tab: schema.Tab, header: list[str], row: Sequence[Any],
     return record, problems
 
 
-def parse_table(tab: schema.Tab, values: list[list[Any]]) -> Table:
-    """Parse a tab's values (header in the first row) into records and problems."""
+def parse_table(tab: schema.Tab, values: list[list[Any]], before: Table | None = None) -> Table:
+    """Parse a tab's values (header in the first row) into records and problems.
+
+    ``before`` is the same tab as read last time: its rows that are unchanged (same cells,
+    by fingerprint) are taken over instead of parsed again, which at 50,000 rows is most of
+    a cold page's time. Without it every row is parsed (and fingerprinted for the next read).
+    """
     with bulk():
-        return _parse(tab, values)
+        prints = _prints(values[1:])
+        if before is None or prints is None or not values or before.tab is not tab or \
+                [cells.clean_text(h) for h in values[0]] != before.header:
+            table = _parse(tab, values)
+        else:
+            table = _reparse(before, values, prints)
+        table.prints = b"".join(prints or ())
+        return table
+
+
+def _prints(rows: list[list[Any]]) -> list[bytes] | None:
+    """A 128-bit fingerprint of each row's cells (``None`` for cells JSON cannot hold)."""
+    try:
+        return [blake2b(dumps(row), digest_size=PRINT).digest() for row in rows]
+    except TypeError:
+        return None
+
+
+def _reparse(before: Table, values: list[list[Any]], prints: list[bytes]) -> Table:
+    """``values`` parsed with the rows ``before`` already holds taken from it (by content,
+    wherever a sort moved them); only new and changed rows go through ``_parse``."""
+    old_prints = before.prints
+    was = {fp: i + 2 for i, fp in enumerate(old_prints[j:j + PRINT]
+                                            for j in range(0, len(old_prints), PRINT))
+           if fp != UNKNOWN}
+    old = {r.row: r for r in before.records}
+    old_problems: dict[int, list[Problem]] = {}
+    for p in before.problems:
+        if p.row > 1:
+            old_problems.setdefault(p.row, []).append(p)
+    changed = [i for i, fp in enumerate(prints) if fp not in was]
+    fresh = _parse(before.tab, [values[0], *(values[i + 1] for i in changed)])
+    table = Table(before.tab, before.header, before.columns,
+                  problems=[p for p in before.problems if p.row == 1])
+    parsed: dict[int, Record] = {}
+    for r in fresh.records:
+        r.row = changed[r.row - 2] + 2
+        parsed[r.row] = r
+    new_problems: dict[int, list[Problem]] = {}
+    for p in fresh.problems:
+        if p.row > 1:
+            row = changed[p.row - 2] + 2
+            new_problems.setdefault(row, []).append(replace(p, row=row))
+    make = Record.__new__
+    for i, fp in enumerate(prints):
+        row = i + 2
+        source = was.get(fp)
+        if source is None:
+            record = parsed.get(row)
+            found = new_problems.get(row, ())
+        else:
+            record = old.get(source)  # ``None``: a blank row then and now
+            found = old_problems.get(source, ())
+            if record is not None and source != row:  # moved by a sort: the same cells
+                moved = make(Record)
+                moved.update(record)
+                moved.row, moved.extra = row, record.extra
+                record = moved
+                found = [replace(p, row=row) for p in found]
+        if record is not None:
+            table.records.append(record)
+        table.problems.extend(found)
+    return table
 
 
 def _parse(tab: schema.Tab, values: list[list[Any]]) -> Table:

@@ -260,7 +260,9 @@ class Snapshot:
             try:
                 got = self.call(self.sh.values_batch_get, [snapshot_range(n) for n in stale],
                                 params={"valueRenderOption": "FORMATTED_VALUE"})
-                fetched = {n: parse_table(schema.tab(n), vr.get("values", []))
+                with self._lock:
+                    before = {n: self._tables.get(n) for n in stale}
+                fetched = {n: parse_table(schema.tab(n), vr.get("values", []), before[n])
                            for n, vr in zip(stale, got.get("valueRanges", []))}
             except SheetsError as exc:
                 with self._lock:

@@ -61,6 +61,9 @@ def quote_title(title: str) -> str:
 def split_title(text: str) -> tuple[str | None, str]:
     """Split ``'Title'!A1:B2`` into the title and the cell part."""
     if text.startswith("'"):
+        end = text.find("'!")
+        if end > 0 and "'" not in text[1:end]:  # no quote inside the title: the common case
+            return text[1:end], text[end + 2 :]
         i, out = 1, []
         while i < len(text):
             ch = text[i]

@@ -20,7 +20,8 @@ from werkzeug.wrappers import Request, Response
 from ..bulk import bulk
 from . import a1, batch, byfilter, drive, griddata, metadata, values
 from .controls import READ, Controls, Fault, quota_message
-from .drive import body_of
+from .drive import body_of, dumps
+from .fields import partial
 from .store import Book, Store
 from .values import ApiError, bad
 
@@ -113,7 +114,10 @@ class LocalSheets(Controls):
         else:
             try:
                 with bulk():  # a 50,000-row batch is millions of short-lived objects
-                    response = self._json(handler(request, *args))
+                    body = handler(request, *args)
+                    if request.args.get("fields"):
+                        body = partial(body, request.args["fields"])
+                    response = self._json(body)
                 late = self._take_fault(method, True)
                 if late is not None:
                     response = self._fault_response(late)
@@ -133,7 +137,7 @@ class LocalSheets(Controls):
     def _json(body: Any, status: int = 200) -> Response:
         if body is None:
             return Response(status=204 if status == 200 else status)
-        return Response(json.dumps(body, ensure_ascii=False), status=status,
+        return Response(dumps(body), status=status,
                         content_type="application/json; charset=UTF-8")
 
     def _route(self, request: Request) -> tuple[str, Any, tuple[Any, ...]]:

@@ -1,10 +1,10 @@
 """The Drive v3 file calls gspread makes (create, get, list, delete), on the local store."""
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+import orjson
 from werkzeug.wrappers import Request
 
 from .store import SPREADSHEET_MIME, Store
@@ -13,16 +13,28 @@ from .values import ApiError, bad
 
 def body_of(request: Request) -> dict[str, Any]:
     """The request's JSON object (``{}`` when empty); Google's 400 when it is not one."""
-    raw = request.get_data(as_text=True)
+    raw = request.get_data()
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
+        body = orjson.loads(raw)
     except ValueError:
         raise bad("Invalid JSON payload received.") from None
     if not isinstance(body, dict):
         raise bad("Invalid JSON payload received. Expected an object.")
     return body
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float):  # a stored number kept with its format (``Typed``)
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps(body: Any) -> bytes:
+    """An answer as JSON: orjson, because a 50,000-row read is ~27 MB of it (a tenth of the
+    standard library's time); ``json``'s rules otherwise (keys made text, tuples as lists)."""
+    return orjson.dumps(body, default=_number, option=orjson.OPT_NON_STR_KEYS)
 
 
 def create(store: Store, request: Request) -> dict[str, Any]:

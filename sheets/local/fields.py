@@ -97,3 +97,26 @@ def grid_range(book: Book, rng: dict[str, Any] | None, where: str) -> tuple[Grid
         raise bad(f"Invalid {where}: range [{r0}:{r1}, {c0}:{c1}] is outside the grid "
                   f"({grid.row_count} rows, {grid.col_count} columns)")
     return grid, r0, r1, c0, c1
+
+
+def partial(body: Any, mask: str) -> Any:
+    """The answer cut to a ``fields`` system parameter (Google's partial response): only the
+    fields named are kept, a mask under a list applies to each of its items, ``*`` keeps all."""
+    return _pick(body, parse_mask(mask))
+
+
+def _pick(value: Any, paths: list[tuple[str, ...]]) -> Any:
+    if not paths or any(not p or p[0] == "*" and len(p) == 1 for p in paths):
+        return value
+    if isinstance(value, list):
+        return [_pick(v, paths) for v in value]
+    if not isinstance(value, dict):
+        return value
+    wanted: dict[str, list[tuple[str, ...]]] = {}
+    for p in paths:
+        wanted.setdefault(p[0], []).append(p[1:])
+    if "*" in wanted:
+        rest = wanted.pop("*")
+        for key in value:
+            wanted.setdefault(key, []).extend(rest)
+    return {k: _pick(value[k], sub) for k, sub in wanted.items() if k in value}
