@@ -24,6 +24,8 @@ from . import store
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 USER = "init-sheets --preset"
 DESCRIPTIONS = {k: d for k, _, d in schema.ASSOCIATION_SETTINGS}
+ACTIONS = {schema.SETTINGS.name: "إعداد من نموذج",
+           schema.SERVICES.name: "إيقاف خدمة ليست في النموذج"}
 
 
 class PresetError(Exception):
@@ -83,25 +85,24 @@ def apply(wb: Workbook, preset: Preset) -> list[str]:
     fresh = not any(wb.table(t.name).records
                     for t in (schema.BENEFICIARIES, schema.REQUESTS, schema.INQUIRIES))
     settings = wb.table(schema.SETTINGS.name)
-    for key, value in preset.settings.items():
-        rec = settings.get(key)
-        if rec is None or rec.get("value", "") == value:
-            continue
-        if fresh:
-            store.update(wb, schema.SETTINGS, key, {"value": value}, USER, "إعداد من نموذج")
-            lines.append(f"setting {key} set from the preset")
-        else:
-            lines.append(f"setting {key} left as it is (the preset says {value!r})")
+    # (tab, key, cell, preset's value, the row's value, what was done, what was left alone)
+    changes = [(schema.SETTINGS, key, "value", value, rec.get("value", ""),
+                f"setting {key} set from the preset",
+                f"setting {key} left as it is (the preset says {value!r})")
+               for key, value in preset.settings.items()
+               if (rec := settings.get(key)) is not None
+               and rec.get("value", "") != value]
     listed = {n for n, _, _ in preset.services}
-    for rec in wb.table(schema.SERVICES.name).records:
-        name = rec.get("name", "")
-        if name in listed or rec.get("active") == NO:
-            continue
-        if fresh:
-            store.update(wb, schema.SERVICES, name, {"active": NO}, USER, "إيقاف خدمة ليست في النموذج")
-            lines.append(f"service {name} turned off (not in the preset)")
-        else:
-            lines.append(f"service {name} left on (not in the preset)")
+    changes += [(schema.SERVICES, rec["name"], "active", NO, rec.get("active", ""),
+                 f"service {rec['name']} turned off (not in the preset)",
+                 f"service {rec['name']} left on (not in the preset)")
+                for rec in wb.table(schema.SERVICES.name).records
+                if rec.get("name") and rec["name"] not in listed and rec.get("active") != NO]
+    for tab, key, cell, value, was, done, left in changes:
+        if fresh:  # refused, not overwritten, if someone changed the cell meanwhile
+            store.update(wb, tab, key, {cell: value}, USER, ACTIONS[tab.name],
+                         expect={cell: was})
+        lines.append(done if fresh else left)
     return lines
 
 

@@ -7,8 +7,7 @@ import pytest
 from flask import Flask
 
 from sheets import Workbook
-from tests.chromium import ARGS, CHROMIUM, NEEDED
-from tests.conftest import PASSWORD
+from tests.chromium import NEEDED, phone, sign_in
 from tests.helpers import latest_request
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -17,24 +16,8 @@ pytestmark = NEEDED
 
 @pytest.fixture
 def page(live: str) -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 760}, locale="ar-SA")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.base = live  # type: ignore[attr-defined]
+    with phone(live) as page:
         yield page
-        browser.close()
-
-
-def sign_in(page: object, username: str) -> None:
-    page.goto(page.base + "/login")
-    if page.locator("button:has-text('خروج')").count():
-        page.click("button:has-text('خروج')")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_selector("h1")
 
 
 def test_request_from_reception_to_service(page: object, wb: Workbook) -> None:

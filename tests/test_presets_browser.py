@@ -14,8 +14,7 @@ from flask import Flask
 
 from records import presets
 from sheets import get_workbook, schema
-from tests.chromium import ARGS, CHROMIUM, NEEDED
-from tests.conftest import PASSWORD
+from tests.chromium import NEEDED, phone, sign_in
 from tests.test_presets import fresh_app, init
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -33,24 +32,8 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
 
 @pytest.fixture
 def page(live: str) -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 760}, locale="ar-SA")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.base = live  # type: ignore[attr-defined]
+    with phone(live) as page:
         yield page
-        browser.close()
-
-
-def sign_in(page: object, username: str) -> None:
-    page.goto(page.base + "/login")
-    if page.locator("button:has-text('خروج')").count():
-        page.click("button:has-text('خروج')")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_selector("h1")
 
 
 def shown(page: object) -> str:
