@@ -13,10 +13,10 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    InputRequired,
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
 from sheets import schema
@@ -29,6 +29,7 @@ from .fields import (
     NationalId,
     NotFuture,
     NotPast,
+    RequiredWhen,
     SaudiMobile,
     TodayMixin,
     digits,
@@ -39,6 +40,11 @@ from .fields import (
 
 def _choices(key: str) -> list[object]:
     return options(schema.BENEFICIARIES.column(key).choices)
+
+
+def _guardian_given(form: BeneficiaryForm) -> bool:
+    return any(getattr(form, k).data for k in ("guardian_name", "guardian_national_id",
+                                               "guardian_mobile", "guardian_relation"))
 
 
 class WholeNumberField(IntegerField):
@@ -59,15 +65,20 @@ class WholeNumberField(IntegerField):
 class BeneficiaryForm(TodayMixin, Form):
     full_name = StringField("الاسم الكامل", filters=[strip],
                             validators=[DataRequired("الاسم الكامل مطلوب."), Length(max=120)])
-    national_id = StringField("رقم الهوية / الإقامة", filters=[digits],
-                              validators=[DataRequired("رقم الهوية مطلوب."), NationalId()])
+    national_id = StringField("رقم الهوية / الإقامة", filters=[digits], validators=[
+        RequiredWhen(lambda f: not f.guardian_national_id.data,
+                     "رقم الهوية مطلوب، أو هوية ولي الأمر أو المعرّف لمن لا يحمل هوية."),
+        NationalId()])
     id_expiry = LocalDateField("تاريخ انتهاء الهوية", validators=[
-        InputRequired("تاريخ انتهاء الهوية مطلوب (بالصيغة 2027-05-01)."),
+        RequiredWhen(lambda f: bool(f.national_id.data),
+                     "تاريخ انتهاء الهوية مطلوب (بالصيغة 2027-05-01)."),
         NotPast("الهوية منتهية: يلزم تجديدها قبل التقديم."),
         InYears(0, 11, "تاريخ انتهاء الهوية بعد {end}؟ لا تتجاوز صلاحية الهوية أو الإقامة "
                        "عشر سنوات؛ راجع التاريخ.")])
-    mobile = StringField("الجوال", filters=[digits],
-                         validators=[DataRequired("رقم الجوال مطلوب."), SaudiMobile()])
+    mobile = StringField("الجوال", filters=[digits], validators=[
+        RequiredWhen(lambda f: not f.guardian_mobile.data,
+                     "رقم الجوال مطلوب، أو جوال ولي الأمر أو المعرّف."),
+        SaudiMobile()])
     alt_mobile = StringField("جوال آخر (اختياري)", filters=[digits],
                              validators=[SaudiMobile(optional=True)])
     gender = SelectField("الجنس", choices=_choices("gender"), default="")
@@ -88,12 +99,24 @@ class BeneficiaryForm(TodayMixin, Form):
     income_source = StringField("مصدر الدخل", filters=[strip], validators=[Length(max=100)])
     health_status = TextAreaField("الحالة الصحية", filters=[strip], validators=[Length(max=500)])
     notes = TextAreaField("ملاحظات", filters=[strip], validators=[Length(max=1000)])
+    # All four, or none: each is required once any of them is given.
+    guardian_name = StringField("اسم ولي الأمر أو المعرّف", filters=[strip], validators=[
+        RequiredWhen(_guardian_given, "اكتب اسم ولي الأمر أو المعرّف."), Length(max=120)])
+    guardian_national_id = StringField("هوية ولي الأمر أو المعرّف", filters=[digits], validators=[
+        RequiredWhen(_guardian_given, "هوية ولي الأمر أو المعرّف مطلوبة."), NationalId()])
+    guardian_mobile = StringField("جوال ولي الأمر أو المعرّف", filters=[digits], validators=[
+        RequiredWhen(_guardian_given, "جوال ولي الأمر أو المعرّف مطلوب."), SaudiMobile()])
+    guardian_relation = SelectField("صلة القرابة", choices=_choices("guardian_relation"),
+                                    default="", validators=[
+                                        RequiredWhen(_guardian_given, "اختر صلة القرابة.")])
     shown = HiddenField()  # the values the edit page showed, so only what the person changed is written
     submit = SubmitField("حفظ")
 
-    def validate_monthly_income(self, field: StringField) -> None:
-        from wtforms.validators import ValidationError
+    def validate_guardian_national_id(self, field: StringField) -> None:
+        if field.data and field.data == self.national_id.data:
+            raise ValidationError("هذه هوية صاحب الملف نفسه؛ اكتب هوية ولي الأمر أو المعرّف.")
 
+    def validate_monthly_income(self, field: StringField) -> None:
         from sheets.cells import parse_money
 
         if field.data and parse_money(field.data) is None:
@@ -104,7 +127,7 @@ class BeneficiaryForm(TodayMixin, Form):
     def remember_shown(self) -> None:
         """Keep the values on display in the page (JSON), to compare with what comes back."""
         shown = self.record()
-        for key in ("mobile", "alt_mobile"):  # shown as 05…, stored and posted back as +966…
+        for key in ("mobile", "alt_mobile", "guardian_mobile"):  # shown as 05…, stored and posted back as +966…
             shown[key] = canonical_mobile(shown[key]) or shown[key]
         self.shown.data = json.dumps(shown, ensure_ascii=False)
 
@@ -124,7 +147,9 @@ class BeneficiaryForm(TodayMixin, Form):
         out: dict[str, str] = {}
         for key in ("full_name", "national_id", "mobile", "alt_mobile", "gender",
                     "marital_status", "city", "district", "address", "category",
-                    "monthly_income", "income_source", "health_status", "notes"):
+                    "monthly_income", "income_source", "health_status", "notes",
+                    "guardian_name", "guardian_national_id", "guardian_mobile",
+                    "guardian_relation"):
             out[key] = getattr(self, key).data or ""
         out["id_expiry"] = self.id_expiry.data.isoformat() if self.id_expiry.data else ""
         out["birth_date"] = self.birth_date.data.isoformat() if self.birth_date.data else ""

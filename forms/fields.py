@@ -1,13 +1,13 @@
 """Fields and validators that accept what Saudi staff type (Arabic-Indic digits included)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from wtforms import DateField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 import workflow
 from sheets.cells import ascii_digits
@@ -71,6 +71,19 @@ class SaudiMobile:
         if error:
             raise ValidationError(error)
         field.data = canonical_mobile(field.data)
+
+
+class RequiredWhen:
+    """Required only when ``needed(form)``: a guardian's ID or mobile stands for the person's."""
+
+    def __init__(self, needed: Callable[[Any], bool], message: str) -> None:
+        self.needed, self.message = needed, message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data not in (None, "") or (field.raw_data and str(field.raw_data[0]).strip()):
+            return  # filled, or typed but unreadable (its own message stands)
+        field.errors[:] = []
+        raise StopValidation(self.message if self.needed(form) else None)
 
 
 class NotPast:

@@ -30,6 +30,11 @@ class Service:
     documents: tuple[str, ...]
     study: str = STUDY_UNCLEAR  # دائمًا، عند عدم الوضوح، لا
     eligibility: str = ""  # the support-policy guide's eligibility notes and amounts
+    groups: tuple[str, ...] = ()  # the target groups it is offered to; empty: every group
+
+    def open_to(self, category: str) -> bool:
+        """Whether a person of this group (category) may apply for it."""
+        return not self.groups or category in self.groups
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ class Association:
             calendar=self.calendar)
 
 
-def _split(text: str) -> tuple[str, ...]:
+def split_list(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.replace("،", ",").split(",") if p.strip())
 
 
@@ -162,15 +167,15 @@ def load(tables: Mapping[str, Table]) -> Association:
         problems.append(Problem(settings.tab.name, row, "القيمة", values["decision_days"],
                                 BELOW_POLICY))
         values["decision_days"] = str(POLICY_DECISION_DAYS)
-    services = [Service(r["name"], _split(r.get("documents", "")),
+    services = [Service(r["name"], split_list(r.get("documents", "")),
                         r.get("study") if r.get("study") in STUDY_CHOICES else STUDY_UNCLEAR,
-                        r.get("eligibility", ""))
+                        r.get("eligibility", ""), split_list(r.get("groups", "")))
                 for r in tables[schema.SERVICES.name].records
                 if r.get("name") and r.get("active", "نعم") != "لا"]
     rows: list[tuple[date, str]] = []
     for r in tables[schema.HOLIDAYS.name].records:
         d = parse_date(r.get("date", ""))
-        if d:
+        if d and r.get("active", "") != "لا":  # a row turned off on the settings page
             rows.append((d, r.get("kind", "إضافة")))
     weekend = parse_weekend(values["weekend"]) or frozenset({4, 5})
     return Association(values, services, calendar_from(weekend, rows), problems)

@@ -31,9 +31,12 @@ def search(records: list[Record], query: str) -> list[Record]:
     def matches(r: Record) -> bool:
         if r.get("id", "").upper() == q.upper():
             return True
-        if by_number:
-            return digits in r.get("national_id", "") or (
-                len(digits) >= 7 and _last9(digits) in digits_only(r.get("mobile", "")))
+        if by_number:  # a guardian's ID or mobile finds the files they hold too
+            return digits in r.get("national_id", "") or \
+                digits in r.get("guardian_national_id", "") or (
+                    len(digits) >= 7 and (_last9(digits) in digits_only(r.get("mobile", "")) or
+                                          _last9(digits) in digits_only(
+                                              r.get("guardian_mobile", ""))))
         return bool(name) and name in normalize_name(r.get("full_name", ""))
 
     return [r for r in records if matches(r)]
@@ -69,3 +72,49 @@ def update_data(wb: Workbook, rid: str, data: Mapping[str, str], user: str,
     changes = {k: v for k, v in data.items() if k in TAB.keys and k not in ("id",)}
     changes["data_updated_on"] = today.isoformat()
     return store.update(wb, TAB, rid, changes, user, "تحديث بيانات مستفيد")
+
+
+def contact_mobile(person: Mapping[str, str]) -> str:
+    """The number messages go to: the person's own, else their guardian's."""
+    return person.get("mobile", "") or person.get("guardian_mobile", "")
+
+
+FamilyIndex = dict[str, list[Record]]
+
+
+def family_index(records: list[Record]) -> tuple[FamilyIndex, FamilyIndex]:
+    """Files by their own national ID and by their guardian's (built once per snapshot)."""
+    own: FamilyIndex = {}
+    held: FamilyIndex = {}
+    for r in records:
+        if r.get("national_id"):
+            own.setdefault(r["national_id"], []).append(r)
+        if r.get("guardian_national_id"):
+            held.setdefault(r["guardian_national_id"], []).append(r)
+    return own, held
+
+
+def family(index: tuple[FamilyIndex, FamilyIndex], person: Mapping[str, str]) -> list[
+        tuple[str, Record]]:
+    """The files linked to this one through a guardian: ``[(how, record)]``.
+
+    The guardian's own file, the files the guardian also holds (brothers and sisters,
+    a prisoner's children), and the files this person holds for others.
+    """
+    own, held = index
+    nid, guardian = person.get("national_id", ""), person.get("guardian_national_id", "")
+    out: list[tuple[str, Record]] = []
+    seen = {person.get("id", "")}
+
+    def add(how: str, records: list[Record]) -> None:
+        for r in records:
+            if r.get("id", "") not in seen:
+                seen.add(r.get("id", ""))
+                out.append((how, r))
+
+    if guardian:
+        add("ولي الأمر أو المعرّف", own.get(guardian, []))
+        add("في رعاية ولي الأمر نفسه", held.get(guardian, []))
+    if nid:
+        add("في رعاية صاحب هذا الملف", held.get(nid, []))
+    return out

@@ -20,6 +20,7 @@ from sheets import SheetsError, Workbook, ensure_layout, get_workbook, schema
 from sheets.schema import NO, YES
 
 from . import store
+from .association import DEFAULTS, split_list
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 USER = "init-sheets --preset"
@@ -39,14 +40,15 @@ class Preset:
     name: str
     title: str
     settings: dict[str, str]
-    services: tuple[tuple[str, str, str], ...]  # name, documents, social study
+    services: tuple[tuple[str, str, str, str], ...]  # name, documents, social study, groups
     references: tuple[str, ...] = ()  # titles of the documents the policy names
 
     def seeds(self) -> dict[str, list[tuple[str, ...]]]:
         """The rows ``init-sheets`` starts the settings and services tabs with."""
         settings = [(k, self.settings.get(k, v), d) for k, v, d in schema.ASSOCIATION_SETTINGS]
         return {schema.SETTINGS.name: settings,
-                schema.SERVICES.name: [(n, docs, YES, study) for n, docs, study in self.services],
+                schema.SERVICES.name: [(n, docs, YES, study, "", groups)
+                                          for n, docs, study, groups in self.services],
                 schema.REFERENCES.name: [(t, "", "") for t in self.references]
                 or list(schema.REFERENCES.defaults)}
 
@@ -68,13 +70,17 @@ def load(name: str) -> Preset:
     if unknown:
         raise PresetError(f"{path.name}: unknown settings {unknown}")
     services = tuple((str(s["name"]), str(s.get("documents", "")),
-                      str(s.get("study", workflow.STUDY_UNCLEAR)))
+                      str(s.get("study", workflow.STUDY_UNCLEAR)), str(s.get("groups", "")))
                      for s in data.get("services") or [])
-    if not services or not all(n for n, _, _ in services):
+    if not services or not all(n for n, *_ in services):
         raise PresetError(f"{path.name}: every preset lists its services, each with a name")
-    odd = [n for n, _, study in services if study not in workflow.STUDY_CHOICES]
+    odd = [n for n, _, study, _ in services if study not in workflow.STUDY_CHOICES]
     if odd:
         raise PresetError(f"{path.name}: study must be one of {workflow.STUDY_CHOICES}: {odd}")
+    groups = set(split_list(settings.get("categories", DEFAULTS["categories"])))
+    odd = [n for n, _, _, g in services if not set(split_list(g)) <= groups]
+    if odd:
+        raise PresetError(f"{path.name}: a service's groups must be among its categories: {odd}")
     references = tuple(str(t) for t in data.get("references") or [])
     return Preset(name, str(data.get("title") or name), settings, services, references)
 
@@ -92,7 +98,7 @@ def apply(wb: Workbook, preset: Preset) -> list[str]:
                for key, value in preset.settings.items()
                if (rec := settings.get(key)) is not None
                and rec.get("value", "") != value]
-    listed = {n for n, _, _ in preset.services}
+    listed = {n for n, *_ in preset.services}
     changes += [(schema.SERVICES, rec["name"], "active", NO, rec.get("active", ""),
                  f"service {rec['name']} turned off (not in the preset)",
                  f"service {rec['name']} left on (not in the preset)")

@@ -48,6 +48,26 @@ def by_channel(requests: Iterable[Row], period: Period) -> Counter[str]:
     return Counter(r.get("channel", "") for r in requests if period.holds(r.get("submitted_on")))
 
 
+UNGROUPED = "غير محددة"
+
+
+def by_group(requests: Iterable[Row], people: Iterable[Row], period: Period
+             ) -> list[tuple[str, int, int, int]]:
+    """Per target group (the file's category): files, requests in the period, served of them."""
+    group = {p.get("id", ""): p.get("category", "") or UNGROUPED for p in people}
+    files = Counter(group.values())
+    asked: Counter[str] = Counter()
+    served: Counter[str] = Counter()
+    for r in requests:
+        if period.holds(r.get("submitted_on")):
+            g = group.get(r.get("beneficiary_id", ""), UNGROUPED)
+            asked[g] += 1
+            served[g] += bool(r.get("served_on"))
+    return [(g, files[g], asked[g], served[g])
+            for g in sorted(files.keys() | asked.keys(), key=lambda g: (g == UNGROUPED, -asked[g],
+                                                                         -files[g], g))]
+
+
 def request_date_problems(r: Row, today: date | None = None) -> list[str]:
     """Why a request's dates cannot all be true, in Arabic (empty when they can).
 

@@ -16,6 +16,8 @@ STATUSES = ("جديد", "ناقص", "لدى الباحث", "لدى اللجنة"
 YES, NO = "نعم", "لا"
 INQUIRY_TYPES = ("استفسار", "شكوى", "اقتراح")
 DECLARATION_METHODS = ("توقيع ورقي", "حضوري", "إلكتروني")
+GUARDIAN_RELATIONS = ("أب", "أم", "زوج", "زوجة", "ابن", "ابنة", "أخ", "أخت", "جد", "جدة",
+                      "وصي أو ولي شرعي", "قريب آخر")
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,10 @@ C = Column
 BENEFICIARIES = Tab("المستفيدون", (
     C("id", "رقم المستفيد", "id", True),
     C("full_name", "الاسم الكامل", required=True),
-    C("national_id", "رقم الهوية", "national_id", True),
+    # Required unless a guardian's are given (a child, a prisoner): a rule the sync checks.
+    C("national_id", "رقم الهوية", "national_id"),
     C("id_expiry", "تاريخ انتهاء الهوية", "date"),
-    C("mobile", "الجوال", "phone", True),
+    C("mobile", "الجوال", "phone"),
     C("alt_mobile", "جوال آخر", "phone"),
     C("gender", "الجنس", "choice", choices=("ذكر", "أنثى")),
     C("birth_date", "تاريخ الميلاد", "date"),
@@ -80,6 +83,11 @@ BENEFICIARIES = Tab("المستفيدون", (
     C("registered_on", "تاريخ التسجيل", "date", True),
     C("data_updated_on", "آخر تحديث للبيانات", "date"),
     C("alerts", "تنبيهات", computed=True),
+    # Who holds the file for a person who cannot (a child, a prisoner): the family's link.
+    C("guardian_name", "اسم ولي الأمر أو المعرّف"),
+    C("guardian_national_id", "هوية ولي الأمر أو المعرّف", "national_id"),
+    C("guardian_mobile", "جوال ولي الأمر أو المعرّف", "phone"),
+    C("guardian_relation", "صلة القرابة", "choice", choices=GUARDIAN_RELATIONS),
 ), id_key="id")
 
 REQUESTS = Tab("الطلبات", (
@@ -227,7 +235,10 @@ HOLIDAYS = Tab("العطل الرسمية", (
     C("date", "التاريخ", "date", True),
     C("name", "الوصف"),
     C("kind", "النوع", "choice", True, ("إضافة", "إلغاء")),
-))
+    # A row's number lets the settings page turn it off (never delete: the audit keeps it).
+    C("id", "رقم", "id"),
+    C("active", "مفعلة", "yesno"),
+), id_key="id")
 
 SERVICES = Tab("الخدمات", (
     C("name", "الخدمة", "id", True),
@@ -236,6 +247,8 @@ SERVICES = Tab("الخدمات", (
     C("study", "الدراسة الاجتماعية", "choice", choices=STUDY_CHOICES),
     # The support-policy guide's words for this service: who is eligible, and how much.
     C("eligibility", "الاستحقاق والمقدار"),
+    # The target groups (categories setting) a service is offered to; empty: every group.
+    C("groups", "الفئات المستفيدة"),
 ), id_key="name", defaults=(
     ("سلة غذائية", "صورة الهوية، إثبات الدخل، صك الإعالة", YES),
     ("مساعدة إيجار", "صورة الهوية، عقد الإيجار، إثبات الدخل", YES),

@@ -122,8 +122,24 @@ def check_rows(tables: dict[str, Table]) -> list[Problem]:
             others = "، ".join(f for f in files[nid] if f != (rid or f"الصف {r.row}"))
             out.append(Problem(people.tab.name, r.row, "رقم الهوية", nid,
                                f"رقم الهوية نفسه في ملف آخر: {others}", rid))
-        mobile = r.get("mobile", "")
-        if mobile and canonical_mobile(mobile) is None:
-            out.append(Problem(people.tab.name, r.row, "الجوال", mobile,
-                               "ليس رقم جوال سعودي صحيحًا", rid))
+        out += _own_or_guardian(people.tab.name, r, rid)
+    return out
+
+
+def _own_or_guardian(tab: str, r: dict[str, str], rid: str) -> list[Problem]:
+    """A file needs the person's national ID and mobile, or their guardian's."""
+    out = []
+    for own, held, header, needed in (
+            ("national_id", "guardian_national_id", "رقم الهوية",
+             "رقم الهوية مطلوب، أو هوية ولي الأمر أو المعرّف"),
+            ("mobile", "guardian_mobile", "الجوال", "الجوال مطلوب، أو جوال ولي الأمر أو المعرّف")):
+        if not r.get(own) and not r.get(held) and any(r.get(k) for k in ("full_name", "city")):
+            out.append(Problem(tab, r.row, header, "", needed, rid))
+    for key, header in (("mobile", "الجوال"), ("guardian_mobile", "جوال ولي الأمر أو المعرّف")):
+        if r.get(key) and canonical_mobile(r[key]) is None:
+            out.append(Problem(tab, r.row, header, r[key], "ليس رقم جوال سعودي صحيحًا", rid))
+    guardian = r.get("guardian_national_id", "")
+    why = national_id_error(guardian) if guardian else None
+    if why:
+        out.append(Problem(tab, r.row, "هوية ولي الأمر أو المعرّف", guardian, why, rid))
     return out

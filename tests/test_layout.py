@@ -70,8 +70,8 @@ def test_person_added_column_kept_and_missing_one_added(app: Flask, server: Serv
         result = runner.invoke(args=["init-sheets"])
         assert "المستندات المطلوبة" in result.output
         assert sheet_values(wb, tab)[0] == ["الخدمة", "", "مفعلة", "ملاحظات المتطوعين",
-                                            "الاستحقاق والمقدار", "المستندات المطلوبة",
-                                            "الدراسة الاجتماعية"]
+                                            "الاستحقاق والمقدار", "الفئات المستفيدة",
+                                            "المستندات المطلوبة", "الدراسة الاجتماعية"]
         server.api.reset()
         runner.invoke(args=["init-sheets"])
         assert not any(server.api.calls[m] for m in WRITES)

@@ -58,7 +58,7 @@ def test_an_association_set_up_in_one_command_walked_in_chromium(app: Flask,
     page.wait_for_selector(f"text=تم تسجيل ال{words['beneficiary_word']}")
     read.append(shown(page))
 
-    service, documents, _ = preset.services[0]
+    service, documents, _, _ = preset.services[0]
     page.click("text=طلب دعم جديد")
     read.append(shown(page))
     page.click(f"text={service}")

@@ -46,6 +46,7 @@ def _form_values(person: Record) -> dict[str, object]:
     values: dict[str, object] = dict(person)
     values["mobile"] = local_mobile(person.get("mobile", ""))  # as staff type it: 05…
     values["alt_mobile"] = local_mobile(person.get("alt_mobile", ""))
+    values["guardian_mobile"] = local_mobile(person.get("guardian_mobile", ""))
     values["id_expiry"] = parse_date(person.get("id_expiry", ""))
     values["birth_date"] = parse_date(person.get("birth_date", ""))
     size = person.get("family_size", "")
@@ -125,8 +126,10 @@ def profile(rid: str) -> str:
                if r.get("beneficiary_id") == rid and got[R].get(r["id"]) is None]
     history = sorted([*(r for r in got[R].records if r.get("beneficiary_id") == rid), *waiting],
                      key=lambda r: r.get("submitted_on", ""), reverse=True)
+    index = per_snapshot("family", (got[B],), lambda: bens.family_index(got[B].records))
     return render_template("beneficiaries/pending.html" if kept else "beneficiaries/profile.html",
                            person=kept or person, history=history,
+                           family=bens.family(index, kept or person),
                            waiting={r["id"] for r in waiting},
                            warnings={r["id"]: workflow.warnings(r) for r in history})
 

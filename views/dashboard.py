@@ -112,6 +112,11 @@ def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.
     rows = [[k, v] for k, v in channel.most_common()]
     out.append(Report("channel", "الطلبات حسب القناة", ["القناة", "العدد"], rows,
                       charts.bars([(k, v) for k, v in rows], "الطلبات حسب القناة")))
+    groups = kpi.by_group(requests, got[B].records, period)
+    out.append(Report("group", "الملفات والطلبات حسب الفئة",
+                      ["الفئة", "الملفات المسجلة", "طلبات الفترة", "منها قُدمت لها الخدمة"],
+                      [list(g) for g in groups],
+                      charts.bars([(g[0], g[2]) for g in groups], "طلبات الفترة حسب الفئة")))
     med, share, n = kpi.decision_times(requests, period, s, now)
     out.append(Report("decisions", "سرعة قرار اللجنة", ["المؤشر", "القيمة"], [
         ["الطلبات التي صدر فيها قرار", n],

@@ -11,6 +11,7 @@ import users
 from forms.checks import canonical_mobile
 from forms.fields import options
 from forms.inquiry import AdoptForm, InquiryForm, ReopenForm, ReplyForm
+from records import beneficiaries as bens
 from records import inquiries as inq
 from records.requests import whatsapp_link
 from sheets import Record, Table, get_workbook, schema
@@ -123,7 +124,7 @@ def detail(qid: str) -> tuple[str, int] | Response:
         reply.reply.data = item.get("reply", "")
     org = association()
     person = got[B].get(item.get("beneficiary_id", "")) or {}
-    mobile = canonical_mobile(item.get("mobile") or person.get("mobile", "")) or ""
+    mobile = canonical_mobile(item.get("mobile") or bens.contact_mobile(person)) or ""
     # Only a saved reply is offered for sending: the message says what the sheet holds.
     text = inq.reply_message(item, item.get("name") or person.get("full_name", ""),
                              org) if item.get("reply") else ""

@@ -10,6 +10,7 @@ from deadlines import decision_due, id_expired_on, lapse_on, promised_date
 from forms.checks import canonical_mobile
 from forms.fields import options
 from forms.request import CompleteForm, IntakeForm
+from records import beneficiaries as bens
 from records import requests as reqs
 from records import store, surveys
 from sheets import Record, Table, get_workbook, schema
@@ -41,14 +42,21 @@ def intake(bid: str) -> str | Response | tuple[str, int]:
     person = _beneficiary(bid)
     org = association()
     service = org.service(request.args.get("service", ""))
-    if service is None:
+    group = person.get("category", "")
+    if service is None or not service.open_to(group):
+        if service is not None:
+            flash(f"خدمة «{service.name}» لا تُقدَّم لفئة «{group or 'غير محددة'}»؛ "
+                  f"فئاتها: {'، '.join(service.groups)}.", "warning")
         return render_template("requests/choose_service.html", person=person,
-                               services=org.services)
+                               services=[s for s in org.services if s.open_to(group)],
+                               closed=[s for s in org.services if not s.open_to(group)]), \
+            409 if request.method == "POST" else 200
     form = IntakeForm()
     form.channel.choices = options(org.channels)
     form.documents.choices = list(service.documents)
     if request.method == "GET":
-        form.declared_by.data = person["full_name"]
+        # The guardian declares for a person who cannot hold their own file.
+        form.declared_by.data = person.get("guardian_name") or person["full_name"]
     twins = reqs.open_twins([*tables(R)[R].records, *store.pending_records(schema.REQUESTS)],
                             bid, service.name)
     expired = id_expired_on(person, today())
@@ -109,7 +117,7 @@ def detail(rid: str) -> str:
                                                         current_user.role))
     closes_on = lapse_on(req, org.rules())
     reminder = reqs.reminder_message(req, person, org, closes_on) if closes_on else ""
-    mobile = canonical_mobile(person.get("mobile", "")) or ""
+    mobile = canonical_mobile(bens.contact_mobile(person)) or ""
     return render_template("requests/detail.html", req=req, person=person, due=due,
                            reminder=reminder, closes_on=closes_on,
                            reminder_link=reqs.whatsapp_link(mobile, reminder)

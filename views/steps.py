@@ -23,6 +23,7 @@ from forms.request import (
     ServeForm,
 )
 from records import association as assoc
+from records import beneficiaries as bens
 from records import requests as reqs
 from records import store
 from saudi_calendar import Calendar
@@ -172,7 +173,8 @@ def message(rid: str) -> str:
     why = reqs.message_missing(req)
     text = None if why else reqs.applicant_message(req, person, association())
     return render_template("steps/message.html", req=req, person=person, text=text, why=why,
-                           link=reqs.whatsapp_link(person.get("mobile", ""), text) if text else "")
+                           link=reqs.whatsapp_link(bens.contact_mobile(person), text)
+                           if text else "")
 
 
 @bp.route("/queue/researcher")

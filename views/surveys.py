@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, url_for
 from werkzeug.wrappers import Response
 
 from forms.survey import survey_form
+from records import beneficiaries as bens
 from records import requests as reqs
 from records import surveys
 from sheets import get_workbook, schema
@@ -60,5 +61,5 @@ def handover(rid: str) -> str:
     text = surveys.message(person.get("full_name", "").split(" ")[0], association().name, url)
     return render_template("surveys/handover.html", req=req, person=person, survey=survey,
                            url=url, text=text, qr=surveys.qr_svg(url),
-                           whatsapp=reqs.whatsapp_link(person.get("mobile", ""), text),
+                           whatsapp=reqs.whatsapp_link(bens.contact_mobile(person), text),
                            state=surveys.link_state(survey, today()))
