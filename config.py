@@ -75,6 +75,25 @@ SETTINGS: tuple[Setting, ...] = (
             "outside the shared workbook."),
     Setting("JOURNAL_DB", "instance/journal.sqlite3", "Submissions kept while the workbook "
             "cannot be reached; written later, exactly once."),
+    Setting("PUBLIC_URL", "", "The address beneficiaries open the association's pages at, "
+            "e.g. `https://apply.example.org.sa` (no trailing slash). Every link given to a "
+            "beneficiary (survey, tracking, WhatsApp and SMS texts, QR codes, the receipt) is "
+            "built from it, never from the address a staff browser used. Empty: links use the "
+            "staff page's address, and the staff pages say they will not open outside the office."),
+    Setting("UPLOADS_FOLDER_ID", "", "Google backend: the ID of the Drive folder (shared with "
+            "the service account as editor) that documents uploaded with online applications "
+            "are kept in. The local backend keeps them in its own folder (`uploads/` beside "
+            "`sheets.sqlite3`)."),
+    Setting("UPLOAD_MAX_MB", "5", "Largest document a visitor may upload (megabytes); PDF, "
+            "JPEG and PNG only, checked by content."),
+    Setting("PUBLIC_RATE_LIMIT", "20 per minute;200 per day", "How often one address may "
+            "send each public form or lookup (apply, track, ask), in Flask-Limiter's notation; "
+            "a wrong tracking attempt counts against `PUBLIC_LOOKUP_FAILURE_LIMIT` as well."),
+    Setting("PUBLIC_LOOKUP_FAILURE_LIMIT", "10 per hour", "Wrong tracking attempts one address "
+            "may make before lookups from it are refused for the period."),
+    Setting("RATELIMIT_STORAGE_URI", "", "Where the public pages' rate limits are counted: "
+            "empty for a SQLite file in `instance/` shared by every app process on the machine; "
+            "`memory://` for one process; or a Flask-Limiter storage URI (`redis://…`)."),
     Setting("JOURNAL_DRAIN_SECONDS", "30", "How often `python app.py` writes the submissions "
             "kept in the journal (0 turns it off; cron can run `flask --app app journal` "
             "instead)."),

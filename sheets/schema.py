@@ -121,6 +121,11 @@ REQUESTS = Tab("الطلبات", (
     C("needs_study", "دراسة اجتماعية", "yesno"),
     C("committee_members", "أعضاء اللجنة الحاضرون"),
     C("meeting_number", "رقم اجتماع اللجنة"),
+    # An application sent from the public page waits for reception to confirm the applicant's
+    # identity by phone before any step; the documents it uploaded are linked here.
+    C("verified_on", "تاريخ التحقق من الهوية", "date"),
+    C("verified_by", "تحقق منه"),
+    C("attachments", "المرفقات"),
     C("decision_due", "موعد القرار", "date", computed=True),
     C("days_left", "الأيام المتبقية", "integer", computed=True),
     C("overdue", "متأخر", "yesno", computed=True),
