@@ -1,4 +1,5 @@
-"""The settings page's reads and writes: settings by key, services by name, holidays appended.
+"""The settings page's reads and writes: settings by key, services by name, holidays and
+reference documents by their number and title.
 
 Every write goes through ``records.store`` with its audit row in the same atomic call, and
 an edit names the value the page showed (``expect``): a change made in the sheet meanwhile
@@ -6,21 +7,29 @@ is refused, never overwritten.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from saudi_calendar import weekend_words
 from sheets import Problem, Table, Workbook, schema
-from sheets.cells import parse_date
+from sheets.cells import parse_date, parse_integer
+from workflow import STUDY_CHOICES, STUDY_UNCLEAR
 
 from . import store
-from .association import DEFAULTS, check_setting
+from .association import DEFAULTS, POLICY_DECISION_DAYS, check_setting
+from .ids import new_id
 
 SETTING_ACTION = "تعديل إعداد"
 SERVICE_ACTION = "تعديل خدمة"
 NEW_SERVICE_ACTION = "إضافة خدمة"
+CONFIRM_ACTION = "اعتماد مدة رد أقل من أسبوعين"
 HOLIDAY_ACTION = "إضافة عطلة"
+HOLIDAY_OFF_ACTION = "إيقاف عطلة"
+HOLIDAY_ON_ACTION = "تفعيل عطلة"
+REFERENCE_ACTION = "تعديل مرجع"
+NEW_REFERENCE_ACTION = "إضافة مرجع"
+CONFIRMED = "decision_days_confirmed"
 HOLIDAY_KINDS = schema.HOLIDAYS.column("kind").choices
 COMMA = "، "
 
@@ -29,7 +38,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                           "declaration_text")),
     ("كلمة الجمعية لمن تخدمه", ("beneficiary_word", "beneficiary_plural", "staff_title")),
     ("القنوات والفئات", ("channels", "categories")),
-    ("المدد والمواعيد", ("decision_days", "decision_day_kind", "weekend",
+    ("المدد والمواعيد", ("decision_days", CONFIRMED, "decision_day_kind", "weekend",
                         "incomplete_followup_days", "incomplete_lapse_days",
                         "inquiry_response_days", "complaint_response_days",
                         "suggestion_response_days", "id_expiry_warning_days",
@@ -70,13 +79,27 @@ class Setting:
 
 @dataclass(frozen=True)
 class ServiceRow:
+    """A service as its row holds it, each cell as typed (what an edit expects to find)."""
+
     name: str
     documents: str
-    active: str  # the cell as typed; anything but «لا» counts as on
+    active: str  # anything but «لا» counts as on
+    study: str = ""  # empty (a row from before the column) means «عند عدم الوضوح»
+    eligibility: str = ""
+    groups: str = ""  # «، »-separated target groups; empty: offered to every group
 
     @property
     def on(self) -> bool:
         return self.active != schema.NO
+
+    @property
+    def study_choice(self) -> str:
+        """The study as intake applies it: an empty or unknown cell is «عند عدم الوضوح»."""
+        return self.study if self.study in STUDY_CHOICES else STUDY_UNCLEAR
+
+    @property
+    def group_list(self) -> list[str]:
+        return list_items(self.groups)
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,21 @@ class Holiday:
     text: str  # the date cell as typed
     name: str
     kind: str
+    id: str = ""  # empty: typed by hand, numbered by the next sync
+    active: str = ""  # the «مفعلة» cell as typed; only «لا» turns the row off
+
+    @property
+    def on(self) -> bool:
+        return self.active != schema.NO
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A document the employee refers to (its title is its key)."""
+
+    title: str
+    link: str
+    notes: str
 
 
 def may_edit(role: str, key: str) -> bool:
@@ -119,10 +157,15 @@ def grouped(items: Iterable[Setting]) -> list[tuple[str, list[Setting]]]:
     return [(t, s) for t, s in out if s] + ([(OTHER, rest)] if rest else [])
 
 
+def list_items(text: str) -> list[str]:
+    """The items of a list typed with either comma (or one a line)."""
+    parts = text.replace("،", ",").replace("\n", ",").split(",")
+    return [p.strip() for p in parts if p.strip()]
+
+
 def as_list(text: str) -> str:
     """A typed list in the sheet's format: items joined by «، » (either comma typed)."""
-    parts = text.replace("،", ",").replace("\n", ",").split(",")
-    return COMMA.join(p.strip() for p in parts if p.strip())
+    return COMMA.join(list_items(text))
 
 
 def checked(key: str, typed: str) -> tuple[str, str | None]:
@@ -149,39 +192,127 @@ def save_setting(wb: Workbook, key: str, value: str, shown: str, present: bool,
                         expect={"value": shown})
 
 
+def below_policy(typed: str) -> bool:
+    """Whether a typed decision period is a number of days under the policy's two weeks."""
+    n = parse_integer(typed.strip())
+    return n is not None and 0 < n < POLICY_DECISION_DAYS
+
+
+def save_decision_days(wb: Workbook, value: str, shown: str, present: bool,
+                       confirmed: Setting, user: str) -> None:
+    """Write a decision period; one under two weeks with ``decision_days_confirmed`` «نعم».
+
+    The confirmation is written first: if the period's own write is then refused, the
+    workbook holds an approval with the period as it was, never a period without approval.
+    """
+    if below_policy(value) and confirmed.value.strip() != schema.YES:
+        if confirmed.present:
+            store.update(wb, schema.SETTINGS, CONFIRMED, {"value": schema.YES}, user,
+                         CONFIRM_ACTION, expect={"value": confirmed.value})
+        else:
+            store.create(wb, schema.SETTINGS, {"key": CONFIRMED, "value": schema.YES,
+                                               "description": confirmed.description},
+                         user, CONFIRM_ACTION)
+    save_setting(wb, "decision_days", value, shown, present, user)
+
+
+# -- services --------------------------------------------------------------------------------
 def services(table: Table) -> list[ServiceRow]:
     """Every service in the tab, turned off ones too (old requests keep theirs)."""
-    return [ServiceRow(r["name"], r.get("documents", ""), r.get("active", ""))
+    return [ServiceRow(r["name"], r.get("documents", ""), r.get("active", ""),
+                       r.get("study", ""), r.get("eligibility", ""), r.get("groups", ""))
             for r in table.records if r.get("name")]
 
 
-def add_service(wb: Workbook, name: str, documents: str, user: str) -> None:
-    """A new service, on, with its documents in the sheet's list format."""
-    store.create(wb, schema.SERVICES, {"name": name, "documents": as_list(documents),
-                                       "active": schema.YES}, user, NEW_SERVICE_ACTION)
+def add_service(wb: Workbook, name: str, documents: str, study: str, eligibility: str,
+                groups: Sequence[str], user: str) -> None:
+    """A new service, on, with its documents and groups in the sheet's list format."""
+    store.create(wb, schema.SERVICES, {
+        "name": name, "documents": as_list(documents), "active": schema.YES, "study": study,
+        "eligibility": eligibility, "groups": COMMA.join(groups)}, user, NEW_SERVICE_ACTION)
 
 
-def save_service(wb: Workbook, name: str, documents: str, on: bool, shown: ServiceRow,
-                 user: str) -> dict[str, tuple[str, str]]:
-    """Write a service's documents and whether it is offered, by its name, with an audit row.
+def service_changes(shown: ServiceRow, documents: str, on: bool, study: str,
+                    eligibility: str, groups: Sequence[str]) -> dict[str, str]:
+    """The cells a service's form changes against what the page showed; no other is written.
 
-    Refused if either cell no longer holds what the page showed. Only changed cells are written.
+    A cell is left as typed when its meaning is the same: «» and «نعم» are both on, an empty
+    study is «عند عدم الوضوح», a list is the same items whatever its commas or order.
     """
-    changes = {"documents": as_list(documents), "active": schema.YES if on else schema.NO}
-    if shown.on == on:
-        del changes["active"]  # «» and «نعم» both mean on: leave the cell as typed
+    out: dict[str, str] = {}
+    if list_items(documents) != list_items(shown.documents):
+        out["documents"] = as_list(documents)
+    if on != shown.on:
+        out["active"] = schema.YES if on else schema.NO
+    if study != shown.study and not (shown.study == "" and study == STUDY_UNCLEAR):
+        out["study"] = study
+    if eligibility.strip() != shown.eligibility.strip():
+        out["eligibility"] = eligibility
+    if set(groups) != set(shown.group_list):
+        out["groups"] = COMMA.join(groups)
+    return out
+
+
+def save_service(wb: Workbook, name: str, changes: dict[str, str], shown: ServiceRow,
+                 user: str) -> dict[str, tuple[str, str]]:
+    """Write a service's changed cells by its name with an audit row.
+
+    Refused if a cell written no longer holds what the page showed.
+    """
+    expect = {k: getattr(shown, k) for k in changes}
     return store.update(wb, schema.SERVICES, name, changes, user, SERVICE_ACTION,
-                        expect={"documents": shown.documents, "active": shown.active})
+                        expect=expect)
 
 
+# -- holidays --------------------------------------------------------------------------------
 def holidays(table: Table) -> list[Holiday]:
     """The holidays tab in date order (rows whose date does not read last)."""
     rows = [Holiday(parse_date(r.get("date", "")), r.get("date", ""), r.get("name", ""),
-                    r.get("kind", "")) for r in table.records if any(r.values())]
+                    r.get("kind", ""), r.get("id", ""), r.get("active", ""))
+            for r in table.records if any(r.values())]
     return sorted(rows, key=lambda h: (h.day is None, h.day or date.min))
 
 
-def add_holiday(wb: Workbook, day: date, name: str, kind: str, user: str) -> None:
-    """Append a holiday (إضافة) or a cancelled official holiday (إلغاء) with its audit row."""
-    store.create(wb, schema.HOLIDAYS, {"date": day.isoformat(), "name": name, "kind": kind},
-                 user, HOLIDAY_ACTION)
+def add_holiday(wb: Workbook, day: date, name: str, kind: str, user: str,
+                taken: Iterable[str], today: date) -> str:
+    """Append a holiday (إضافة) or a cancelled official holiday (إلغاء), on, with its number
+    and audit row; return the number."""
+    hid = new_id("H", set(taken), today)
+    store.create(wb, schema.HOLIDAYS, {"date": day.isoformat(), "name": name, "kind": kind,
+                                       "id": hid, "active": schema.YES}, user, HOLIDAY_ACTION)
+    return hid
+
+
+def set_holiday_active(wb: Workbook, hid: str, on: bool, shown: str,
+                       user: str) -> dict[str, tuple[str, str]]:
+    """Turn a holiday off («لا»: the calendar ignores it) or on again, by its number.
+
+    Refused if its «مفعلة» cell no longer holds what the page showed.
+    """
+    return store.update(wb, schema.HOLIDAYS, hid, {"active": schema.YES if on else schema.NO},
+                        user, HOLIDAY_ON_ACTION if on else HOLIDAY_OFF_ACTION,
+                        expect={"active": shown})
+
+
+# -- reference documents ---------------------------------------------------------------------
+def references(table: Table) -> list[Reference]:
+    return [Reference(r["title"], r.get("link", ""), r.get("notes", ""))
+            for r in table.records if r.get("title")]
+
+
+def add_reference(wb: Workbook, title: str, link: str, notes: str, user: str) -> None:
+    store.create(wb, schema.REFERENCES, {"title": title, "link": link, "notes": notes}, user,
+                 NEW_REFERENCE_ACTION)
+
+
+def reference_changes(shown: Reference, link: str, notes: str) -> dict[str, str]:
+    """The cells a reference's form changes against what the page showed."""
+    typed = {"link": link, "notes": notes}
+    return {k: v for k, v in typed.items() if v.strip() != getattr(shown, k).strip()}
+
+
+def save_reference(wb: Workbook, title: str, changes: dict[str, str], shown: Reference,
+                   user: str) -> dict[str, tuple[str, str]]:
+    """Write a reference's changed cells by its title with an audit row (``expect``: shown)."""
+    return store.update(wb, schema.REFERENCES, title, changes, user, REFERENCE_ACTION,
+                        expect={k: getattr(shown, k) for k in changes})

@@ -4,15 +4,20 @@ Which rows get an ID the sync makes, per tab, and why:
 
 - ``المستفيدون``, ``الطلبات``, ``الاستفسارات``: a row a volunteer typed without its ID (a
   walk-in at the bottom of the tab, a phone call noted by hand) is a real person, request
-  or inquiry that no page could open. The sync writes a new ID of the app's own format
-  into its key cell, with an audit row «رقم أُسند», by the same guarded write as every
-  other: the row is found by its cells, and a sort meanwhile cannot number another row.
-  A row needs two filled cells of the tab's own columns: one lone cell is a stray, reported.
+  or inquiry that no page could open.
+- ``العطل الرسمية``: a holiday typed by hand (or kept from a workbook older than its ``رقم``
+  column) counts in the calendar already, but the settings page turns a row off only by
+  its number (``H-…``).
+
+  For these, the sync writes a new ID of the app's own format into the key cell, with an
+  audit row «رقم أُسند», by the same guarded write as every other: the row is found by its
+  cells, and a sort meanwhile cannot number another row. A row needs two filled cells of
+  the tab's own columns: one lone cell is a stray, reported.
 - ``الاستبيانات``: an ID there is the survey link a beneficiary was given; inventing one
   would make a survey nobody was sent. Reported.
 - ``الإعدادات``, ``الخدمات``: the key is a setting's or a service's name, which only a
   person can know. Reported (a missing required value in the key column).
-- ``السجل``, ``العطل الرسمية``, ``مشكلات المزامنة``: rows have no ID.
+- ``السجل``, ``مشكلات المزامنة``: rows have no ID.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ from sheets import Problem, Table, schema
 from sheets.guarded import Job
 
 NUMBERED = {schema.BENEFICIARIES.name: "B", schema.REQUESTS.name: "R",
-            schema.INQUIRIES.name: "Q"}
+            schema.INQUIRIES.name: "Q", schema.HOLIDAYS.name: "H"}
 NUMBER_ACTION = "رقم أُسند"
 STRAY = "خلية خارج أي سجل: صف بلا رقم فيه هذه القيمة وحدها (احذفها أو أكمل الصف)"
 TWIN = "صف بلا رقم مطابق لصف آخر بلا رقم: لم يُسند له رقم (احذف المكرر)"
