@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 import backup
 import config
 import doctor
+import ratelimit
 import sheets
 import sync.cli
 import transfer
@@ -47,7 +48,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = config.instance_secret(app.instance_path)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # The largest body a form may send: an online application with its documents.
+    app.config.setdefault("MAX_CONTENT_LENGTH",
+                          (int(app.config["UPLOAD_MAX_MB"]) * 8 + 1) * 1024 * 1024)
     csrf.init_app(app)
+    ratelimit.init_app(app)
     sheets.init_app(app)
     users.init_app(app)
     sync.cli.init_app(app)

@@ -98,6 +98,11 @@ def write_backup(target: Path, config: dict[str, Any]) -> tuple[list[str], dict[
         os.chmod(stage / "workbook.xlsx", 0o600)
         names = ["workbook.xlsx", *(name for name, source in data_files(config).items()
                                     if copy_sqlite(source, stage / name))]
+        if "sheets.sqlite3" in names:  # the documents visitors uploaded, kept beside it
+            uploads = Path(config["SHEETS_LOCAL_DIR"]) / "uploads"
+            if uploads.is_dir():
+                shutil.copytree(uploads, stage / "uploads")
+                names.append("uploads")
         _publish(stage, target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)

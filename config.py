@@ -80,17 +80,20 @@ SETTINGS: tuple[Setting, ...] = (
             "beneficiary (survey, tracking, WhatsApp and SMS texts, QR codes, the receipt) is "
             "built from it, never from the address a staff browser used. Empty: links use the "
             "staff page's address, and the staff pages say they will not open outside the office."),
-    Setting("UPLOADS_FOLDER_ID", "", "Google backend: the ID of the Drive folder (shared with "
-            "the service account as editor) that documents uploaded with online applications "
-            "are kept in. The local backend keeps them in its own folder (`uploads/` beside "
-            "`sheets.sqlite3`)."),
+    Setting("UPLOADS_FOLDER_ID", "", "Google backend: the ID of the Drive folder that "
+            "documents uploaded with online applications are kept in. It must be in a shared "
+            "drive (Google Workspace, e.g. Google for Nonprofits) with the service account "
+            "added as Content manager: a service account has no storage of its own, so Drive "
+            "refuses files in an ordinary folder shared with it. The local backend keeps them "
+            "in its own folder (`uploads/` beside `sheets.sqlite3`)."),
     Setting("UPLOAD_MAX_MB", "5", "Largest document a visitor may upload (megabytes); PDF, "
             "JPEG and PNG only, checked by content."),
     Setting("PUBLIC_RATE_LIMIT", "20 per minute;200 per day", "How often one address may "
             "send each public form or lookup (apply, track, ask), in Flask-Limiter's notation; "
             "a wrong tracking attempt counts against `PUBLIC_LOOKUP_FAILURE_LIMIT` as well."),
-    Setting("PUBLIC_LOOKUP_FAILURE_LIMIT", "10 per hour", "Wrong tracking attempts one address "
-            "may make before lookups from it are refused for the period."),
+    Setting("PUBLIC_LOOKUP_FAILURE_LIMIT", "5 per minute;20 per hour", "Wrong tracking "
+            "attempts one address may make: past the first figure its lookups wait for the "
+            "next minute (slowed), past the second they are refused for the hour."),
     Setting("RATELIMIT_STORAGE_URI", "", "Where the public pages' rate limits are counted: "
             "empty for a SQLite file in `instance/` shared by every app process on the machine; "
             "`memory://` for one process; or a Flask-Limiter storage URI (`redis://…`)."),

@@ -19,6 +19,8 @@ FINAL = (REJECTED, SERVED, CLOSED)
 # حالة عدم وضوح الإجراءات»: reception judges it at intake unless the service says always/never.
 STUDY_ALWAYS, STUDY_UNCLEAR, STUDY_NEVER = "دائمًا", "عند عدم الوضوح", "لا"
 STUDY_CHOICES = (STUDY_ALWAYS, STUDY_UNCLEAR, STUDY_NEVER)
+# An application sent from the public page: reception confirms the applicant by phone first.
+ONLINE = "الموقع الإلكتروني"
 
 ROLES = {
     "reception": "موظف علاقات المستفيدين",
@@ -170,6 +172,19 @@ def needs_study(service_study: str, unclear: bool) -> str:
     if service_study == STUDY_NEVER:
         return "لا"
     return "نعم" if service_study != STUDY_UNCLEAR or unclear else "لا"
+
+
+def unverified(request: Mapping[str, str]) -> bool:
+    """An online application whose applicant reception has not yet confirmed by phone."""
+    return request.get("channel") == ONLINE and not request.get("verified_on")
+
+
+def verify_error(request: Mapping[str, str], action: str) -> str | None:
+    """Why an online application cannot take this step yet (Arabic), or ``None``."""
+    if unverified(request) and action != "close":
+        return ("طلب إلكتروني لم يُتحقق من هوية مقدّمه بعد: يتصل الاستقبال بالمتقدم ويؤكد "
+                "هويته وبياناته أولًا (زر «تأكيد الهوية» في صفحة الطلب).")
+    return None
 
 
 def owner_error(role: str, user: str, request: Mapping[str, str], action: str) -> str | None:

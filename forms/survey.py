@@ -24,3 +24,9 @@ def survey_form(questions: list[tuple[str, str]]) -> type[Form]:
         setattr(SurveyForm, key, RadioField(label, choices=SCALE, validators=[
             InputRequired(f"اختر تقييمًا لـ«{label}».")]))
     return SurveyForm
+
+
+class NewLinkForm(Form):
+    """Staff ask for a new survey link (the sheet keeps only a hash of the one handed over)."""
+
+    submit = SubmitField("إنشاء رابط جديد")

@@ -58,8 +58,10 @@ def reopen(wb: Workbook, qid: str, kind: str, user: str) -> dict[str, tuple[str,
     return store.update(wb, TAB, qid, make, user, f"إعادة فتح {kind}")
 
 
-def reply_message(item: Mapping[str, str], name: str, association: Association) -> str:
-    """The Arabic text that carries the saved reply to the person, from the association."""
+def reply_message(item: Mapping[str, str], name: str, association: Association,
+                  track_url: str = "") -> str:
+    """The Arabic text that carries the saved reply to the person, from the association;
+    a complaint's says where to follow it by its number (``track_url``, when there is one)."""
     first = name.split(" ")[0] if name.strip() else ""
     yours = YOURS.get(item.get("type", ""), "رسالتكم")
     lines = [f"السلام عليكم {first}،" if first else "السلام عليكم،",
@@ -67,6 +69,8 @@ def reply_message(item: Mapping[str, str], name: str, association: Association) 
              item.get("reply", "")]
     if item.get("type") == "اقتراح" and item.get("adopted") == "نعم":
         lines.append(f"وقد تبنّينا اقتراحكم، وتغيّر بسببه: {item.get('adopted_change', '')}")
+    if item.get("type") == "شكوى" and track_url:
+        lines.append(f"لمتابعة شكواكم برقمها {item.get('id', '')}: {track_url}")
     lines += ["شكرًا لتواصلكم.", f"مع التحية، {association.name}"]
     return "\n".join(lines)
 

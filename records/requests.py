@@ -6,6 +6,7 @@ from datetime import date
 from urllib.parse import quote
 
 import workflow
+from forms.checks import canonical_mobile
 from saudi_calendar import both
 from sheets import Record, Workbook, schema
 from sheets.errors import RecordNotFound
@@ -21,15 +22,14 @@ class StepRefused(Exception):
     """A step the workflow does not allow now; the message says why (Arabic)."""
 
 
-def intake(wb: Workbook, beneficiary: Mapping[str, str], service: Service, channel: str,
-           documents: list[str], notes: str, declared_by: str, declaration_method: str,
-           user: str, today: date, unclear: bool = False) -> tuple[Record, bool]:
-    """Record a support request: ناقص with its missing items, or جديد and complete today;
-    ``unclear``: reception judged the case unclear, so it goes to the social researcher."""
+def new_request(taken: set[str], beneficiary_id: str, service: Service, channel: str,
+                documents: list[str], notes: str, declared_by: str, declaration_method: str,
+                user: str, today: date, unclear: bool = False) -> Record:
+    """A support request as intake records it: ناقص with its missing items, or جديد and
+    complete today; ``unclear``: reception judged the case unclear (a social study)."""
     missing = [d for d in service.documents if d not in documents]
-    taken = {r["id"] for r in wb.table(TAB.name).records}
-    record = Record({
-        "id": new_id("R", taken, today), "beneficiary_id": beneficiary["id"],
+    return Record({
+        "id": new_id("R", taken, today), "beneficiary_id": beneficiary_id,
         "service": service.name, "channel": channel, "submitted_on": today.isoformat(),
         "completed_on": "" if missing else today.isoformat(),
         "status": workflow.INCOMPLETE if missing else workflow.NEW,
@@ -38,6 +38,15 @@ def intake(wb: Workbook, beneficiary: Mapping[str, str], service: Service, chann
         "declaration_method": declaration_method, "notes": notes, "created_by": user,
         "needs_study": workflow.needs_study(service.study, unclear),
     })
+
+
+def intake(wb: Workbook, beneficiary: Mapping[str, str], service: Service, channel: str,
+           documents: list[str], notes: str, declared_by: str, declaration_method: str,
+           user: str, today: date, unclear: bool = False) -> tuple[Record, bool]:
+    """Record a support request at the desk (see ``new_request``)."""
+    taken = {r["id"] for r in wb.table(TAB.name).records}
+    record = new_request(taken, beneficiary["id"], service, channel, documents, notes,
+                         declared_by, declaration_method, user, today, unclear)
     # A file registered in an outage waits in the journal: its request is written after it.
     written = store.create(wb, TAB, record, user, "طلب دعم مستفيد",
                            behind=(schema.BENEFICIARIES, beneficiary["id"]))
@@ -75,6 +84,7 @@ def step(wb: Workbook, rid: str, action: str, role: str, changes: Changes,
 
     def make(record: Mapping[str, str]) -> dict[str, str]:
         why = workflow.check(action, record.get("status", ""), target) or \
+            workflow.verify_error(record, action) or \
             workflow.owner_error(role, user, record, action)
         made = changes(record) if callable(changes) else changes
         dated = workflow.STEP_DATES.get(action, ("", ""))[0]
@@ -85,6 +95,17 @@ def step(wb: Workbook, rid: str, action: str, role: str, changes: Changes,
         return {**made, "status": new_status}
 
     return store.update(wb, TAB, rid, make, user, workflow.ACTIONS[action].label)
+
+
+def verify(wb: Workbook, rid: str, user: str, today: date) -> dict[str, tuple[str, str]]:
+    """تأكيد الهوية: reception confirmed an online applicant by phone; steps may follow."""
+
+    def make(record: Mapping[str, str]) -> dict[str, str]:
+        if not workflow.unverified(record):
+            raise StepRefused("تم التحقق من هوية مقدّم هذا الطلب من قبل.")
+        return {"verified_on": today.isoformat(), "verified_by": user}
+
+    return store.update(wb, TAB, rid, make, user, "تأكيد هوية المتقدم")
 
 
 def complete(wb: Workbook, rid: str, role: str, received: list[str], user: str,
@@ -153,3 +174,10 @@ def whatsapp_link(mobile: str, text: str) -> str:
     """A click-to-chat link (no paid gateway): ``https://wa.me/9665XXXXXXXX?text=...``."""
     digits = "".join(ch for ch in mobile if ch.isdigit())
     return f"https://wa.me/{digits}?text={quote(text)}"
+
+
+def sms_link(mobile: str, text: str) -> str:
+    """The phone's own message app with the text filled in (RFC 5724):
+    ``sms:+9665XXXXXXXX?body=...``; '' without a Saudi mobile to send to."""
+    number = canonical_mobile(mobile)
+    return f"sms:{number}?body={quote(text)}" if number else ""

@@ -44,6 +44,27 @@ def create(wb: Workbook, tab: schema.Tab, record: Mapping[str, str], user: str,
     return True
 
 
+def create_together(wb: Workbook, items: list[tuple[schema.Tab, Mapping[str, str], str]],
+                    user: str) -> bool:
+    """Append several new records (a file and its first request) with their audit rows in one
+    atomic call; ``False`` when the workbook cannot be reached and they wait in the journal
+    together, to be written later exactly once and in this order."""
+    group: list[tuple[str, dict[str, str]]] = []
+    appends: dict[str, list[Mapping[str, str]]] = {}
+    for tab, record, action in items:
+        entry = audit.row(user, action, tab, record.get(tab.id_key or "", ""),
+                          audit.created(record))
+        group += [(tab.name, dict(record)), (audit.TAB, entry)]
+        appends.setdefault(tab.name, []).append(record)
+        appends.setdefault(audit.TAB, []).append(entry)
+    try:
+        wb.append_rows(appends)
+    except WorkbookUnavailable:
+        journal().add_group(group)
+        return False
+    return True
+
+
 def auditor(user: str) -> AuditFn:
     """The audit row of a change (and of any repair the write needed), made by ``user``."""
     return lambda tab, rid, diff, action: audit.row(user, action, schema.tab(tab), rid, diff)

@@ -14,6 +14,7 @@ from flask import Flask, current_app, g, request
 from .changes import ChangeCheck, drive_version
 from .client import begin_interactive, end_interactive, open_spreadsheet
 from .errors import SheetsError
+from .files import check_upload, file_link, read_file, store_file
 from .governor import from_config
 from .layout import ensure_layout
 from .parse import Problem, Record, Table
@@ -25,9 +26,13 @@ __all__ = [
     "SheetsError",
     "Table",
     "Workbook",
+    "check_upload",
     "ensure_layout",
+    "file_link",
     "get_workbook",
     "init_app",
+    "read_file",
+    "store_file",
 ]
 
 

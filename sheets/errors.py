@@ -114,3 +114,33 @@ class BadRequest(SheetsError):
     """The workbook refused a request as invalid (a bug or an unexpected sheet layout)."""
 
     message = "رفض ملف البيانات الطلب. أبلغ مسؤول النظام."
+
+
+class UploadRefused(SheetsError):
+    """A visitor's document refused before it is stored: empty, too large, or not PDF/JPEG/PNG.
+
+    ``message`` (Arabic, for the visitor) says which; it is given with each refusal.
+    """
+
+    message = "لم يُقبل الملف المرفوع."
+
+    def __init__(self, message: str = "", detail: str = "") -> None:
+        super().__init__(detail or message)
+        if message:
+            self.message = message
+
+
+class UploadsFolderUnusable(NotShared):
+    """Drive refused to keep a document in the uploads folder: missing, not shared as editor,
+    or outside a shared drive (a service account owns no storage), or the drive is full."""
+
+    message = ("تعذر حفظ المستند في مجلد المرفقات على Google Drive أو قراءته منه. حساب الخدمة "
+               "لا يملك مساحة تخزين، فيجب أن يكون المجلد المضبوط في UPLOADS_FOLDER_ID داخل "
+               "«ملف مشترك» (Shared drive) أُضيف إليه بريد حساب الخدمة بصلاحية «مدير المحتوى»، "
+               "وأن تتسع مساحة التخزين.")
+
+
+class DocumentNotFound(RecordNotFound):
+    """No stored document has the ID asked for (deleted from the folder, or a wrong ID)."""
+
+    message = "لم يُعثر على المستند المطلوب؛ ربما حُذف من مجلد المرفقات أو غُيّر معرّفه."

@@ -150,6 +150,8 @@ SURVEYS = Tab("الاستبيانات", (
     C("q_overall", "الرضا العام", "integer"),
     C("comment", "التعليق"),
     C("anonymous", "إجابة مجهولة", "yesno"),
+    # SHA-256 of the link's random token, never the token; cleared by an anonymous answer.
+    C("token_hash", "بصمة الرابط"),
 ), id_key="id")
 
 INQUIRIES = Tab("الاستفسارات", (

@@ -104,6 +104,8 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     writes: list[dict[str, Any]] = []
     invitations: list[dict[str, str]] = []
     survey_ids = {r["id"] for r in tables[schema.SURVEYS.name].records}
+    # A request with an invitation row already (its date cleared by hand) gets no second one.
+    invited = {r.get("request_id") for r in tables[schema.SURVEYS.name].records} - {""}
     lapsed: list[str] = []
     compute: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
         schema.REQUESTS.name: lambda r: deadlines.request_computed(r, today, settings),
@@ -126,7 +128,7 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
                     {"status": deadlines.INCOMPLETE}, "إغلاق طلب ناقص تلقائيًا", soft=True))
             # A row typed without an ID is invited once the ID this run gives it is in place.
             if t is schema.REQUESTS and "survey_sent" in table.columns and rec.get("id") and \
-                    deadlines.needs_invitation(rec):
+                    deadlines.needs_invitation(rec) and rec["id"] not in invited:
                 invite = surveys.invitation(rec, today, settings.survey_link_days, survey_ids)
                 survey_ids.add(invite["id"])
                 invitations.append(invite)

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from app import create_app
 from sheets import Workbook, ensure_layout, get_workbook, schema
+from sheets.files import read_file, store_file
 
 B = schema.BENEFICIARIES.name
 
@@ -47,6 +48,7 @@ def test_backup_on_the_embedded_default_restores_the_workbook(tmp_path: Path) ->
         ensure_layout(wb)
         wb.append(B, {"id": "B-7", "full_name": "سارة", "national_id": "1000000008"})
         sid = wb.sh.id
+        document = store_file(wb, "R-1-1.pdf", b"%PDF-1.7 test", "application/pdf")
     result = app.test_cli_runner().invoke(args=["backup"])
     assert result.exit_code == 0, result.output
     (folder,) = (tmp_path / "instance" / "backups").iterdir()
@@ -54,6 +56,7 @@ def test_backup_on_the_embedded_default_restores_the_workbook(tmp_path: Path) ->
     restored = tmp_path / "restored"
     restored.mkdir()
     (folder / "sheets.sqlite3").rename(restored / "sheets.sqlite3")
+    (folder / "uploads").rename(restored / "uploads")  # a visitor's documents, kept too
     again = create_app({"TESTING": True, "SECRET_KEY": "t", "SHEETS_LOCAL_DIR": str(restored),
                         "USERS_DB": str(tmp_path / "u.db"), "JOURNAL_DB": str(tmp_path / "j.db"),
                         "INSTANCE_PATH": str(tmp_path / "instance2")})
@@ -62,6 +65,7 @@ def test_backup_on_the_embedded_default_restores_the_workbook(tmp_path: Path) ->
         assert wb.sh.id == sid
         person = wb.table(B).get("B-7")
         assert (person["full_name"], person["national_id"]) == ("سارة", "1000000008")
+        assert read_file(wb, document) == (b"%PDF-1.7 test", "application/pdf")
 
 
 def test_backup_holds_what_a_volunteer_typed(runner: FlaskCliRunner, wb: Workbook,

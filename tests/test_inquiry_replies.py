@@ -4,11 +4,13 @@ from __future__ import annotations
 import html
 from urllib.parse import unquote
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from sheets import Workbook, schema
 from tests.conftest import AuthActions
 from tests.helpers import file_number, register, text
+from tests.test_public_links import OfficeClient, with_tracking_page
 
 Q, A = schema.INQUIRIES.name, schema.AUDIT.name
 REPLY = "راجعنا شكواكم، وسيُصرف المبلغ يوم الأحد القادم."
@@ -36,8 +38,11 @@ def sms_text(page: str) -> str:
                          .split("</textarea>")[0])
 
 
-def test_a_saved_reply_can_be_sent_by_whatsapp_or_sms(client: FlaskClient, auth: AuthActions,
-                                                      wb: Workbook) -> None:
+def test_a_saved_reply_can_be_sent_by_whatsapp_or_sms(app: Flask, wb: Workbook) -> None:
+    with_tracking_page(app)
+    client = OfficeClient(app, app.response_class, use_cookies=True)
+    auth = AuthActions(client)
+    app.config["PUBLIC_URL"] = "https://apply.example.org.sa"
     wb.update(schema.SETTINGS.name, "association_name", {"value": "جمعية البر بالقريات"})
     auth.login()
     qid = log(client, wb)
@@ -48,11 +53,30 @@ def test_a_saved_reply_can_be_sent_by_whatsapp_or_sms(client: FlaskClient, auth:
     message = sms_text(page)
     assert message == ("السلام عليكم هند،\n"
                        f"ردًّا على شكواكم رقم {qid} بعنوان «تأخر صرف المساعدة»:\n"
-                       f"{REPLY}\nشكرًا لتواصلكم.\nمع التحية، جمعية البر بالقريات")
+                       f"{REPLY}\n"
+                       f"لمتابعة شكواكم برقمها {qid}: https://apply.example.org.sa/p/track\n"
+                       "شكرًا لتواصلكم.\nمع التحية، جمعية البر بالقريات")
     link = html.unescape(page.split('href="https://wa.me/')[1].split('"')[0])
     number, _, body = link.partition("?text=")
     assert number == "966551234567" and unquote(body) == message
-    assert "إرسال الرد عبر واتساب" in page
+    sms = html.unescape(page.split('href="sms:')[1].split('"')[0])
+    number, _, body = sms.partition("?body=")
+    assert number == "+966551234567" and unquote(body) == message
+    assert "إرسال الرد عبر واتساب" in page and "إرسال الرد برسالة نصية" in page
+    assert "127.0.0.1" not in page and 'id="no-public-url"' not in page
+
+
+def test_an_inquiry_reply_has_no_tracking_line(app: Flask, client: FlaskClient,
+                                               auth: AuthActions, wb: Workbook) -> None:
+    """Only a complaint is followed up by its number; a reply without a link needs no
+    PUBLIC_URL, so its page does not warn."""
+    with_tracking_page(app)
+    auth.login()
+    qid = log(client, wb, type="استفسار")
+    answer(client, qid, "نعم، يمكنكم التقديم عبر الموقع.")
+    page = text(client.get(f"/inquiries/{qid}"))
+    assert "/p/track" not in sms_text(page) and 'id="no-public-url"' not in page
+    assert 'href="sms:+966551234567?body=' in page
 
 
 def test_the_file_mobile_is_used_when_none_was_typed(client: FlaskClient, auth: AuthActions,

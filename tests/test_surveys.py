@@ -1,4 +1,4 @@
-"""Survey invitations, signed single-use links, anonymous answers; inquiries; the dashboard."""
+"""Survey invitations, single-use links, anonymous answers; inquiries; the dashboard."""
 from __future__ import annotations
 
 import re
@@ -83,8 +83,10 @@ def test_anonymous_answer_keeps_service_and_month_only(app: Flask, client: Flask
     assert (row["beneficiary_id"], row["request_id"]) == ("", "")
     assert (row["service"], row["service_month"], row["anonymous"]) == \
         ("سلة غذائية", "2026-11", "نعم")
-    trail = [r for r in wb.full(A).records if r["record_id"] == survey_id]
+    assert row["id"] != survey_id  # renumbered: nothing names the invitation it was
+    trail = [r for r in wb.full(A).records if r["record_id"] in (survey_id, row["id"])]
     assert len(trail) == 1 and "R-1" not in trail[0]["changes"] + trail[0]["record_id"]
+    assert trail[0]["record_id"] == row["id"]
     assert len(wb.table(S).records) == 1
     result = job.run(wb, TODAY)  # the request still knows it was invited: no second one
     wb.invalidate()
@@ -118,10 +120,12 @@ def test_expired_link(app: Flask, client: FlaskClient, wb: Workbook) -> None:
 def test_staff_hand_over_whatsapp_sms_and_qr(app: Flask, client: FlaskClient,
                                              auth: AuthActions, wb: Workbook) -> None:
     served(wb)
-    job.run(wb, TODAY)
+    job.run(wb, TODAY)  # invited by the sync: the link is made when staff hand it over
     auth.login("reception")
-    page = text(client.get("/requests/R-1/survey"))
+    assert "امسح الرمز" not in text(client.get("/requests/R-1/receipt"))
+    page = text(client.post("/requests/R-1/survey", follow_redirects=True))
     assert "https://wa.me/966551234567?text=" in page
+    assert 'href="sms:+966551234567?body=' in page
     assert "<svg" in page and "viewBox" in page
     sms = re.search(r'<textarea id="sms"[^>]*>(.*?)</textarea>', page, re.DOTALL).group(1)
     assert "/s/" in sms and "هيا" in sms

@@ -84,6 +84,7 @@ def hand_typed(wb: Workbook) -> dict[str, Any]:
     row[9] = "تبوك"  # the national ID (column C) stays empty, mid-row
     extra = len(header) + 1  # one empty column, then the volunteer's own
     raw = {"valueInputOption": "RAW"}
+    wb.sh.worksheet(B).add_cols(3)  # as the Sheets UI does when a volunteer types past the grid
     wb.sh.values_update(a1(B, f"A{last + 2}"), params=raw,
                         body={"values": [row + ["", "اتصلت بها يوم الأحد"]]})
     wb.sh.values_update(a1(B, f"{index_to_col(extra)}1"), params=raw,

@@ -24,11 +24,17 @@ from tests.helpers import (
 B, R, A = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.AUDIT.name
 
 
-@pytest.mark.parametrize("path", ["/", "/beneficiaries", "/beneficiaries/new", "/requests",
-                                  "/queue/committee", "/requests/R-1/decide"])
+@pytest.mark.parametrize("path", ["/beneficiaries", "/beneficiaries/new", "/requests",
+                                  "/queue/committee", "/requests/R-1/decide",
+                                  "/requests/online", "/requests/R-1/attachments/0"])
 def test_every_staff_page_needs_sign_in(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_home_page_of_a_visitor_is_the_associations_page(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/p/"
 
 
 def test_sign_in_and_out(client: FlaskClient, auth: AuthActions) -> None:

@@ -125,7 +125,9 @@ def init_app(app: Flask) -> None:
         doctor,
         home,
         inquiries,
+        online,
         problems,
+        public,
         references,
         requests,
         settings,
@@ -134,6 +136,6 @@ def init_app(app: Flask) -> None:
     )
 
     for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard,
-                   problems, doctor, references, settings):
+                   problems, doctor, references, settings, public, online):
         app.register_blueprint(module.bp)
     app.context_processor(doctor.banner)

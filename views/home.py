@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 import deadlines
 import workflow
@@ -27,8 +28,15 @@ def workload(requests: Table, items: Table, now: date,
 
 
 @bp.route("/")
+def index() -> str | Response:
+    """Staff see where the work stands; a visitor not signed in, the association's page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("public.index"))
+    return _staff_home()
+
+
 @roles_required(*STAFF)
-def index() -> str:
+def _staff_home() -> str:
     got = tables(R, P, Q)
     work = workload(got[R], got[Q], today(), association().rules())
     return render_template(

@@ -13,7 +13,7 @@ from forms.fields import options
 from forms.inquiry import AdoptForm, InquiryForm, ReopenForm, ReplyForm
 from records import beneficiaries as bens
 from records import inquiries as inq
-from records.requests import whatsapp_link
+from records.requests import sms_link, whatsapp_link
 from sheets import Record, Table, get_workbook, schema
 
 from . import (
@@ -27,6 +27,7 @@ from . import (
     user_name,
     words,
 )
+from .links import MISSING, public_url_missing, tracking_url
 from .paging import paginate
 from .snapshot import per_snapshot
 
@@ -126,12 +127,16 @@ def detail(qid: str) -> tuple[str, int] | Response:
     person = got[B].get(item.get("beneficiary_id", "")) or {}
     mobile = canonical_mobile(item.get("mobile") or bens.contact_mobile(person)) or ""
     # Only a saved reply is offered for sending: the message says what the sheet holds.
+    track = tracking_url()
     text = inq.reply_message(item, item.get("name") or person.get("full_name", ""),
-                             org) if item.get("reply") else ""
+                             org, track) if item.get("reply") else ""
     return render_template("inquiries/detail.html", item=item, reply=reply, adopt=adopt,
                            unsent=unsent, unadopted=unadopted,
                            reopen=ReopenForm(prefix="o"), mobile=mobile, text=text,
                            link=whatsapp_link(mobile, text) if text and mobile else "",
+                           sms=sms_link(mobile, text) if text and mobile else "",
+                           no_public_url=MISSING if track and track in text and
+                           public_url_missing() else "",
                            closed=item.get("status") == inq.CLOSED,
                            computed=deadlines.inquiry_computed(item, today(), org.rules())
                            ), 409 if unsent or unadopted else 200

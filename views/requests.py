@@ -28,6 +28,8 @@ from . import (
     user_name,
     word,
 )
+from .links import tracking_url
+from .online import attachments
 from .paging import paginate
 from .snapshot import per_snapshot
 from .surveys import link_for
@@ -126,8 +128,10 @@ def detail(rid: str) -> str:
                            actions=[a for a in workflow.available(req.get("status", ""),
                                                                   current_user.role)
                                     if not workflow.owner_error(current_user.role, user_name(),
-                                                                req, a.name)],
-                           refused=_refusals(req.get("status", "")))
+                                                                req, a.name)
+                                    and not workflow.verify_error(req, a.name)],
+                           refused=_refusals(req.get("status", "")),
+                           unverified=workflow.unverified(req), files=attachments(req))
 
 
 def _refusals(status: str) -> list[tuple[str, str]]:
@@ -153,7 +157,9 @@ def receipt(rid: str) -> str:
                            closes_on=lapse_on(req, org.rules()),
                            study=workflow.study_needed(req),
                            promised=promised, days=org.decision_days,
-                           kind=org.values["decision_day_kind"], survey_qr=_survey_qr(rid))
+                           kind=org.values["decision_day_kind"], survey_qr=_survey_qr(rid),
+                           tracking=(url := tracking_url()),
+                           tracking_qr=surveys.qr_svg(url) if url else "")
 
 
 def _survey_qr(rid: str) -> str | None:

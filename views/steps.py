@@ -39,8 +39,10 @@ from . import (
     today,
     user_name,
 )
+from .links import MISSING, public_url_missing, tracking_url, with_tracking
 from .paging import paginate
 from .snapshot import per_snapshot
+from .surveys import can_invite, invite
 
 bp = Blueprint("steps", __name__)
 B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
@@ -49,8 +51,9 @@ B, R = schema.BENEFICIARIES.name, schema.REQUESTS.name
 def _run(rid: str, action: str, form: FlaskForm,
          changes: Callable[[Mapping[str, str]], dict[str, str]],
          title: str, target: Callable[[], str | None] = lambda: None,
-         after: str = "requests.detail") -> str | Response:
-    """One step page: role check, form, the transition rule, then redirect."""
+         after: str = "requests.detail", then: Callable[[], object] = lambda: None
+         ) -> str | Response:
+    """One step page: role check, form, the transition rule, ``then``, then redirect."""
     if not workflow.can(current_user.role, action):
         abort(403)
     got = tables_with(R, rid, B)
@@ -76,6 +79,7 @@ def _run(rid: str, action: str, form: FlaskForm,
             flash(str(exc), "danger")
             return redirect(url_for("requests.detail", rid=rid))
         if done:
+            then()
             flash(f"تم: {workflow.ACTIONS[action].label}.", "success")
             return redirect(url_for(after, rid=rid))
     return render_template("steps/form.html", form=form, req=req, person=person, title=title,
@@ -147,9 +151,21 @@ def serve(rid: str) -> str | Response:
         form.served_by.data = user_name()
         req = tables(R)[R].get(rid)
         form.service_given.data = req.get("service", "") if req else ""
-    return _run(rid, "serve", form, lambda _row: {
-        "service_given": form.service_given.data, "served_on": _iso(form.served_on.data),
-        "served_by": form.served_by.data, "amount": form.amount.data}, "تقديم الخدمة")
+    # The survey invitation is owed from this very write: the request is dated «دعوة
+    # الاستبيان» with its service, so the sync never adds a second one, and the invitation
+    # itself is written right after (the store has no update-and-append in one call).
+    inviting = can_invite()
+    owed: list[bool] = []
+
+    def changes(row: Mapping[str, str]) -> dict[str, str]:
+        owed[:] = [inviting and not row.get("survey_sent")]
+        dated = {"survey_sent": today().isoformat()} if owed[0] else {}
+        return {"service_given": form.service_given.data, "served_on": _iso(form.served_on.data),
+                "served_by": form.served_by.data, "amount": form.amount.data, **dated}
+
+    return _run(rid, "serve", form, changes, "تقديم الخدمة",
+                after="surveys.handover" if inviting else "requests.detail",
+                then=lambda: invite(rid) if owed and owed[0] else None)
 
 
 @bp.route("/requests/<rid>/close", methods=["GET", "POST"])
@@ -171,10 +187,16 @@ def message(rid: str) -> str:
         abort(404)
     person = got[B].get(req.get("beneficiary_id", "")) or {}
     why = reqs.message_missing(req)
-    text = None if why else reqs.applicant_message(req, person, association())
+    track = tracking_url()
+    text = None if why else with_tracking(
+        reqs.applicant_message(req, person, association()),
+        f"لمتابعة طلبكم برقمه {req['id']}", track)
+    mobile = bens.contact_mobile(person)
     return render_template("steps/message.html", req=req, person=person, text=text, why=why,
-                           link=reqs.whatsapp_link(bens.contact_mobile(person), text)
-                           if text else "")
+                           link=reqs.whatsapp_link(mobile, text) if text else "",
+                           sms=reqs.sms_link(mobile, text) if text else "",
+                           no_public_url=MISSING if text and track and public_url_missing()
+                           else "")
 
 
 @bp.route("/queue/researcher")

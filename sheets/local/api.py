@@ -23,6 +23,7 @@ from .controls import READ, Controls, Fault, quota_message
 from .drive import body_of, dumps
 from .fields import partial
 from .store import Book, Store
+from .uploads import Uploads
 from .values import ApiError, bad
 
 
@@ -56,6 +57,7 @@ class LocalSheets(Controls):
         super().__init__()
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "sheets.sqlite3")
+        self.uploads = Uploads(self.store.path)  # documents, in ``uploads/`` beside it
         self.token_check: Callable[[str | None], bool] | None = None
         self.unauthenticated = 0  # calls refused for want of a valid token
 
@@ -115,9 +117,9 @@ class LocalSheets(Controls):
             try:
                 with bulk():  # a 50,000-row batch is millions of short-lived objects
                     body = handler(request, *args)
-                    if request.args.get("fields"):
+                    if request.args.get("fields") and not isinstance(body, Response):
                         body = partial(body, request.args["fields"])
-                    response = self._json(body)
+                    response = body if isinstance(body, Response) else self._json(body)
                 late = self._take_fault(method, True)
                 if late is not None:
                     response = self._fault_response(late)
@@ -144,19 +146,8 @@ class LocalSheets(Controls):
         path, verb = request.path, request.method
         if path.startswith("/_local/"):
             return "_local", self._control, (path[len("/_local/"):],)
-        if path.startswith("/drive/v3/files"):
-            rest = path[len("/drive/v3/files"):].strip("/")
-            if not rest:
-                if verb == "POST":
-                    return "drive.files.create", lambda r: drive.create(self.store, r), ()
-                if verb == "GET":
-                    return "drive.files.list", lambda r: drive.listing(self.store, r), ()
-            elif "/" not in rest:
-                if verb == "GET":
-                    return "drive.files.get", lambda r, f: drive.get(self.store, f, r), (rest,)
-                if verb == "DELETE":
-                    return "drive.files.delete", lambda r, f: drive.delete(self.store, f), (rest,)
-            raise ApiError(404, "Requested entity was not found.")
+        if path.startswith(("/drive/v3/files", "/upload/drive/v3/files")):
+            return drive.route(self.store, self.uploads, path, verb)
         if path.rstrip("/") == "/v4/spreadsheets" and verb == "POST":
             return "spreadsheets.create", self._create, ()
         m = re.match(r"^/v4/spreadsheets/([^/:]+)(.*)$", path)

@@ -67,13 +67,23 @@ class Window:
 SERVICES = {"sheets": ("Google Sheets API", "sheets.googleapis.com"),
             "drive": ("Google Drive API", "drive.googleapis.com")}
 NO_PERMISSION = "The caller does not have permission"
+# Drive's answer when a service account creates a file outside a shared drive (it owns no
+# storage), and, with the same reason, when the drive's storage is full.
+NO_STORAGE = ("Service Accounts do not have storage quota. Leverage shared drives "
+              "(https://developers.google.com/workspace/drive/api/guides/about-shareddrives), "
+              "or use OAuth delegation (http://support.google.com/a/answer/7281227) instead.")
 
 
 def refusal_body(service: str, how: str, project: str) -> dict[str, Any]:
     """Google's 403 for a set-up mistake: the API not enabled in the key's project
-    (``disabled``), or the workbook not shared with the account (``not_shared``)."""
+    (``disabled``), the workbook not shared with the account (``not_shared``), or, for
+    Drive, files created outside a shared drive (``no_storage``)."""
     if how == "not_shared":
         return {"error": {"code": 403, "message": NO_PERMISSION, "status": "PERMISSION_DENIED"}}
+    if how == "no_storage":
+        return {"error": {"code": 403, "message": NO_STORAGE, "status": "PERMISSION_DENIED",
+                          "errors": [{"domain": "usageLimits", "reason": "storageQuotaExceeded",
+                                      "message": NO_STORAGE}]}}
     title, host = SERVICES[service]
     url = f"https://console.developers.google.com/apis/api/{host}/overview?project={project}"
     message = (f"{title} has not been used in project {project} before or it is disabled. "
@@ -131,7 +141,8 @@ class Controls:
 
     def refuse(self, service: str, how: str | None, project: str = "123456789012") -> None:
         """Answer every call to ``service`` (``sheets``, ``drive``) with Google's 403 for a
-        set-up mistake ``how`` (``disabled``, ``not_shared``) until told ``None``."""
+        set-up mistake ``how`` (``disabled``, ``not_shared``; ``no_storage``: Drive's
+        ``files.create`` only) until told ``None``."""
         with self._lock:
             if how is None:
                 self.refusals.pop(service, None)
@@ -142,7 +153,9 @@ class Controls:
         """The 403 body a set-up mistake gives this call, if one is in force."""
         service = "drive" if method.startswith("drive.") else "sheets"
         found = self.refusals.get(service)
-        return None if found is None else refusal_body(service, *found)
+        if found is None or (found[0] == "no_storage" and method != "drive.files.create"):
+            return None
+        return refusal_body(service, *found)
 
     def _forget_quota(self) -> None:
         self.refused: Counter[str] = Counter()

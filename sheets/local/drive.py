@@ -1,14 +1,41 @@
-"""The Drive v3 file calls gspread makes (create, get, list, delete), on the local store."""
+"""The Drive v3 file calls gspread makes (create, get, list, delete), on the local store,
+and uploads of documents with their download (``uploads.py``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from werkzeug.wrappers import Request
 
+from . import uploads
 from .store import SPREADSHEET_MIME, Store
+from .uploads import Uploads, not_found
 from .values import ApiError, bad
+
+Route = tuple[str, Callable[..., Any], tuple[Any, ...]]
+NOT_DOWNLOADABLE = ("Only files with binary content can be downloaded. Use Export with Docs "
+                    "Editors files.")
+
+
+def route(store: Store, kept: Uploads, path: str, verb: str) -> Route:
+    """The Drive method a request calls (Google's name), its handler and arguments."""
+    if path.rstrip("/") == "/upload/drive/v3/files" and verb == "POST":
+        return "drive.files.create", lambda r: uploads.create(kept, r), ()
+    rest = path[len("/drive/v3/files"):].strip("/") \
+        if path.startswith("/drive/v3/files") else None
+    if rest == "":
+        if verb == "POST":
+            return "drive.files.create", lambda r: create(store, r), ()
+        if verb == "GET":
+            return "drive.files.list", lambda r: listing(store, kept, r), ()
+    elif rest is not None and "/" not in rest:
+        if verb == "GET":
+            return "drive.files.get", lambda r, f: get(store, f, r, kept), (rest,)
+        if verb == "DELETE":
+            return "drive.files.delete", lambda r, f: delete(store, f, kept), (rest,)
+    raise ApiError(404, "Requested entity was not found.")
 
 
 def body_of(request: Request) -> dict[str, Any]:
@@ -52,24 +79,37 @@ def create(store: Store, request: Request) -> dict[str, Any]:
             "Untitled spreadsheet", "mimeType": SPREADSHEET_MIME}
 
 
-def get(store: Store, fid: str, request: Request | None = None) -> dict[str, Any]:
-    """One file; with ``fields`` (``version,modifiedTime``) only those, as Drive answers."""
-    for f in store.list_files():
-        if f["id"] == fid:
-            found = {"kind": "drive#file", **f}
-            wanted = [w.strip() for w in ((request.args.get("fields") if request else "") or
-                                          "").split(",") if w.strip()]
-            return {k: v for k, v in found.items() if k in wanted} if wanted else found
-    raise ApiError(404, f"File not found: {fid}.")
+def get(store: Store, fid: str, request: Request | None = None,
+        kept: Uploads | None = None) -> Any:
+    """One file; with ``fields`` (``version,modifiedTime``) only those, as Drive answers; an
+    upload's bytes with ``alt=media``."""
+    media = request is not None and request.args.get("alt") == "media"
+    found = next((f for f in store.list_files() if f["id"] == fid), None)
+    if found is not None and media:
+        raise ApiError(403, NOT_DOWNLOADABLE, "fileNotDownloadable")
+    if found is None and kept is not None:
+        if media:
+            return uploads.media(kept, fid)
+        found = kept.meta(fid)
+    if found is None:
+        raise not_found(fid)
+    found = {"kind": "drive#file", **found}
+    wanted = [w.strip() for w in ((request.args.get("fields") if request else "") or
+                                  "").split(",") if w.strip()]
+    return {k: v for k, v in found.items() if k in wanted} if wanted else found
 
 
-def delete(store: Store, fid: str) -> None:
-    if not store.delete(fid):
-        raise ApiError(404, f"File not found: {fid}.")
+def delete(store: Store, fid: str, kept: Uploads | None = None) -> None:
+    if not store.delete(fid) and not (kept is not None and kept.delete(fid)):
+        raise not_found(fid)
 
 
-def listing(store: Store, request: Request) -> dict[str, Any]:
-    files = [f for f in store.list_files() if _matches(f, request.args.get("q") or "")]
+def listing(store: Store, kept: Uploads | None, request: Request) -> dict[str, Any]:
+    """Spreadsheets and uploads, oldest first, as ``q`` filters them (gspread asks for the
+    spreadsheet type, so uploads never show among workbooks)."""
+    every = store.list_files() + (kept.listing() if kept is not None else [])
+    files = [f for f in sorted(every, key=lambda f: f["createdTime"])
+             if _matches(f, request.args.get("q") or "")]
     return {"kind": "drive#fileList", "incompleteSearch": False,
             "files": [{"kind": "drive#file", **f} for f in files]}
 

@@ -16,14 +16,19 @@ class ApiError(Exception):
         404: "NOT_FOUND", 409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
         503: "UNAVAILABLE"}
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.reason = reason  # Drive's ``errors[].reason`` (``notFound``), when it gives one
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message,
-                          "status": self.STATUS.get(self.code, "UNKNOWN")}}
+        error: dict[str, Any] = {"code": self.code, "message": self.message,
+                                 "status": self.STATUS.get(self.code, "UNKNOWN")}
+        if self.reason:
+            error["errors"] = [{"domain": "global", "reason": self.reason,
+                                "message": self.message}]
+        return {"error": error}
 
 
 def bad(message: str) -> ApiError:
