@@ -142,11 +142,13 @@ def test_reference_documents_and_eligibility_notes(client: FlaskClient, auth: Au
                                                    wb: Workbook) -> None:
     ref = schema.REFERENCES.name
     wb.update(ref, "دليل خدمات البحث الاجتماعي", {"link": "https://example.org/guide.pdf"})
+    wb.update(ref, "دليل سياسة الدعم", {"link": "javascript:alert(1)"})  # typed in the sheet
     wb.update(schema.SERVICES.name, "سلة غذائية",
               {"eligibility": "للأسر التي يقل دخل الفرد فيها عن 1000 ريال؛ سلة شهرية."})
     auth.login("researcher")
     page = text(client.get("/references/"))
     assert '<a href="https://example.org/guide.pdf"' in page
+    assert 'href="javascript' not in page and "ليس عنوان http أو https" in page
     assert "اللائحة الأساسية للجمعية" in page and "(لم يُضف رابطها بعد)" in page
     assert "للأسر التي يقل دخل الفرد فيها عن 1000 ريال" in page
     auth.logout()
