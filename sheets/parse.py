@@ -97,7 +97,7 @@ class Table:
         """
         end = max((r.row for r in self.records), default=1)
         written = {**rows, **{end + 1 + i: cells_ for i, cells_ in enumerate(added)}}
-        parsed = {r: parse_row(self.tab, self.header, cells_, r) for r, cells_ in written.items()}
+        parsed = parse_rows(self.tab, self.header, written)
         kept = [rec for rec in self.records if rec.row not in parsed]
         new = [rec for rec, _ in parsed.values() if rec is not None]
         records = sorted([*kept, *new], key=lambda rec: rec.row) if rows else [*kept, *new]
@@ -213,6 +213,25 @@ def parse_row(tab: schema.Tab, header: list[str], row: Sequence[Any],
     record = table.records[0]
     record.row = number
     return record, problems
+
+
+def parse_rows(tab: schema.Tab, header: list[str], rows: Mapping[int, Sequence[Any]]
+               ) -> dict[int, tuple[Record | None, list[Problem]]]:
+    """Sheet rows ``{number: cells}`` under ``header``, parsed together (the header is mapped
+    once: ten thousand rows appended by an import are one parse, not ten thousand)."""
+    order = list(rows)
+    table = parse_table(tab, [header, *(list(rows[n]) for n in order)])
+    out: dict[int, tuple[Record | None, list[Problem]]] = {n: (None, []) for n in order}
+    for record in table.records:
+        number = order[record.row - 2]
+        record.row = number
+        out[number] = (record, out[number][1])
+    for p in table.problems:
+        if not 2 <= p.row < len(order) + 2:
+            continue  # the header's own problems are the tab's, reported when it is read
+        number = order[p.row - 2]
+        out[number][1].append(replace(p, row=number))
+    return out
 
 
 def parse_table(tab: schema.Tab, values: list[list[Any]], before: Table | None = None) -> Table:
