@@ -28,6 +28,7 @@ ROLES = {
     "committee": "لجنة البحث",
     "manager": "المدير",
     "admin": "مسؤول النظام",
+    "volunteer": "متطوع",  # the sheet grid only (columns hidden by volunteer_hidden_columns)
 }
 
 

@@ -45,6 +45,11 @@ PAGES = {
     "problems": "/problems",
     "home": "/",
     "dashboard": "/dashboard",
+    "sheet grid": "/sheet/الطلبات",
+    "sheet data p.1": "/sheet/الطلبات/data?page=1&size=100",
+    "sheet data sorted": "/sheet/الطلبات/data?page=3&size=100&sort=service&dir=desc",
+    "sheet data filtered": ("/sheet/الطلبات/data?page=1&size=100&filter[0][field]=status"
+                            "&filter[0][type]=like&filter[0][value]=اللجنة"),
 }
 
 

@@ -5,6 +5,11 @@ import secrets
 from collections.abc import Container
 from datetime import date
 
+from sheets import schema
+
+# The tabs whose rows the app numbers, and each number's prefix.
+PREFIXES = {schema.BENEFICIARIES.name: "B", schema.REQUESTS.name: "R",
+            schema.INQUIRIES.name: "Q", schema.HOLIDAYS.name: "H"}
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 
 

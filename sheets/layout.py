@@ -123,3 +123,23 @@ def ensure_layout(wb: Workbook,
         wb.titles(refresh=True)
         wb.invalidate()
     return changes
+
+
+def add_own_column(wb: Workbook, name: str, title: str) -> int:
+    """A column of a person's own, its header right of the last header; its 0-based index.
+
+    ``ValueError`` when the tab already has a column of that header. The app never reads
+    or writes such a column's cells: they are the person's (the sync leaves them alone).
+    """
+    header = [cells.clean_text(h) for h in (wb.raw_values([a1(name, "1:1")])[0] or [[]])[0]]
+    if title in header:
+        raise ValueError(title)
+    col = max((i for i, h in enumerate(header) if h), default=-1) + 1
+    _, width = wb.grid_size(name)
+    if col + 1 > width:
+        wb.call(wb.sh.batch_update, {"requests": [{"appendDimension": {
+            "sheetId": wb.sheet_id(name), "dimension": "COLUMNS", "length": col + 1 - width}}]})
+        wb.grew(name, "COLUMNS", col + 1)
+    wb.write_cells([{"range": a1(name, f"{index_to_col(col)}1"), "values": [[title]]}])
+    wb.invalidate(name)
+    return col

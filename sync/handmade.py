@@ -26,12 +26,11 @@ from dataclasses import replace
 from datetime import date
 
 from forms.checks import canonical_mobile, national_id_error
-from records.ids import new_id
+from records.ids import PREFIXES, new_id
 from sheets import Problem, Table, schema
 from sheets.guarded import Job
 
-NUMBERED = {schema.BENEFICIARIES.name: "B", schema.REQUESTS.name: "R",
-            schema.INQUIRIES.name: "Q", schema.HOLIDAYS.name: "H"}
+NUMBERED = PREFIXES
 NUMBER_ACTION = "رقم أُسند"
 STRAY = "خلية خارج أي سجل: صف بلا رقم فيه هذه القيمة وحدها (احذفها أو أكمل الصف)"
 TWIN = "صف بلا رقم مطابق لصف آخر بلا رقم: لم يُسند له رقم (احذف المكرر)"

@@ -25,7 +25,7 @@ TODAY = date(2026, 11, 22)
 PASSWORD = "correct-horse"
 STAFF = [("reception", "reception", "نورة الاستقبال"), ("researcher", "researcher", "سارة الباحثة"),
          ("committee", "committee", "لجنة البحث"), ("manager", "manager", "المدير"),
-         ("admin", "admin", "المسؤول")]
+         ("admin", "admin", "المسؤول"), ("volunteer", "volunteer", "خالد المتطوع")]
 
 
 class Server:

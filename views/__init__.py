@@ -124,6 +124,7 @@ def init_app(app: Flask) -> None:
         dashboard,
         doctor,
         home,
+        imports,
         inquiries,
         online,
         problems,
@@ -131,11 +132,12 @@ def init_app(app: Flask) -> None:
         references,
         requests,
         settings,
+        sheet,
         steps,
         surveys,
     )
 
     for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard,
-                   problems, doctor, references, settings, public, online):
+                   problems, doctor, references, settings, public, online, sheet, imports):
         app.register_blueprint(module.bp)
     app.context_processor(doctor.banner)

@@ -32,6 +32,8 @@ def index() -> str | Response:
     """Staff see where the work stands; a visitor not signed in, the association's page."""
     if not current_user.is_authenticated:
         return redirect(url_for("public.index"))
+    if current_user.role == "volunteer":  # volunteers work in the sheet
+        return redirect(url_for("sheet.index"))
     return _staff_home()
 
 

@@ -1,0 +1,61 @@
+"""Who may see and edit which tab and column of the workbook in the sheet grid: pure rules.
+
+Volunteers edit the sheet by hand, which is the product's first use; they need names, cities
+and statuses, not national IDs, health, income or the researcher's notes. The same rules
+decide what the grid's JSON carries, not only what it displays. Columns hidden from
+volunteers are a setting of the association (``volunteer_hidden_columns``), by Arabic header.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sheets import schema
+
+VOLUNTEER = "volunteer"
+MANAGERS = frozenset({"manager", "admin"})
+STAFF_ROLES = frozenset({"reception", "researcher", "committee", "manager", "admin"})
+
+# The tabs a volunteer works in; the rest are staff's (the audit and settings: managers').
+VOLUNTEER_TABS = (schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.INQUIRIES.name)
+MANAGER_TABS = (schema.AUDIT.name, schema.SETTINGS.name, schema.PROBLEMS.name)
+READ_ONLY_TABS = (schema.AUDIT.name, schema.PROBLEMS.name)  # the app's own record of events
+
+def tabs_for(role: str) -> list[str]:
+    """The tabs this role may open, in the workbook's order."""
+    if role == VOLUNTEER:
+        return [t for t in VOLUNTEER_TABS]
+    if role in MANAGERS:
+        return [t.name for t in schema.TABS]
+    if role in STAFF_ROLES:
+        return [t.name for t in schema.TABS if t.name not in MANAGER_TABS]
+    return []
+
+
+def visible(role: str, tab: schema.Tab, hidden: Iterable[str]) -> list[schema.Column]:
+    """The tab's columns this role may see (``hidden``: headers hidden from volunteers)."""
+    if tab.name not in tabs_for(role):
+        return []
+    if role != VOLUNTEER:
+        return list(tab.columns)
+    away = set(hidden)
+    return [c for c in tab.columns if c.header not in away]
+
+
+def editable(role: str, tab: schema.Tab, column: schema.Column) -> bool:
+    """Whether this role may change the column's cells of an existing row."""
+    if tab.name in READ_ONLY_TABS or column.computed or column.key == tab.id_key:
+        return False
+    if role == VOLUNTEER:
+        return tab.name in VOLUNTEER_TABS
+    if tab.name in (schema.SETTINGS.name, schema.SERVICES.name, schema.HOLIDAYS.name,
+                    schema.REFERENCES.name):
+        return role in MANAGERS  # the association's settings: as on the settings page
+    return role in STAFF_ROLES
+
+
+def may_add_rows(role: str, tab: schema.Tab) -> bool:
+    """Whether this role may add a row (it gets its ID from the app)."""
+    return tab.id_key is not None and tab.name not in READ_ONLY_TABS and \
+        tab.name != schema.SURVEYS.name and \
+        any(editable(role, tab, c) for c in tab.columns)
+

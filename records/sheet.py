@@ -1,0 +1,84 @@
+"""What the sheet grid writes: one cell by its record's ID, a new row, a column of one's own.
+
+Every cell edit carries the value the person saw: if the cell changed since (someone else,
+the sync), the write is refused and nothing is overwritten (``WriteConflict``).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from forms.checks import mobile_error, national_id_error
+from sheets import Workbook, schema
+from sheets.parse import clean
+
+from . import store
+from .ids import PREFIXES, new_id
+
+EDIT_ACTION = "تعديل من الجدول"
+ROW_ACTION = "إضافة صف من الجدول"
+
+
+class Refused(Exception):
+    """A value or a change the grid does not accept (message in Arabic)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CellEdit:
+    rid: str
+    key: str
+    value: str
+    seen: str
+
+
+def checked(column: schema.Column, typed: str) -> str:
+    """The value as the sheet keeps it (digits, mobiles, dates normalised), or ``Refused``."""
+    value, why = clean(column, typed)
+    if not why and value and column.type == "phone":
+        why = mobile_error(value)
+    elif not why and value and column.type == "national_id":
+        why = national_id_error(value)
+    if why and typed.strip():
+        raise Refused(f"«{column.header}»: {why}")
+    return value if not why else ""
+
+
+def edit_cell(wb: Workbook, tab: schema.Tab, edit: CellEdit, user: str) -> str:
+    """Write one cell by its record's ID, expecting what the person saw; the value stored."""
+    value = checked(tab.column(edit.key), edit.value)
+    if value == edit.seen:
+        return value
+    store.update(wb, tab, edit.rid, {edit.key: value}, user, EDIT_ACTION,
+                 expect={edit.key: edit.seen})
+    return value
+
+
+def add_row(wb: Workbook, tab: schema.Tab, values: Mapping[str, str], user: str,
+            today: date) -> tuple[dict[str, str], bool]:
+    """A new row, the values checked as for an edit; ``(record, written)`` — not written when
+    the workbook cannot be reached (it waits in the journal with its ID).
+
+    Numbered tabs get the app's own ID; in the others (a service, a setting) the key is the
+    name the person typed, which must be new.
+    """
+    assert tab.id_key
+    key = tab.id_key
+    record = {k: checked(tab.column(k), v) for k, v in values.items()
+              if k in tab.keys and not tab.column(k).computed}
+    taken = {r.get(key, "") for r in wb.table(tab.name).records}
+    if tab.name in PREFIXES:
+        record[key] = new_id(PREFIXES[tab.name], taken, today)
+    elif not record.get(key):
+        raise Refused(f"اكتب «{tab.column(key).header}» للصف الجديد.")
+    elif record[key] in taken:
+        raise Refused(f"«{record[key]}» موجود في التبويب من قبل.")
+    if not any(v for k, v in record.items() if k != key):
+        raise Refused("اكتب قيمة واحدة على الأقل في الصف الجديد.")
+    if tab is schema.BENEFICIARIES:
+        record.setdefault("registered_on", today.isoformat())
+    return record, store.create(wb, tab, record, user, ROW_ACTION)

@@ -1,0 +1,102 @@
+"""The sheet grid's data and edits (issue 16): what each role sees in the JSON, edits written
+by ID with what the person saw, refused when the cell changed, new rows and columns."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from sheets import Workbook, schema
+from tests.conftest import AuthActions, sheet_values
+from tests.helpers import file_number, register
+
+B = schema.BENEFICIARIES.name
+
+
+def data(client: FlaskClient, tab: str = B, **params: str) -> Any:
+    response = client.get(f"/sheet/{tab}/data", query_string=params)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def edit(client: FlaskClient, rid: str, field: str, value: str, seen: str, tab: str = B) -> Any:
+    return client.post(f"/sheet/{tab}/cell", json={"id": rid, "field": field, "value": value,
+                                                    "seen": seen})
+
+
+def test_a_volunteer_sees_no_national_id_even_in_the_json(
+        client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    auth.login()
+    register(client)
+    auth.logout()
+    auth.login("volunteer")
+    assert client.get("/").headers["Location"].endswith("/sheet/")
+    got = data(client)
+    row = got["data"][0]
+    assert row["full_name"] and "national_id" not in row and "health_status" not in row
+    raw = client.get(f"/sheet/{B}/data").get_data(as_text=True)
+    assert "1000000008" not in raw
+    assert client.get(f"/sheet/{schema.AUDIT.name}/data").status_code == 404
+    assert client.get("/beneficiaries").status_code == 403  # staff pages are not theirs
+    assert edit(client, row["_id"], "national_id", "1000000016", "").status_code == 403
+    auth.logout()
+    auth.login("reception")
+    assert data(client)["data"][0]["national_id"] == "1000000008"
+
+
+def test_an_edit_lands_by_id_with_its_audit_row_and_a_stale_one_is_refused(
+        client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    auth.login()
+    register(client)
+    bid = file_number(wb)
+    auth.logout()
+    auth.login("volunteer")
+    response = edit(client, bid, "mobile", "0559998887", "+966551234567")
+    assert response.get_json() == {"ok": True, "value": "+966559998887"}
+    wb.invalidate()
+    assert wb.table(B).get(bid)["mobile"] == "+966559998887"
+    audit = sheet_values(wb, schema.AUDIT.name)[-1]
+    assert audit[1] == "خالد المتطوع" and audit[2] == "تعديل من الجدول" and bid in audit
+    stale = edit(client, bid, "mobile", "0551110000", "+966551234567")  # saw the old value
+    assert stale.status_code == 409 and stale.get_json()["current"] == "+966559998887"
+    wb.invalidate()
+    assert wb.table(B).get(bid)["mobile"] == "+966559998887"
+    bad = edit(client, bid, "mobile", "12345", "+966559998887")
+    assert bad.status_code == 400 and "الجوال" in bad.get_json()["message"]
+    assert edit(client, bid, "id", "B-x", bid).status_code == 403  # the key is read-only
+    block = client.post(f"/sheet/{B}/cell", json={"edits": [
+        {"id": bid, "field": "city", "value": "تبوك", "seen": "القريات"},
+        {"id": bid, "field": "district", "value": "الروضة", "seen": ""},
+        {"id": bid, "field": "alerts", "value": "x", "seen": ""}]}).get_json()["results"]
+    assert [r["ok"] for r in block] == [True, True, False]
+
+
+def test_sort_filter_and_pages(client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    auth.login()
+    for n, (nid, city) in enumerate((("1000000008", "تبوك"), ("1000000016", "القريات"),
+                                     ("1000000024", "أبها"))):
+        register(client, national_id=nid, mobile=f"055123456{n}", city=city,
+                 full_name=f"اسم {n}")
+    got = data(client, sort="city", dir="asc", size="2", page="1")
+    assert got["last_page"] == 2 and got["last_row"] == 3
+    assert [r["city"] for r in got["data"]] == ["أبها", "القريات"]
+    got = data(client, **{"filter[0][field]": "city", "filter[0][type]": "like",
+                          "filter[0][value]": "ابها"})  # أ typed as ا
+    assert [r["city"] for r in got["data"]] == ["أبها"]
+
+
+def test_a_row_and_a_column_of_ones_own(client: FlaskClient, auth: AuthActions,
+                                        wb: Workbook) -> None:
+    auth.login("volunteer")
+    added = client.post(f"/sheet/{B}/row", json={"values": {
+        "full_name": "مراجع جديد", "city": "تبوك", "mobile": "0551112223",
+        "national_id": "1000000008"}}).get_json()  # a hidden column is not taken from them
+    assert added["ok"] and added["id"].startswith("B-")
+    wb.invalidate()
+    row = wb.table(B).get(added["id"])
+    assert row["mobile"] == "+966551112223" and row["national_id"] == ""
+    assert client.post(f"/sheet/{B}/column", json={"title": "ملاحظات المتطوعين"}
+                       ).get_json()["ok"]
+    assert "ملاحظات المتطوعين" in sheet_values(wb, B)[0]
+    again = client.post(f"/sheet/{B}/column", json={"title": "ملاحظات المتطوعين"})
+    assert again.status_code == 400
