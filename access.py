@@ -59,3 +59,13 @@ def may_add_rows(role: str, tab: schema.Tab) -> bool:
         tab.name != schema.SURVEYS.name and \
         any(editable(role, tab, c) for c in tab.columns)
 
+
+def entry_only(role: str, tab: schema.Tab, hidden: Iterable[str]) -> list[schema.Column]:
+    """Columns hidden from this role that it still types when it adds a row: a walk-in's
+    national ID (and its expiry), without which the row is not a file the sync accepts.
+    Typed once, never shown back."""
+    shown = {c.key for c in visible(role, tab, hidden)}
+    if not may_add_rows(role, tab):
+        return []
+    return [c for c in tab.columns if c.key not in shown and not c.computed and
+            (c.type == "national_id" or c.key == "id_expiry")]

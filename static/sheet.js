@@ -521,7 +521,9 @@
   function rowFields() {
     var box = rowDlg.form.querySelector(".sheet-row-fields");
     box.textContent = "";
-    cfg.columns.filter(function (c) { return !readOnly(c); }).forEach(function (c, i) {
+    // Columns hidden from this role that a new row still needs (typed once, never shown).
+    cfg.columns.filter(function (c) { return !readOnly(c); }).concat(cfg.entry || [])
+      .forEach(function (c, i) {
       var wrap = document.createElement("div");
       wrap.className = "field";
       var label = document.createElement("label");

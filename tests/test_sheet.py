@@ -7,7 +7,8 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from sheets import Workbook, schema
-from tests.conftest import AuthActions, sheet_values
+from sync import job
+from tests.conftest import TODAY, AuthActions, sheet_values
 from tests.helpers import file_number, register
 
 B = schema.BENEFICIARIES.name
@@ -90,13 +91,31 @@ def test_a_row_and_a_column_of_ones_own(client: FlaskClient, auth: AuthActions,
     auth.login("volunteer")
     added = client.post(f"/sheet/{B}/row", json={"values": {
         "full_name": "مراجع جديد", "city": "تبوك", "mobile": "0551112223",
-        "national_id": "1000000008"}}).get_json()  # a hidden column is not taken from them
+        "health_status": "سكري"}}).get_json()  # a hidden column is not taken from them
     assert added["ok"] and added["id"].startswith("B-")
     wb.invalidate()
     row = wb.table(B).get(added["id"])
-    assert row["mobile"] == "+966551112223" and row["national_id"] == ""
+    assert row["mobile"] == "+966551112223" and row["health_status"] == ""
     assert client.post(f"/sheet/{B}/column", json={"title": "ملاحظات المتطوعين"}
                        ).get_json()["ok"]
     assert "ملاحظات المتطوعين" in sheet_values(wb, B)[0]
     again = client.post(f"/sheet/{B}/column", json={"title": "ملاحظات المتطوعين"})
     assert again.status_code == 400
+
+
+def test_a_volunteers_new_row_with_the_walk_ins_id_is_accepted_by_the_sync(
+        client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    """The ID is typed once when the row is added (the sync needs it) and never shown back."""
+    auth.login("volunteer")
+    page = client.get(f"/sheet/{B}").get_data(as_text=True)
+    assert '"entry": [{' in page and "رقم الهوية" in page  # offered in the new-row form only
+    added = client.post(f"/sheet/{B}/row", json={"values": {
+        "full_name": "مراجعة جديدة", "city": "تبوك", "mobile": "0551112223",
+        "national_id": "1000000016", "id_expiry": "2028-01-01"}}).get_json()
+    assert added["ok"] and "national_id" not in added["row"]
+    job.run(wb, TODAY)
+    listed = [p for p in sheet_values(wb, schema.PROBLEMS.name)[1:] if added["id"] in p]
+    assert listed == []
+    wb.invalidate()
+    assert wb.table(B).get(added["id"])["national_id"] == "1000000016"
+    assert "1000000016" not in client.get(f"/sheet/{B}/data").get_data(as_text=True)

@@ -87,8 +87,11 @@ def grid(name: str) -> str:
                  "editable": False} for h in _own_headers(table)]
     hidden = [c.header for c in tab.columns if c not in _columns(tab)]
     google = current_app.config.get("SHEETS_BACKEND", "local").lower() == "google"
+    entry = [{"field": c.key, "title": c.header, "editable": True, "computed": False,
+              "own": False} for c in access.entry_only(current_user.role, tab, _hidden())]
     return render_template(
-        "sheet/grid.html", tab=name, columns=columns, key=tab.id_key, hidden=hidden,
+        "sheet/grid.html", tab=name, columns=columns, entry=entry, key=tab.id_key,
+        hidden=hidden,
         google_note=GOOGLE_NOTE if google else "",
         may_add=access.may_add_rows(current_user.role, tab),
         urls={"data": url_for(".data", name=name), "cell": url_for(".cell", name=name),
@@ -218,7 +221,8 @@ def row(name: str) -> tuple[Response, int]:
         return jsonify(ok=False, message="لا يُضاف صف في هذا التبويب من هنا."), 403
     values = (request.get_json(silent=True) or {}).get("values") or {}
     allowed = {c.key for c in _columns(tab) if access.editable(current_user.role, tab, c)}
-    allowed |= {tab.id_key} if tab.id_key not in rsheet.PREFIXES else set()
+    allowed |= {c.key for c in access.entry_only(current_user.role, tab, _hidden())}
+    allowed |= {tab.id_key} if tab.name not in rsheet.PREFIXES else set()
     try:
         record, written = rsheet.add_row(get_workbook(), tab, {
             k: str(v) for k, v in values.items() if k in allowed}, user_name(), today())
