@@ -20,6 +20,16 @@ VOLUNTEER_TABS = (schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.INQUIR
 MANAGER_TABS = (schema.AUDIT.name, schema.SETTINGS.name, schema.PROBLEMS.name)
 READ_ONLY_TABS = (schema.AUDIT.name, schema.PROBLEMS.name)  # the app's own record of events
 
+# A request's steps are taken on its page, by the role the policy gives each (the status rule,
+# the researcher, the committee's quorum): in the grid these cells are read to everyone.
+STEP_COLUMNS = frozenset({
+    "status", "completed_on", "missing", "documents", "declared_by", "declared_on",
+    "declaration_method", "researcher", "referred_on", "recommendation", "visit_date",
+    "researcher_notes", "decision", "decision_reason", "decided_on", "registered_on",
+    "service_given", "served_on", "served_by", "amount", "needs_study", "committee_members",
+    "meeting_number", "verified_on", "verified_by", "attachments"})
+
+
 def tabs_for(role: str) -> list[str]:
     """The tabs this role may open, in the workbook's order."""
     if role == VOLUNTEER:
@@ -44,6 +54,8 @@ def visible(role: str, tab: schema.Tab, hidden: Iterable[str]) -> list[schema.Co
 def editable(role: str, tab: schema.Tab, column: schema.Column) -> bool:
     """Whether this role may change the column's cells of an existing row."""
     if tab.name in READ_ONLY_TABS or column.computed or column.key == tab.id_key:
+        return False
+    if tab is schema.REQUESTS and column.key in STEP_COLUMNS:
         return False
     if role == VOLUNTEER:
         return tab.name in VOLUNTEER_TABS

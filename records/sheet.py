@@ -13,11 +13,12 @@ from forms.checks import mobile_error, national_id_error
 from sheets import Workbook, schema
 from sheets.parse import clean
 
-from . import store
+from . import audit, store
 from .ids import PREFIXES, new_id
 
 EDIT_ACTION = "تعديل من الجدول"
 ROW_ACTION = "إضافة صف من الجدول"
+COLUMN_ACTION = "إضافة عمود من الجدول"
 
 
 class Refused(Exception):
@@ -82,3 +83,10 @@ def add_row(wb: Workbook, tab: schema.Tab, values: Mapping[str, str], user: str,
     if tab is schema.BENEFICIARIES:
         record.setdefault("registered_on", today.isoformat())
     return record, store.create(wb, tab, record, user, ROW_ACTION)
+
+
+def column_added(wb: Workbook, tab: schema.Tab, title: str, user: str) -> None:
+    """The audit row of a column someone added of their own (no record is changed)."""
+    entry = audit.row(user, COLUMN_ACTION, tab, "", {})
+    entry["changes"] = f"عمود جديد: {title}"
+    wb.append_rows({audit.TAB: [entry]})

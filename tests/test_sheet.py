@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sheets import Workbook, schema
 from sync import job
 from tests.conftest import TODAY, AuthActions, sheet_values
-from tests.helpers import file_number, register
+from tests.helpers import file_number, intake, latest_request, register
 
 B = schema.BENEFICIARIES.name
 
@@ -119,3 +119,29 @@ def test_a_volunteers_new_row_with_the_walk_ins_id_is_accepted_by_the_sync(
     wb.invalidate()
     assert wb.table(B).get(added["id"])["national_id"] == "1000000016"
     assert "1000000016" not in client.get(f"/sheet/{B}/data").get_data(as_text=True)
+
+
+def test_a_requests_steps_are_not_taken_in_the_grid(client: FlaskClient, auth: AuthActions,
+                                                    wb: Workbook) -> None:
+    """«الحالة» and the steps' cells are the request page's (its status rule, its roles)."""
+    auth.login()
+    register(client)
+    intake(client, file_number(wb))
+    rid = latest_request(wb)["id"]
+    for role in ("volunteer", "manager"):
+        auth.logout()
+        auth.login(role)
+        refused = edit(client, rid, "status", "مسجل", "جديد", tab=schema.REQUESTS.name)
+        assert refused.status_code == 403
+    assert edit(client, rid, "channel", "الاتصالات الهاتفية", "المقابلة",
+                tab=schema.REQUESTS.name).get_json()["ok"]
+    wb.invalidate()
+    assert latest_request(wb)["status"] == "جديد"
+
+
+def test_a_column_added_leaves_its_audit_row(client: FlaskClient, auth: AuthActions,
+                                             wb: Workbook) -> None:
+    auth.login("volunteer")
+    assert client.post(f"/sheet/{B}/column", json={"title": "موعد الزيارة"}).get_json()["ok"]
+    last = sheet_values(wb, schema.AUDIT.name)[-1]
+    assert last[1:3] == ["خالد المتطوع", "إضافة عمود من الجدول"] and "موعد الزيارة" in last[-1]

@@ -248,6 +248,7 @@ def column(name: str) -> tuple[Response, int]:
         return jsonify(ok=False, message="هذا عنوان عمود من أعمدة النظام."), 400
     try:
         add_own_column(get_workbook(), tab.name, title)
+        rsheet.column_added(get_workbook(), tab, title, user_name())
     except ValueError:
         return jsonify(ok=False, message="في التبويب عمود بهذا العنوان."), 400
     except SheetsError as exc:
