@@ -81,6 +81,7 @@ def add_row(wb: Workbook, tab: schema.Tab, values: Mapping[str, str], user: str,
     if not any(v for k, v in record.items() if k != key):
         raise Refused("اكتب قيمة واحدة على الأقل في الصف الجديد.")
     if tab is schema.BENEFICIARIES:
+        _a_file(wb, record)
         record.setdefault("registered_on", today.isoformat())
     return record, store.create(wb, tab, record, user, ROW_ACTION)
 
@@ -90,3 +91,18 @@ def column_added(wb: Workbook, tab: schema.Tab, title: str, user: str) -> None:
     entry = audit.row(user, COLUMN_ACTION, tab, "", {})
     entry["changes"] = f"عمود جديد: {title}"
     wb.append_rows({audit.TAB: [entry]})
+
+
+def _a_file(wb: Workbook, record: Mapping[str, str]) -> None:
+    """A new beneficiary row holds what registration asks, so the sync accepts it."""
+    lacking = [schema.BENEFICIARIES.column(k).header for k in ("full_name", "city")
+               if not record.get(k)]
+    if not record.get("national_id") and not record.get("guardian_national_id"):
+        lacking.append("رقم الهوية (أو هوية ولي الأمر أو المعرّف)")
+    if not record.get("mobile") and not record.get("guardian_mobile"):
+        lacking.append("الجوال (أو جوال ولي الأمر أو المعرّف)")
+    if lacking:
+        raise Refused("لا يُحفظ الملف الجديد دون: " + "، ".join(lacking) + ".")
+    nid = record.get("national_id", "")
+    if nid and any(r.get("national_id") == nid for r in wb.table(schema.BENEFICIARIES.name).records):
+        raise Refused("لهذا الرقم ملف مسجل من قبل؛ ابحث عنه بدل إضافة صف جديد.")

@@ -89,8 +89,11 @@ def test_sort_filter_and_pages(client: FlaskClient, auth: AuthActions, wb: Workb
 def test_a_row_and_a_column_of_ones_own(client: FlaskClient, auth: AuthActions,
                                         wb: Workbook) -> None:
     auth.login("volunteer")
+    refused = client.post(f"/sheet/{B}/row", json={"values": {"full_name": "اسم وحده"}})
+    assert refused.status_code == 400 and "رقم الهوية" in refused.get_json()["message"]
     added = client.post(f"/sheet/{B}/row", json={"values": {
         "full_name": "مراجع جديد", "city": "تبوك", "mobile": "0551112223",
+        "national_id": "1000000024", "id_expiry": "2028-01-01",
         "health_status": "سكري"}}).get_json()  # a hidden column is not taken from them
     assert added["ok"] and added["id"].startswith("B-")
     wb.invalidate()
@@ -145,3 +148,17 @@ def test_a_column_added_leaves_its_audit_row(client: FlaskClient, auth: AuthActi
     assert client.post(f"/sheet/{B}/column", json={"title": "موعد الزيارة"}).get_json()["ok"]
     last = sheet_values(wb, schema.AUDIT.name)[-1]
     assert last[1:3] == ["خالد المتطوع", "إضافة عمود من الجدول"] and "موعد الزيارة" in last[-1]
+
+
+def test_a_new_row_with_an_id_already_on_file_is_refused(client: FlaskClient,
+                                                        auth: AuthActions, wb: Workbook) -> None:
+    auth.login()
+    register(client)  # 1000000008
+    auth.logout()
+    auth.login("volunteer")
+    again = client.post(f"/sheet/{B}/row", json={"values": {
+        "full_name": "مكرر", "city": "تبوك", "mobile": "0551112223",
+        "national_id": "1000000008"}})
+    assert again.status_code == 400 and "لهذا الرقم ملف مسجل" in again.get_json()["message"]
+    wb.invalidate()
+    assert len(wb.table(B).records) == 1
