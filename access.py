@@ -33,7 +33,7 @@ STEP_COLUMNS = frozenset({
 def tabs_for(role: str) -> list[str]:
     """The tabs this role may open, in the workbook's order."""
     if role == VOLUNTEER:
-        return [t for t in VOLUNTEER_TABS]
+        return list(VOLUNTEER_TABS)
     if role in MANAGERS:
         return [t.name for t in schema.TABS]
     if role in STAFF_ROLES:

@@ -102,23 +102,26 @@ def apply() -> str | Response | tuple[str, int]:
                            declaration=org.values["declaration_text"])
 
 
+def _upload(document: str, got: FileStorage) -> public.Upload:
+    """One file a visitor sent, read once and checked by content (``UploadRefused``)."""
+    limit = int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
+    data = got.read(limit + 1)
+    mime, ext = check_upload(data, got.filename or "", limit)
+    return public.Upload(document, data, mime, ext)
+
+
 def _uploads(form: object, service: Service) -> tuple[list[public.Upload], bool]:
     """The documents attached, checked by content; ``refused`` when one is not acceptable."""
-    limit = int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
     out, refused = [], False
     for i, name in enumerate(service.documents):
         field = getattr(form, f"doc_{i}")
-        got = field.data
-        if not isinstance(got, FileStorage) or not got.filename:
+        if not isinstance(field.data, FileStorage) or not field.data.filename:
             continue
         try:
-            mime, ext = check_upload(got.read(limit + 1), got.filename, limit)
+            out.append(_upload(name, field.data))
         except UploadRefused as exc:
             field.errors = [*field.errors, exc.message]
             refused = True
-            continue
-        got.stream.seek(0)
-        out.append(public.Upload(name, got.read(), mime, ext))
     return out, refused
 
 
@@ -274,15 +277,11 @@ def upload() -> Response:
     form.document.choices = split(req.get("missing", ""))
     if form.validate_on_submit() and isinstance(form.file.data, FileStorage) and \
             form.file.data.filename:
-        limit = int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
         try:
-            mime, ext = check_upload(form.file.data.read(limit + 1), form.file.data.filename,
-                                     limit)
+            up = _upload(form.document.data, form.file.data)
         except UploadRefused as exc:
             flash(exc.message, "danger")
             return redirect(url_for(".status"))
-        form.file.data.stream.seek(0)
-        up = public.Upload(form.document.data, form.file.data.read(), mime, ext)
         if saved(lambda: public.add_document(get_workbook(), rid, up,
                                              current_app.config["UPLOADS_FOLDER_ID"], today())):
             flash(f"وصل مستند «{up.document}»، شكرًا لك.", "success")

@@ -85,7 +85,8 @@ def grid(name: str) -> str:
                if c.key in table.columns or c.key == tab.id_key]
     columns += [{"field": _own_field(h), "title": h, "computed": False, "own": True,
                  "editable": False} for h in _own_headers(table)]
-    hidden = [c.header for c in tab.columns if c not in _columns(tab)]
+    seen = {c.key for c in _columns(tab)}
+    hidden = [c.header for c in tab.columns if c.key not in seen]
     google = current_app.config.get("SHEETS_BACKEND", "local").lower() == "google"
     entry = [{"field": c.key, "title": c.header, "editable": True, "computed": False,
               "own": False} for c in access.entry_only(current_user.role, tab, _hidden())]
@@ -117,12 +118,11 @@ def _norm(text: str) -> str:
 
 def _problems(tab: schema.Tab) -> dict[tuple[str, str], str]:
     """Problems the sync listed in this tab, by (record ID or row, column header)."""
-    out: dict[tuple[str, str], str] = {}
-    for p in get_workbook().read(schema.PROBLEMS.name)[schema.PROBLEMS.name].records:
-        if p.get("tab") == tab.name:
-            out[(p.get("record_id") or f"#{p.get('row', '')}", p.get("column", ""))] = \
-                p.get("problem", "")
-    return out
+    listed = get_workbook().read(schema.PROBLEMS.name)[schema.PROBLEMS.name]
+    # Once per snapshot of the problems tab: every page of the grid asks for it.
+    return per_snapshot(("sheet-problems", tab.name), (listed,), lambda: {
+        (p.get("record_id") or f"#{p.get('row', '')}", p.get("column", "")): p.get("problem", "")
+        for p in listed.records if p.get("tab") == tab.name}, pool="sheet")
 
 
 def _shown(tab: schema.Tab, table: Table, rec: Record, fields: list[schema.Column],
