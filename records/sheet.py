@@ -19,6 +19,10 @@ from .ids import PREFIXES, new_id
 EDIT_ACTION = "تعديل من الجدول"
 ROW_ACTION = "إضافة صف من الجدول"
 COLUMN_ACTION = "إضافة عمود من الجدول"
+# Cells a new row gets from the app when left empty (so the form does not ask for them).
+FILLED = {schema.BENEFICIARIES.name: frozenset({"registered_on"})}
+NEW_FILE_RULE = ("الملف الجديد يحتاج: الاسم الكامل والمدينة، ورقم الهوية والجوال (للمستفيد أو "
+                 "لولي أمره أو معرّفه).")
 
 
 class Refused(Exception):
@@ -70,7 +74,7 @@ def add_row(wb: Workbook, tab: schema.Tab, values: Mapping[str, str], user: str,
     assert tab.id_key
     key = tab.id_key
     record = {k: checked(tab.column(k), v) for k, v in values.items()
-              if k in tab.keys and not tab.column(k).computed}
+              if (k in tab.keys or k.startswith(schema.OWN)) and not tab.column(k).computed}
     taken = {r.get(key, "") for r in wb.table(tab.name).records}
     if tab.name in PREFIXES:
         record[key] = new_id(PREFIXES[tab.name], taken, today)
@@ -82,7 +86,8 @@ def add_row(wb: Workbook, tab: schema.Tab, values: Mapping[str, str], user: str,
         raise Refused("اكتب قيمة واحدة على الأقل في الصف الجديد.")
     if tab is schema.BENEFICIARIES:
         _a_file(wb, record)
-        record.setdefault("registered_on", today.isoformat())
+        if not record.get("registered_on"):
+            record["registered_on"] = today.isoformat()
     return record, store.create(wb, tab, record, user, ROW_ACTION)
 
 

@@ -38,7 +38,7 @@ from .errors import (
     WriteConflict,
 )
 from .local.a1 import index_to_col, quote_title
-from .parse import Record, Table, clean, parse_row, parse_table
+from .parse import Record, Table, clean, parse_row, parse_table, value_of
 from .preimage import REPAIR, REVOKED, UNDO, AuditFn, Diff, Edit, Job, build, run
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def locate(table: Table, job: Job) -> Record | None:
         hits = table.rows_of(job.rid)
         if len(hits) > 1 and key in job.expect:  # a job naming the row by all its cells:
             # one of two rows with one ID (a copied row being put right), told apart
-            hits = [r for r in hits if all(r.get(k, "") == v for k, v in job.expect.items())] \
+            hits = [r for r in hits if all(value_of(r, k) == v for k, v in job.expect.items())] \
                 or hits
         if len(hits) > 1:
             raise DuplicateRecord(f"{job.rid} is in rows {[r.row for r in hits]} of {job.tab}")
@@ -125,7 +125,7 @@ def locate(table: Table, job: Job) -> Record | None:
             raise RecordNotFound(f"{job.rid} not found in {job.tab}")
         return hits[0] if hits else None
     hits = [r for r in table.rows_of("") if not r.get(key) and
-            all(r.get(k, "") == v for k, v in job.expect.items())] if key else []
+            all(value_of(r, k) == v for k, v in job.expect.items())] if key else []
     return hits[0] if len(hits) == 1 else None
 
 
@@ -337,21 +337,30 @@ def _place(table: Table, job: Job) -> Edit | None:
     rec = locate(table, job)
     if rec is None:
         return None
-    if any(rec.get(k, "") != v for k, v in job.expect.items()):
+    if any(value_of(rec, k) != v for k, v in job.expect.items()):
         return None
     if job.make is not None:  # recomputed from the row as it is now
         job.new = {k: "" if v is None else str(v) for k, v in job.make(rec).items()}
-    for k in job.new:
-        if k not in table.columns:
+    at: dict[str, int] = {}
+    for k in {*job.new, *job.expect, table.tab.id_key or ""}:
+        i = table.position(k)
+        if i is not None:
+            at[k] = i
+        elif k in job.new:
             raise TabMissing(f"column {table.tab.column(k).header} is missing in {job.tab}")
-    cells_ = {k: (rec.get(k, ""), v) for k, v in job.new.items() if rec.get(k, "") != v}
-    after = Record({**rec, **job.new})
+    cells_ = {k: (value_of(rec, k), v) for k, v in job.new.items() if value_of(rec, k) != v}
+    own = schema.OWN
+    after = Record({**rec, **{k: v for k, v in job.new.items() if not k.startswith(own)}})
     after.row, after.extra = rec.row, getattr(rec, "extra", {})
+    if any(k.startswith(own) for k in job.new):
+        after.extra = {**after.extra, **{k[len(own):]: v for k, v in job.new.items()
+                                         if k.startswith(own)}}
     job.placed = (after, table.header)
     if not job.diff:
         job.diff = cells_
     key = table.tab.id_key or ""
-    seen = [k for k in job.expect if k in table.columns]  # checked again in the pre-image
+    seen = [k for k in job.expect if k in at]  # checked again in the pre-image
     if key in cells_:  # a job writing an ID copies the whole row: it may have to be found by it
         seen = list(table.columns)
-    return Edit(job, rec.row, {k: table.columns[k] for k in [key, *cells_, *seen]}, cells_)
+        at.update(table.columns)
+    return Edit(job, rec.row, {k: at[k] for k in [key, *cells_, *seen] if k in at}, cells_)

@@ -128,8 +128,9 @@ def ensure_layout(wb: Workbook,
 def add_own_column(wb: Workbook, name: str, title: str) -> int:
     """A column of a person's own, its header right of the last header; its 0-based index.
 
-    ``ValueError`` when the tab already has a column of that header. The app never reads
-    or writes such a column's cells: they are the person's (the sync leaves them alone).
+    ``ValueError`` when the tab already has a column of that header. Its cells are the
+    people's: the sync leaves them alone; the grid writes them by the header, under the
+    key ``schema.OWN`` + header, guarded like any other cell.
     """
     header = [cells.clean_text(h) for h in (wb.raw_values([a1(name, "1:1")])[0] or [[]])[0]]
     if title in header:

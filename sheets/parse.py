@@ -76,6 +76,15 @@ class Table:
         found = self.rows_of(rid)
         return found[0] if found else None
 
+    def position(self, key: str) -> int | None:
+        """Where a column stands: the app's by key, a hand-added one (``OWN`` + header) by
+        its header where no column of the app's stands."""
+        if not key.startswith(schema.OWN):
+            return self.columns.get(key)
+        known = set(self.columns.values())
+        return next((j for j, h in enumerate(self.header)
+                     if j not in known and h == key[len(schema.OWN):]), None)
+
     def cells_of(self, record: Record) -> list[str]:
         """A record laid out as a row of this table's header (its volunteers' columns too)."""
         row = [""] * len(self.header)
@@ -110,6 +119,13 @@ class Table:
             prints[(r - 2) * PRINT:(r - 1) * PRINT] = UNKNOWN
         return Table(self.tab, self.header, self.columns, records, problems,
                      prints=bytes(prints))
+
+
+def value_of(record: Mapping[str, str], key: str) -> str:
+    """A record's cell by key, a hand-added column's (``OWN`` + header) too."""
+    if key.startswith(schema.OWN):
+        return getattr(record, "extra", NO_EXTRA).get(key[len(schema.OWN):], "")
+    return record.get(key, "")
 
 
 def clean(column: schema.Column, raw: object) -> tuple[str, str | None]:

@@ -233,7 +233,12 @@ def trimmed(values: Sequence[str]) -> list[str]:
 def _columns(name: str, header: tuple[str, ...]) -> dict[str, int]:
     """``map_header`` once per header (the sync's batch judges thousands of edits); the
     answer is shared, so it is only read."""
-    return map_header(schema.tab(name), list(header))
+    found = map_header(schema.tab(name), list(header))
+    known = set(found.values())
+    for j, h in enumerate(header):  # the columns people added by hand, by their headers
+        if h and j not in known:
+            found.setdefault(schema.OWN + h, j)
+    return found
 
 
 def judge(edit: Edit, pre: list[str], header: list[str]) -> Verdict:

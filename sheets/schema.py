@@ -16,6 +16,7 @@ STATUSES = ("جديد", "ناقص", "لدى الباحث", "لدى اللجنة"
 YES, NO = "نعم", "لا"
 INQUIRY_TYPES = ("استفسار", "شكوى", "اقتراح")
 DECLARATION_METHODS = ("توقيع ورقي", "حضوري", "إلكتروني")
+OWN = "+"  # the key of a column someone added by hand: OWN and its header ("+ملاحظة المتطوع")
 GUARDIAN_RELATIONS = ("أب", "أم", "زوج", "زوجة", "ابن", "ابنة", "أخ", "أخت", "جد", "جدة",
                       "وصي أو ولي شرعي", "قريب آخر")
 
@@ -50,6 +51,8 @@ class Tab:
         for c in self.columns:
             if c.key == key:
                 return c
+        if key.startswith(OWN) and len(key) > len(OWN):
+            return Column(key, key[len(OWN):])  # a hand-added column holds plain text
         raise KeyError(key)
 
     @property

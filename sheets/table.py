@@ -50,13 +50,16 @@ class Workbook(Snapshot):
     # -- appends -----------------------------------------------------------
     def row_for(self, table: Table, values: Mapping[str, str]) -> list[str]:
         """A record as a row of cells in the tab's column order (user text, never parsed)."""
-        width = max(table.columns.values(), default=-1) + 1
-        row = [""] * width
-        for key, value in values.items():
-            if key not in table.columns:
+        at: dict[str, int] = {}
+        for key in values:
+            i = table.position(key)
+            if i is None:
                 raise TabMissing(f"column {table.tab.column(key).header} is missing "
                                  f"in {table.tab.name}")
-            row[table.columns[key]] = "" if value is None else str(value)
+            at[key] = i
+        row = [""] * (max([*table.columns.values(), *at.values()], default=-1) + 1)
+        for key, value in values.items():
+            row[at[key]] = "" if value is None else str(value)
         return row
 
     def append(self, name: str, values: Mapping[str, str]) -> None:

@@ -143,8 +143,8 @@
     if (col.own) classes.push("sheet-own");
     var tip = col.field === cfg.key ? "رقم يضعه النظام: لا يُعدَّل"
       : col.computed ? "عمود يحسبه النظام: لا يُعدَّل"
-      : col.own ? "عمود أضافه أحد المستخدمين؛ لا يقرؤه النظام"
-      : !col.editable ? "لا يعدّل دورك هذا العمود" : "";
+      : !col.editable ? "لا يعدّل دورك هذا العمود"
+      : col.own ? "عمود أضافه أحد المستخدمين؛ لا يقرؤه النظام في حساباته" : "";
     var def = {
       title: escapeHTML(col.title), field: col.field, cssClass: classes.join(" "),
       headerFilter: "input", headerFilterPlaceholder: "تصفية…", headerSort: true,
@@ -224,7 +224,7 @@
     keybindings: keybindings,
     rowHeader: { title: "#", field: "_row", headerSort: false, resizable: false, frozen: true,
                  hozAlign: "center", cssClass: "sheet-rownum", width: 52,
-                 headerTooltip: "رقم الصف في ملف البيانات" },
+                 headerTooltip: "رقم الصف في ملف البيانات", formatter: formatCell },
     columnDefaults: { headerWordWrap: false },
     columns: cfg.columns.map(columnDef),
   });
@@ -479,12 +479,16 @@
   function lockedWhy(col) {
     return col.field === cfg.key ? "رقم السجل يضعه النظام ولا يُعدَّل."
       : col.computed ? "«" + col.title + "» يحسبه النظام ولا يُعدَّل."
-      : col.own ? "«" + col.title + "» عمود أضافه أحد المستخدمين ولا يُعدَّل من هنا."
       : "لا يعدّل دورك «" + col.title + "».";
   }
 
   table.on("cellClick", function (e, cell) {
     var col = byField(cell.getField());
+    if (cell.getField() === "_row" && problemOf(cell.getRow(), "_row")) {
+      say("الصف " + cell.getValue() + ": " + problemOf(cell.getRow(), "_row") +
+          " — أخبر أحد الموظفين ليصلحه.", "error");
+      return;
+    }
     if (!col) return;
     var problem = problemOf(cell.getRow(), cell.getField());
     if (problem) {
@@ -521,18 +525,28 @@
   function rowFields() {
     var box = rowDlg.form.querySelector(".sheet-row-fields");
     box.textContent = "";
-    // Columns hidden from this role that a new row still needs (typed once, never shown).
-    cfg.columns.filter(function (c) { return !readOnly(c); }).concat(cfg.entry || [])
-      .forEach(function (c, i) {
+    // What the row needs first: the required columns, then those hidden from this role that a
+    // new row still needs (typed once, never shown), then the rest.
+    var open = cfg.columns.filter(function (c) { return !readOnly(c); });
+    var need = open.filter(function (c) { return c.required; });
+    var rest = open.filter(function (c) { return !c.required; });
+    need.concat(cfg.entry || [], rest).forEach(function (c, i) {
       var wrap = document.createElement("div");
       wrap.className = "field";
       var label = document.createElement("label");
       label.htmlFor = "sheet-new-" + i;
       label.textContent = c.title;
+      if (c.required) {
+        var star = document.createElement("span");
+        star.className = "required-mark";
+        star.textContent = " *";
+        label.appendChild(star);
+      }
       var input = document.createElement("input");
       input.id = "sheet-new-" + i;
       input.name = c.field;
       input.autocomplete = "off";
+      input.required = !!c.required;
       if (Array.isArray(c.choices) && c.choices.length) {
         var list = document.createElement("datalist");
         list.id = "sheet-new-list-" + i;

@@ -2,6 +2,8 @@
 by ID with what the person saw, refused when the cell changed, new rows and columns."""
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -101,9 +103,38 @@ def test_a_row_and_a_column_of_ones_own(client: FlaskClient, auth: AuthActions,
     assert row["mobile"] == "+966551112223" and row["health_status"] == ""
     assert client.post(f"/sheet/{B}/column", json={"title": "ملاحظات المتطوعين"}
                        ).get_json()["ok"]
-    assert "ملاحظات المتطوعين" in sheet_values(wb, B)[0]
+    header = sheet_values(wb, B)[0]
+    assert "ملاحظات المتطوعين" in header
     again = client.post(f"/sheet/{B}/column", json={"title": "ملاحظات المتطوعين"})
     assert again.status_code == 400
+    field = next(c for c in grid_columns(client) if c["title"] == "ملاحظات المتطوعين")
+    assert field["editable"] and field["own"]
+    typed = edit(client, added["id"], field["field"], "اتصل بعد العصر", "").get_json()
+    assert typed == {"ok": True, "value": "اتصل بعد العصر"}
+    row_now = next(r for r in sheet_values(wb, B) if r[0] == added["id"])
+    assert row_now[header.index("ملاحظات المتطوعين")] == "اتصل بعد العصر"
+    assert sheet_values(wb, schema.AUDIT.name)[-1][-1] == \
+        "ملاحظات المتطوعين: — → اتصل بعد العصر"
+    stale = edit(client, added["id"], field["field"], "صباحًا", "")
+    assert stale.status_code == 409 and stale.get_json()["current"] == "اتصل بعد العصر"
+    shown = next(r for r in data(client)["data"] if r["_id"] == added["id"])
+    assert shown[field["field"]] == "اتصل بعد العصر"
+    second = client.post(f"/sheet/{B}/row", json={"values": {
+        "full_name": "مراجع آخر", "city": "تبوك", "mobile": "0551112224",
+        "national_id": "1000000032", "id_expiry": "2028-01-01",
+        field["field"]: "يفضّل الواتساب"}}).get_json()
+    assert second["ok"] and second["row"][field["field"]] == "يفضّل الواتساب"
+    row_now = next(r for r in sheet_values(wb, B) if r[0] == second["id"])
+    assert row_now[header.index("ملاحظات المتطوعين")] == "يفضّل الواتساب"
+
+
+def grid_columns(client: FlaskClient) -> list[dict[str, Any]]:
+    """The columns the grid page hands to the browser."""
+    page = client.get(f"/sheet/{B}").get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="sheet-config">(.*?)</script>', page,
+                      re.DOTALL)
+    assert found, "the grid page carries its configuration"
+    return json.loads(found.group(1))["columns"]
 
 
 def test_a_volunteers_new_row_with_the_walk_ins_id_is_accepted_by_the_sync(
@@ -162,3 +193,38 @@ def test_a_new_row_with_an_id_already_on_file_is_refused(client: FlaskClient,
     assert again.status_code == 400 and "لهذا الرقم ملف مسجل" in again.get_json()["message"]
     wb.invalidate()
     assert len(wb.table(B).records) == 1
+
+
+def test_a_volunteer_is_told_of_a_problem_in_a_column_hidden_from_them(
+        client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    """A wrong national ID in a walk-in's row: marked on the row's number, by the column's
+    name, with no ID shown."""
+    auth.login("volunteer")
+    added = client.post(f"/sheet/{B}/row", json={"values": {
+        "full_name": "مراجع", "city": "تبوك", "mobile": "0551112223",
+        "national_id": "1000000016", "id_expiry": "2028-01-01"}}).get_json()
+    header = sheet_values(wb, B)[0]
+    row = next(n for n, r in enumerate(sheet_values(wb, B), start=1) if r[0] == added["id"])
+    wb.write_cells([{"range": f"'{B}'!{chr(65 + header.index('رقم الهوية'))}{row}",
+                     "values": [["1000000017"]]}])  # a slip of the hand at the sheet
+    job.run(wb, TODAY)
+    wb.invalidate()
+    shown = next(r for r in data(client)["data"] if r["_id"] == added["id"])
+    assert "«رقم الهوية»" in shown["_problems"]["_row"]
+    assert "1000000017" not in client.get(f"/sheet/{B}/data").get_data(as_text=True)
+    assert added["row"]["_row"] == row  # the new row's place in the sheet, from the start
+
+
+def test_blank_cells_sort_last_and_amounts_as_numbers(client: FlaskClient, auth: AuthActions,
+                                                     wb: Workbook) -> None:
+    auth.login()
+    for n, district in enumerate(("الروضة", "", "العزيزية")):
+        register(client, national_id=("1000000008", "1000000016", "1000000024")[n],
+                 mobile=f"055123456{n}", district=district, full_name=f"اسم {n}")
+    for way in ("asc", "desc"):
+        got = [r["district"] for r in data(client, sort="district", dir=way)["data"]]
+        assert got[-1] == "" and got[0] == ("الروضة" if way == "asc" else "العزيزية")
+    config = grid_columns(client)
+    assert next(c for c in config if c["field"] == "gender")["choices"] == ["ذكر", "أنثى"]
+    assert next(c for c in config if c["field"] == "full_name")["required"]
+    assert not next(c for c in config if c["field"] == "id")["required"]

@@ -4,6 +4,7 @@ with the value the sheet holds now."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from hashlib import sha1
 from typing import Any
 from urllib.parse import quote
 
@@ -182,13 +183,16 @@ def test_add_a_row_and_a_column(page: Any, wb: Workbook, people: list[dict[str, 
     open_grid(page)
     page.click("text=إضافة صف")
     dialog = page.locator("#sheet-row-dialog")
-    dialog.locator("button:has-text('حفظ الصف')").click()  # nothing filled: the server says why
-    dialog.locator(".sheet-dialog-error:not(:empty)").wait_for()
-    assert dialog.is_visible()
+    assert dialog.locator("label:has-text('الاسم الكامل') .required-mark").count() == 1
+    dialog.locator("button:has-text('حفظ الصف')").click()  # nothing filled: the form asks first
+    assert dialog.is_visible() and dialog.locator("input:invalid").count() >= 2
     dialog.get_by_label("الاسم الكامل").fill("نورة سالم العنزي")
+    dialog.get_by_label("المدينة").fill("حائل")
+    dialog.locator("button:has-text('حفظ الصف')").click()  # no ID nor mobile: the server says why
+    dialog.locator(".sheet-dialog-error:not(:empty)").wait_for()
+    assert "رقم الهوية" in dialog.locator(".sheet-dialog-error").inner_text()
     dialog.get_by_label("رقم الهوية", exact=True).fill("1000000008")
     dialog.get_by_label("الجوال", exact=True).fill("0559876543")
-    dialog.get_by_label("المدينة").fill("حائل")
     dialog.locator("button:has-text('حفظ الصف')").click()
     page.wait_for_selector("#sheet-status.sheet-status-ok:has-text('أُضيف صف جديد')")
     assert not dialog.is_visible()
@@ -203,6 +207,10 @@ def test_add_a_row_and_a_column(page: Any, wb: Workbook, people: list[dict[str, 
     page.wait_for_selector("#sheet-status.sheet-status-ok:has-text('ملاحظة المتطوع')")
     assert sheet_values(wb, B)[0][-1] == "ملاحظة المتطوع"
     assert page.locator(".tabulator-col.sheet-own:has-text('ملاحظة المتطوع')").count() == 1
+    own = "own_" + sha1("ملاحظة المتطوع".encode()).hexdigest()[:8]
+    assert "حُفظ" in edit(page, new[0]["id"], own, "يفضّل الاتصال مساءً")  # and written in
+    row = next(r for r in sheet_values(wb, B) if r[0] == new[0]["id"])
+    assert row[-1] == "يفضّل الاتصال مساءً"
 
 
 def test_second_browser_is_refused_with_the_current_value(page: Any, live: str, wb: Workbook,

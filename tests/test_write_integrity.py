@@ -18,6 +18,7 @@ from records import requests as reqs
 from records import store
 from sheets import Workbook, preimage, schema
 from sheets.errors import WriteConflict
+from sheets.layout import add_own_column
 from sheets.local import batch, values
 from sync import job
 from tests.conftest import TODAY, AuthActions, Server, sheet_values
@@ -356,3 +357,28 @@ def test_a_repair_refused_with_a_5xx_is_sent_again(wb: Workbook, server: Server,
     assert diff == {"city": ("القريات", "تبوك")}
     assert rows_by_id(wb, B) == expected_after(before, "sort", B,
                                                {"B-2": {column(B, "city"): "تبوك"}})
+
+
+@pytest.mark.parametrize("point", list(POINTS)[:2])
+@pytest.mark.parametrize("edit", ["sort", "insert", "delete"])
+def test_a_cell_of_a_hand_added_column_lands_on_its_row(wb: Workbook, server: Server,
+                                                        point: str, edit: str) -> None:
+    """A volunteer's own column is written by its header, as guarded as the app's columns."""
+    wb.append_many(B, [person(f"B-{i}") for i in range(1, 6)])
+    col = add_own_column(wb, B, "موعد الاتصال")
+    wb.table(B)  # the snapshot the page showed, as in the other tests
+    before = rows_by_id(wb, B)
+    server.api.reset()
+    inject(server, wb, B, point, edit)
+    key = schema.OWN + "موعد الاتصال"
+    diff = store.update(wb, schema.BENEFICIARIES, "B-2", {key: "الأحد"}, "خالد", "تعديل",
+                        expect={key: ""})
+    assert diff == {key: ("", "الأحد")} and not server.api.hooks
+    assert rows_by_id(wb, B) == expected_after(before, edit, B, {"B-2": {col: "الأحد"}}, point)
+    audit = [r for r in sheet_values(wb, A)[1:] if r[4] == "B-2"]
+    assert len(audit) == 1 and audit[0][5] == "موعد الاتصال: — → الأحد"
+    assert wb.table(B).get("B-2").extra["موعد الاتصال"] == "الأحد"  # the snapshot took it in
+    with pytest.raises(WriteConflict):  # another person's value since: refused, kept
+        store.update(wb, schema.BENEFICIARIES, "B-2", {key: "الاثنين"}, "سارة", "تعديل",
+                     expect={key: ""})
+    assert rows_by_id(wb, B)["B-2"][col] == "الأحد"

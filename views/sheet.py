@@ -27,6 +27,7 @@ from records import sheet as rsheet
 from sheets import Record, Table, get_workbook, schema
 from sheets.errors import RecordNotFound, SheetsError, WriteConflict
 from sheets.layout import add_own_column
+from sheets.parse import value_of
 
 from . import association, today, user_name
 from .snapshot import per_snapshot
@@ -68,6 +69,14 @@ def _own_headers(table: Table) -> list[str]:
     return [h for h in table.header if h and h not in known]
 
 
+def _writable(tab: schema.Tab, table: Table) -> dict[str, schema.Column]:
+    """The JSON fields this person may write in, with their columns (their own too)."""
+    role = current_user.role
+    found = {c.key: c for c in _columns(tab) if access.editable(role, tab, c)}
+    own = {_own_field(h): tab.column(schema.OWN + h) for h in _own_headers(table)}
+    return {**found, **{f: c for f, c in own.items() if access.editable(role, tab, c)}}
+
+
 @bp.route("/")
 @login_required
 def index() -> str:
@@ -75,24 +84,39 @@ def index() -> str:
         (name, url_for(".grid", name=name)) for name in access.tabs_for(current_user.role)])
 
 
+def _choices(column: schema.Column) -> list[str]:
+    if column.type == "yesno":
+        return [schema.YES, schema.NO]
+    return list(column.choices)
+
+
+def _described(tab: schema.Tab, column: schema.Column, editable: bool) -> dict[str, Any]:
+    """A column as the grid's script takes it."""
+    return {"field": column.key, "title": column.header, "computed": column.computed,
+            "own": False, "editable": editable, "choices": _choices(column),
+            "required": column.required and not column.computed and column.key != tab.id_key
+            and column.key not in rsheet.FILLED.get(tab.name, ())}
+
+
 @bp.route("/<name>")
 @login_required
 def grid(name: str) -> str:
     tab = _tab(name)
     table = _table(tab)
-    columns = [{"field": c.key, "title": c.header, "computed": c.computed, "own": False,
-                "editable": access.editable(current_user.role, tab, c)} for c in _columns(tab)
-               if c.key in table.columns or c.key == tab.id_key]
+    columns = [_described(tab, c, access.editable(current_user.role, tab, c))
+               for c in _columns(tab) if c.key in table.columns or c.key == tab.id_key]
     columns += [{"field": _own_field(h), "title": h, "computed": False, "own": True,
-                 "editable": False} for h in _own_headers(table)]
+                 "editable": access.editable(current_user.role, tab,
+                                             tab.column(schema.OWN + h))}
+                for h in _own_headers(table)]
     seen = {c.key for c in _columns(tab)}
     hidden = [c.header for c in tab.columns if c.key not in seen]
     google = current_app.config.get("SHEETS_BACKEND", "local").lower() == "google"
-    entry = [{"field": c.key, "title": c.header, "editable": True, "computed": False,
-              "own": False} for c in access.entry_only(current_user.role, tab, _hidden())]
+    entry = [_described(tab, c, True) for c in access.entry_only(current_user.role, tab,
+                                                                   _hidden())]
     return render_template(
         "sheet/grid.html", tab=name, columns=columns, entry=entry, key=tab.id_key,
-        hidden=hidden,
+        hidden=hidden, row_rule=rsheet.NEW_FILE_RULE if tab is schema.BENEFICIARIES else "",
         google_note=GOOGLE_NOTE if google else "",
         may_add=access.may_add_rows(current_user.role, tab),
         urls={"data": url_for(".data", name=name), "cell": url_for(".cell", name=name),
@@ -100,6 +124,14 @@ def grid(name: str) -> str:
 
 
 # -- the data, a page at a time -------------------------------------------------------------
+def _number(text: str) -> float:
+    """An amount as a number, for sorting ("1,500" after "200"); text that is not one: 0."""
+    try:
+        return float(text.replace(",", "").replace("٬", ""))
+    except ValueError:
+        return 0.0
+
+
 def _filters(args: Mapping[str, str]) -> list[tuple[str, str]]:
     """Tabulator's remote filters (``filter[0][field]``…) as ``[(field, text)]``."""
     out = []
@@ -116,22 +148,34 @@ def _norm(text: str) -> str:
     return normalize_name(text).casefold()
 
 
-def _problems(tab: schema.Tab) -> dict[tuple[str, str], str]:
-    """Problems the sync listed in this tab, by (record ID or row, column header)."""
+def _problems(tab: schema.Tab) -> dict[str, dict[str, str]]:
+    """Problems the sync listed in this tab: by record ID (or ``#row``), by column header."""
     listed = get_workbook().read(schema.PROBLEMS.name)[schema.PROBLEMS.name]
+
+    def build() -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for p in listed.records:
+            if p.get("tab") == tab.name:
+                where = p.get("record_id") or f"#{p.get('row', '')}"
+                out.setdefault(where, {})[p.get("column", "")] = p.get("problem", "")
+        return out
     # Once per snapshot of the problems tab: every page of the grid asks for it.
-    return per_snapshot(("sheet-problems", tab.name), (listed,), lambda: {
-        (p.get("record_id") or f"#{p.get('row', '')}", p.get("column", "")): p.get("problem", "")
-        for p in listed.records if p.get("tab") == tab.name}, pool="sheet")
+    return per_snapshot(("sheet-problems", tab.name), (listed,), build, pool="sheet")
 
 
-def _shown(tab: schema.Tab, table: Table, rec: Record, fields: list[schema.Column],
-           own: list[str], problems: dict[tuple[str, str], str]) -> dict[str, Any]:
+def _shown(tab: schema.Tab, rec: Record, fields: list[schema.Column], own: list[str],
+           problems: dict[str, dict[str, str]]) -> dict[str, Any]:
     rid = rec.get(tab.id_key, "") if tab.id_key else ""
     row: dict[str, Any] = {c.key: rec.get(c.key, "") for c in fields}
     row.update({_own_field(h): rec.extra.get(h, "") for h in own})
-    marks = {c.key: problems[(rid or f"#{rec.row}", c.header)] for c in fields
-             if (rid or f"#{rec.row}", c.header) in problems}
+    found = problems.get(rid or f"#{rec.row}", {})
+    marks = {c.key: found[c.header] for c in fields if c.header in found}
+    # A problem in a column this role does not see (or in the row as a whole) is marked on
+    # the row's number, by the column's name only, so whoever added the row knows to ask.
+    shown = {c.header for c in fields}
+    elsewhere = [f"«{h}»: {why}" if h else why for h, why in found.items() if h not in shown]
+    if elsewhere:
+        marks["_row"] = "؛ ".join(elsewhere)
     row.update(_row=rec.row, _id=rid, _problems=marks)
     return row
 
@@ -150,16 +194,19 @@ def data(name: str) -> Response:
     filters = [(f, v) for f, v in _filters(request.args) if f in known and v]
     sort = sort if sort in known else ""
 
+    keys = {**{c.key: c.key for c in fields}, **{_own_field(h): schema.OWN + h for h in own}}
+
     def value(rec: Record, field: str) -> str:
-        if field.startswith("own_"):
-            return next((rec.extra.get(h, "") for h in own if _own_field(h) == field), "")
-        return rec.get(field, "")
+        return value_of(rec, keys[field])
 
     def rows() -> list[Record]:
         found = [r for r in table.records
                  if all(v in _norm(value(r, f)) for f, v in filters)]
         if sort:
-            found.sort(key=lambda r: (value(r, sort) == "", value(r, sort)), reverse=desc)
+            numeric = tab.column(keys[sort]).type in ("integer", "money")
+            found.sort(key=lambda r: _number(value(r, sort)) if numeric else value(r, sort),
+                       reverse=desc)
+            found.sort(key=lambda r: value(r, sort) == "")  # blank cells last, either way
         return found
 
     chosen = per_snapshot(("sheet", name, sort, desc, tuple(filters)), (table,), rows,
@@ -169,20 +216,21 @@ def data(name: str) -> Response:
     last = max((len(chosen) + size - 1) // size, 1)
     problems = _problems(tab)
     return jsonify(last_page=last, last_row=len(chosen), data=[
-        _shown(tab, table, r, fields, own, problems)
+        _shown(tab, r, fields, own, problems)
         for r in chosen[(page - 1) * size: page * size]])
 
 
 # -- edits ----------------------------------------------------------------------------------
-def _one(tab: schema.Tab, body: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+def _one(tab: schema.Tab, allowed: Mapping[str, schema.Column],
+         body: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     """One cell edit from the grid: written, or refused with the current value."""
-    key, rid = str(body.get("field", "")), str(body.get("id", ""))
-    allowed = {c.key: c for c in _columns(tab) if access.editable(current_user.role, tab, c)}
+    field, rid = str(body.get("field", "")), str(body.get("id", ""))
     if not rid:
         return {"ok": False, "message": "لهذا الصف رقم لم يُسند بعد؛ يُعدَّل بعد المزامنة "
                                        "التالية."}, 400
-    if key not in allowed:
+    if field not in allowed:
         return {"ok": False, "message": "هذا العمود للقراءة فقط."}, 403
+    key = allowed[field].key
     edit = rsheet.CellEdit(rid, key, str(body.get("value", "")), str(body.get("seen", "")))
     try:
         value = rsheet.edit_cell(get_workbook(), tab, edit, user_name())
@@ -190,7 +238,7 @@ def _one(tab: schema.Tab, body: Mapping[str, Any]) -> tuple[dict[str, Any], int]
         return {"ok": False, "message": exc.message}, 400
     except WriteConflict:
         now = get_workbook().row_now(tab.name, rid) or {}
-        return {"ok": False, "current": now.get(key, ""),
+        return {"ok": False, "current": value_of(now, key),
                 "message": "تغيّرت هذه الخلية منذ فتحت الجدول فلم يُحفظ تعديلك؛ القيمة الحالية "
                            "معروضة."}, 409
     except RecordNotFound:
@@ -205,11 +253,12 @@ def _one(tab: schema.Tab, body: Mapping[str, Any]) -> tuple[dict[str, Any], int]
 def cell(name: str) -> tuple[Response, int]:
     tab = _tab(name)
     body = request.get_json(silent=True) or {}
+    allowed = _writable(tab, _table(tab))
     if isinstance(body.get("edits"), list):  # a pasted block: each cell on its own terms
-        results = [_one(tab, e)[0] if isinstance(e, dict) else
+        results = [_one(tab, allowed, e)[0] if isinstance(e, dict) else
                    {"ok": False, "message": "تعديل غير مفهوم."} for e in body["edits"][:500]]
         return jsonify(results=results), 200
-    result, status = _one(tab, body)
+    result, status = _one(tab, allowed, body)
     return jsonify(result), status
 
 
@@ -220,19 +269,25 @@ def row(name: str) -> tuple[Response, int]:
     if not access.may_add_rows(current_user.role, tab):
         return jsonify(ok=False, message="لا يُضاف صف في هذا التبويب من هنا."), 403
     values = (request.get_json(silent=True) or {}).get("values") or {}
-    allowed = {c.key for c in _columns(tab) if access.editable(current_user.role, tab, c)}
-    allowed |= {c.key for c in access.entry_only(current_user.role, tab, _hidden())}
-    allowed |= {tab.id_key} if tab.name not in rsheet.PREFIXES else set()
+    table = _table(tab)
+    allowed = {f: c.key for f, c in _writable(tab, table).items()}
+    allowed |= {c.key: c.key for c in access.entry_only(current_user.role, tab, _hidden())}
+    if tab.name not in rsheet.PREFIXES and tab.id_key:
+        allowed[tab.id_key] = tab.id_key
     try:
         record, written = rsheet.add_row(get_workbook(), tab, {
-            k: str(v) for k, v in values.items() if k in allowed}, user_name(), today())
+            allowed[k]: str(v) for k, v in values.items() if k in allowed}, user_name(), today())
     except rsheet.Refused as exc:
         return jsonify(ok=False, message=exc.message), 400
     except SheetsError as exc:
         return jsonify(ok=False, message=exc.message), 503
+    rid = record[tab.id_key or ""]
     shown = {c.key: record.get(c.key, "") for c in _columns(tab)}
-    return jsonify(ok=True, id=record[tab.id_key or ""], written=written,
-                   row={**shown, "_id": record[tab.id_key or ""], "_problems": {}}), 200
+    shown.update({_own_field(h): record.get(schema.OWN + h, "") for h in _own_headers(table)})
+    snap = get_workbook().cached(tab.name) if written else None
+    landed = snap.get(rid) if snap is not None else None  # where the append put it
+    return jsonify(ok=True, id=rid, written=written, row={
+        **shown, "_id": rid, "_problems": {}, "_row": landed.row if landed else None}), 200
 
 
 @bp.route("/<name>/column", methods=["POST"])
@@ -253,4 +308,5 @@ def column(name: str) -> tuple[Response, int]:
         return jsonify(ok=False, message="في التبويب عمود بهذا العنوان."), 400
     except SheetsError as exc:
         return jsonify(ok=False, message=exc.message), 503
-    return jsonify(ok=True, field=_own_field(title)), 200
+    return jsonify(ok=True, field=_own_field(title), title=title, editable=access.editable(
+        current_user.role, tab, tab.column(schema.OWN + title))), 200
