@@ -128,6 +128,30 @@
     return escapeHTML(cell.getValue());
   }
 
+  // The audit's time, read by a person: «2026-11-23 10:05» (the full stamp in its tooltip).
+  function formatTime(cell) {
+    var raw = text(cell.getValue());
+    var m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(raw);
+    if (m) cell.getElement().setAttribute("title", raw);
+    return m ? escapeHTML(m[1] + " " + m[2]) : escapeHTML(raw);
+  }
+
+  // «الجوال: +9665… → +9665…» in right-to-left text: each value isolated so a «+» or a date
+  // stays whole, and the arrow drawn pointing from the old value to the new one. Display only:
+  // a copied cell is the text the sheet holds.
+  function formatChanges(cell) {
+    var raw = text(cell.getValue());
+    cell.getElement().setAttribute("title", raw);
+    return raw.split("؛ ").map(function (part) {
+      var colon = part.indexOf(": ");
+      var head = colon < 0 ? "" : part.slice(0, colon + 2);
+      var values = (colon < 0 ? part : part.slice(colon + 2)).split(" → ");
+      return escapeHTML(head) + values.map(function (v) {
+        return "<bdi>" + escapeHTML(v) + "</bdi>";
+      }).join(" ← ");
+    }).join("؛ ");
+  }
+
   function readOnly(col) { return !col.editable || col.computed || col.field === cfg.key; }
 
   // Edits are addressed by the record's ID: a row typed without one (the sync gives it one)
@@ -150,6 +174,12 @@
       headerFilter: "input", headerFilterPlaceholder: "تصفية…", headerSort: true,
       formatter: formatCell, minWidth: 90, maxWidth: 320,
     };
+    if (col.display === "time") def.formatter = formatTime;
+    if (col.display === "changes") {
+      def.formatter = formatChanges;
+      def.maxWidth = 560;
+      def.cssClass += " sheet-wrap";
+    }
     if (tip) def.headerTooltip = tip;
     if (!locked) {
       def.editor = Array.isArray(col.choices) && col.choices.length ? "list" : "input";

@@ -3,6 +3,7 @@ filters, pastes a block, adds a row and a column, and a second person's stale ed
 with the value the sheet holds now."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from hashlib import sha1
 from typing import Any
@@ -119,6 +120,20 @@ def test_edit_in_place_lands_in_the_sheet(page: Any, app: Flask, wb: Workbook,
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.evaluate("""(() => { const h = document.querySelector('.tabulator-tableholder');
         return h.scrollWidth > h.clientWidth; })()""")
+
+    # The manager reads the edits in the audit tab: a date and a minute, each value whole and
+    # the arrow pointing from the old value to the new one, right to left.
+    sign_in(page, "manager")
+    open_grid(page, schema.AUDIT.name)
+    loaded = page.get_attribute("#sheet-grid", "data-loaded")
+    page.evaluate("window.mustafidSheet.setSort('time', 'desc')")
+    page.wait_for_function(f"""() => document.querySelector('#sheet-grid')
+        .getAttribute('data-loaded') !== '{loaded}'""")
+    first = ".tabulator-row:first-child .tabulator-cell"
+    assert page.inner_text(f"{first}[tabulator-field='changes']") == "الحي: — ← الصالحية"
+    assert page.locator(f"{first}[tabulator-field='changes'] bdi").count() == 2
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}",
+                        page.inner_text(f"{first}[tabulator-field='time']"))
 
 
 def cities(page: Any) -> list[str]:
