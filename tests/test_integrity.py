@@ -112,4 +112,4 @@ def test_no_write_goes_astray_while_a_volunteer_sorts(tmp_path: Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(pytest.main([__file__, "-s"]))
+    sys.exit(pytest.main([__file__, "-s", "-n", "0"]))

@@ -131,4 +131,4 @@ def test_a_seeded_campaign_finds_nothing_astray(tmp_path: Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(pytest.main([__file__, "-s"]))
+    sys.exit(pytest.main([__file__, "-s", "-n", "0"]))
