@@ -114,6 +114,15 @@
 
   function text(value) { return value == null ? "" : String(value); }
 
+  // «خانة» counted as Arabic grammar asks (arabic.count on the server): خانة واحدة، خانتان
+  // (خانتين after a preposition or as an object)، 3 خانات، 11 خانة.
+  function cellsCount(n, oblique) {
+    if (n === 1) return "خانة واحدة";
+    if (n === 2) return oblique ? "خانتين" : "خانتان";
+    var tail = Math.abs(n) % 100;
+    return n + (tail >= 3 && tail <= 10 ? " خانات" : " خانة");
+  }
+
   function problemOf(row, field) {
     var problems = row.getData()._problems;
     return problems && problems[field] ? problems[field] : "";
@@ -329,7 +338,7 @@
     if (!edits.length) return Promise.resolve();
     edits.forEach(function (e) { mark(e.index, e.field, "sheet-saving", true); });
     var many = edits.length > 1;
-    say(many ? "جارٍ حفظ " + edits.length + " خانات…" : "جارٍ الحفظ…", "busy");
+    say(many ? "جارٍ حفظ " + cellsCount(edits.length, true) + "…" : "جارٍ الحفظ…", "busy");
     var results = [], chain = Promise.resolve();
     for (var i = 0; i < edits.length; i += BATCH) {
       (function (chunk) {
@@ -341,14 +350,14 @@
     return chain.then(function () {
       var refused = results.filter(function (r) { return !r.ok; });
       if (!refused.length) {
-        say(many ? "حُفظت " + edits.length + " خانات." : "حُفظ.", "ok");
+        say(many ? "حُفظت " + cellsCount(edits.length) + "." : "حُفظ.", "ok");
       } else if (!many) {
         say(refused[0].message, "error");
       } else {
         var reasons = refused.map(function (r) { return r.message; })
           .filter(function (m, i, all) { return all.indexOf(m) === i; });
-        say("حُفظت " + (edits.length - refused.length) + " من " + edits.length +
-            " خانات، ورُدّت " + refused.length + ": " + reasons.join(" · "), "error");
+        say("حُفظ " + (edits.length - refused.length) + " من " + cellsCount(edits.length, true) +
+            "، ورُدّ " + refused.length + ": " + reasons.join(" · "), "error");
       }
     });
   }
@@ -422,15 +431,15 @@
     var done = send(edits);
     if (locked) {
       done.then(function () {
-        statusEl.textContent += " (تُركت " + locked + " خانات لا تُعدَّل هنا.)";
+        statusEl.textContent += " (تُركت " + cellsCount(locked) + " لا تُعدَّل هنا.)";
       });
     }
     if (!edits.length && !locked) say("لا تغيير.", "ok");
     return done;
   }
 
-  function pasteBlock(block) {
-    var sel = selection();
+  function pasteBlock(block, from) {
+    var sel = from ? [[from]] : selection();
     if (!sel) { say("حدّد خانة أولًا ثم الصق.", "error"); return; }
     var targets = [], dropped = 0;
     if (block.length === 1 && block[0].length === 1) { // one value fills the selection
@@ -457,10 +466,25 @@
     }
   }
 
+  // The cell being edited: on a phone a tap opens the editor, so a block copied from a
+  // spreadsheet is pasted into it; it goes to the cells from there instead.
+  var editing = null;
+  table.on("cellEditing", function (cell) { editing = cell; });
+  table.on("cellEditCancelled", function () { editing = null; });
+  table.on("cellEdited", function () { editing = null; });
+
   gridEl.addEventListener("paste", function (e) {
-    if (isEditing() || inBox(e)) return;
     var raw = e.clipboardData ? e.clipboardData.getData("text/plain") : "";
-    if (!raw) return;
+    var block = raw && /[\t\n]/.test(raw.replace(/[\r\n]+$/, ""));
+    if (isEditing() && editing && block) {
+      e.preventDefault();
+      e.stopPropagation();
+      var from = editing;
+      from.cancelEdit();
+      pasteBlock(parseTSV(raw), from);
+      return;
+    }
+    if (isEditing() || inBox(e) || !raw) return;
     e.preventDefault();
     e.stopPropagation();
     pasteBlock(parseTSV(raw));
@@ -477,7 +501,7 @@
       var col = byField(t.cell.getField());
       return col && !readOnly(col) && text(t.cell.getValue()) !== "";
     }).length;
-    if (filled > 3 && !window.confirm("تفريغ " + filled + " خانات فيها بيانات؟")) return;
+    if (filled > 3 && !window.confirm("تفريغ " + cellsCount(filled, true) + " فيها بيانات؟")) return;
     apply(targets);
   });
 

@@ -192,6 +192,16 @@ def test_paste_a_three_by_three_block(page: Any, wb: Workbook,
     page.keyboard.press("Control+C")
     assert page.evaluate("navigator.clipboard.readText()") == "الدمام\tالروضة\nحائل\tالفيصلية"
 
+    # On a phone a tap opens the cell's editor: a block pasted there goes to the cells.
+    target = cell(page, "B-4", "city")
+    target.click()
+    page.keyboard.press("Enter")
+    target.locator("input").wait_for()
+    page.evaluate("text => navigator.clipboard.writeText(text)", "تبوك\tالورود\n")
+    page.keyboard.press("Control+V")
+    assert "حُفظت خانتان" in settled(page)
+    assert (record(wb, "B-4")["city"], record(wb, "B-4")["district"]) == ("تبوك", "الورود")
+
 
 def test_add_a_row_and_a_column(page: Any, wb: Workbook, people: list[dict[str, str]]) -> None:
     sign_in(page, "reception")
