@@ -184,7 +184,7 @@ def _as_yesno(column: schema.Column, text: str) -> tuple[str, str | None]:
 
 def _as_choice(column: schema.Column, text: str) -> tuple[str, str | None]:
     if column.choices and text not in column.choices:
-        return text, "قيمة غير معروفة لهذا العمود"
+        return text, "قيمة غير معروفة لهذا العمود؛ الخيارات: " + "، ".join(column.choices)
     return text, None
 
 

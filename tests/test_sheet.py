@@ -72,6 +72,8 @@ def test_an_edit_lands_by_id_with_its_audit_row_and_a_stale_one_is_refused(
         {"id": bid, "field": "district", "value": "الروضة", "seen": ""},
         {"id": bid, "field": "alerts", "value": "x", "seen": ""}]}).get_json()["results"]
     assert [r["ok"] for r in block] == [True, True, False]
+    wrong = edit(client, bid, "gender", "رجل", "ذكر").get_json()  # the choices are listed
+    assert not wrong["ok"] and "الخيارات: ذكر، أنثى" in wrong["message"]
 
 
 def test_sort_filter_and_pages(client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:

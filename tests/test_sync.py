@@ -114,7 +114,8 @@ def test_problems_listed_and_rows_left_as_typed(wb: Workbook) -> None:
     result = job.run(wb, TODAY)
     listed = {tuple(r[:6]) for r in sheet_values(wb, P)[1:]}
     assert (R, "7", "R-9", "تاريخ التقديم", "أمس", "تاريخ غير مفهوم") in listed
-    assert (R, "7", "R-9", "الحالة", "تحت الدراسة", "قيمة غير معروفة لهذا العمود") in listed
+    assert (R, "7", "R-9", "الحالة", "تحت الدراسة",
+            "قيمة غير معروفة لهذا العمود؛ الخيارات: " + "، ".join(schema.STATUSES)) in listed
     assert (R, "2", "R-1", "رقم الطلب", "R-1", "رقم مكرر في أكثر من صف") in listed
     assert (R, "8", "R-1", "رقم الطلب", "R-1", "رقم مكرر في أكثر من صف") in listed
     assert any(p[:4] == (B, "2", "B-1", "رقم الهوية") and "خانة التحقق" in p[5] for p in listed)

@@ -65,7 +65,8 @@ def test_missing_required_column_and_unknown_choice_reported() -> None:
     table = parse_table(schema.REQUESTS, [["رقم الطلب", "الحالة"], ["R-1", "معلق"]])
     messages = {(p.column, p.message) for p in table.problems}
     assert ("الخدمة", "العمود غير موجود (غُيّر عنوانه أو حُذف)") in messages
-    assert ("الحالة", "قيمة غير معروفة لهذا العمود") in messages
+    assert ("الحالة", "قيمة غير معروفة لهذا العمود؛ الخيارات: " + "، ".join(schema.STATUSES)) \
+        in messages
 
 
 def test_reading_every_tab_costs_one_call_then_none(wb: Workbook, server: Server) -> None:
