@@ -21,6 +21,9 @@ ROW_ACTION = "إضافة صف من الجدول"
 COLUMN_ACTION = "إضافة عمود من الجدول"
 # Cells a new row gets from the app when left empty (so the form does not ask for them).
 FILLED = {schema.BENEFICIARIES.name: frozenset({"registered_on"})}
+# Cells a new row needs, the person's own or their guardian's (the form marks both).
+EITHER = {schema.BENEFICIARIES.name: frozenset({"national_id", "mobile", "guardian_national_id",
+                                               "guardian_mobile"})}
 NEW_FILE_RULE = ("الملف الجديد يحتاج: الاسم الكامل والمدينة، ورقم الهوية والجوال (للمستفيد أو "
                  "لولي أمره أو معرّفه).")
 
@@ -110,4 +113,5 @@ def _a_file(wb: Workbook, record: Mapping[str, str]) -> None:
         raise Refused("لا يُحفظ الملف الجديد دون: " + "، ".join(lacking) + ".")
     nid = record.get("national_id", "")
     if nid and any(r.get("national_id") == nid for r in wb.table(schema.BENEFICIARIES.name).records):
-        raise Refused("لهذا الرقم ملف مسجل من قبل؛ ابحث عنه بدل إضافة صف جديد.")
+        raise Refused("لهذا الرقم ملف مسجل من قبل؛ اطلب من أحد الموظفين فتحه بدل إضافة صف "
+                      "جديد.")

@@ -157,7 +157,7 @@
       var values = (colon < 0 ? part : part.slice(colon + 2)).split(" → ");
       return escapeHTML(head) + values.map(function (v) {
         return "<bdi>" + escapeHTML(v) + "</bdi>";
-      }).join(" ← ");
+      }).join(" ←\u00a0"); // the arrow stays on the line of the value it points to
     }).join("؛ ");
   }
 
@@ -186,7 +186,8 @@
     if (col.display === "time") def.formatter = formatTime;
     if (col.display === "changes") {
       def.formatter = formatChanges;
-      def.maxWidth = 560;
+      // On a phone the changes fit the screen's width (wrapped), not 560 px behind the «#».
+      def.maxWidth = Math.min(560, Math.max(220, (window.innerWidth || 560) - 110));
       def.cssClass += " sheet-wrap";
     }
     if (tip) def.headerTooltip = tip;
@@ -266,6 +267,8 @@
                  headerTooltip: "رقم الصف في ملف البيانات", formatter: formatCell },
     columnDefaults: { headerWordWrap: false },
     columns: cfg.columns.map(columnDef),
+    // The audit grows at its end: its newest rows first.
+    initialSort: cfg.newest_first ? [{ column: cfg.columns[0].field, dir: "desc" }] : [],
   });
 
   // -- writing cells --------------------------------------------------------------------
@@ -581,19 +584,21 @@
     box.textContent = "";
     // What the row needs first: the required columns, then those hidden from this role that a
     // new row still needs (typed once, never shown), then the rest.
-    var open = cfg.columns.filter(function (c) { return !readOnly(c); });
-    var need = open.filter(function (c) { return c.required; });
-    var rest = open.filter(function (c) { return !c.required; });
-    need.concat(cfg.entry || [], rest).forEach(function (c, i) {
+    var all = (cfg.entry || []).concat(cfg.columns.filter(function (c) { return !readOnly(c); }));
+    var need = all.filter(function (c) { return c.required; });
+    var either = all.filter(function (c) { return !c.required && c.either; });
+    var rest = all.filter(function (c) { return !c.required && !c.either; });
+    need.concat(either, rest).forEach(function (c, i) {
       var wrap = document.createElement("div");
       wrap.className = "field";
       var label = document.createElement("label");
       label.htmlFor = "sheet-new-" + i;
       label.textContent = c.title;
-      if (c.required) {
+      if (c.required || c.either) {
         var star = document.createElement("span");
         star.className = "required-mark";
         star.textContent = " *";
+        star.setAttribute("aria-hidden", "true"); // said by aria-required instead
         label.appendChild(star);
       }
       var input = document.createElement("input");
@@ -601,6 +606,7 @@
       input.name = c.field;
       input.autocomplete = "off";
       input.required = !!c.required;
+      if (c.required || c.either) input.setAttribute("aria-required", "true");
       if (Array.isArray(c.choices) && c.choices.length) {
         var list = document.createElement("datalist");
         list.id = "sheet-new-list-" + i;
@@ -625,6 +631,19 @@
 
   rowDlg.form.addEventListener("submit", function (e) {
     e.preventDefault();
+    // The form is checked here, in Arabic (a browser would say it in its own language).
+    var empty = Array.prototype.filter.call(
+      rowDlg.form.querySelectorAll(".sheet-row-fields input"),
+      function (input) { return input.required && !input.value.trim(); });
+    Array.prototype.forEach.call(rowDlg.form.querySelectorAll(".sheet-row-fields input"),
+      function (input) { input.toggleAttribute("aria-invalid", empty.indexOf(input) >= 0); });
+    if (empty.length) {
+      rowDlg.error.textContent = "املأ الحقول المطلوبة: " + empty.map(function (input) {
+        return input.labels[0].firstChild.textContent;
+      }).join("، ") + ".";
+      empty[0].focus();
+      return;
+    }
     var values = {};
     Array.prototype.forEach.call(rowDlg.form.querySelectorAll(".sheet-row-fields input"),
       function (input) { if (input.value.trim()) values[input.name] = input.value.trim(); });

@@ -130,7 +130,7 @@ def test_edit_in_place_lands_in_the_sheet(page: Any, app: Flask, wb: Workbook,
     page.wait_for_function(f"""() => document.querySelector('#sheet-grid')
         .getAttribute('data-loaded') !== '{loaded}'""")
     first = ".tabulator-row:first-child .tabulator-cell"
-    assert page.inner_text(f"{first}[tabulator-field='changes']") == "الحي: — ← الصالحية"
+    assert page.inner_text(f"{first}[tabulator-field='changes']") == "الحي: — ←\xa0الصالحية"
     assert page.locator(f"{first}[tabulator-field='changes'] bdi").count() == 2
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}",
                         page.inner_text(f"{first}[tabulator-field='time']"))
@@ -211,13 +211,19 @@ def test_add_a_row_and_a_column(page: Any, wb: Workbook, people: list[dict[str, 
     assert dialog.locator("label:has-text('الاسم الكامل') .required-mark").count() == 1
     dialog.locator("button:has-text('حفظ الصف')").click()  # nothing filled: the form asks first
     assert dialog.is_visible() and dialog.locator("input:invalid").count() >= 2
+    asked = dialog.locator(".sheet-dialog-error").inner_text()
+    assert asked.startswith("املأ الحقول المطلوبة: الاسم الكامل") and "المدينة" in asked
+    labels = dialog.locator(".sheet-row-fields label").all_inner_texts()
+    assert [t.rstrip(" *") for t in labels[:4]] == ["الاسم الكامل", "المدينة", "رقم الهوية",
+                                                     "الجوال"]
+    assert all(t.endswith("*") for t in labels[:4])
     dialog.get_by_label("الاسم الكامل").fill("نورة سالم العنزي")
     dialog.get_by_label("المدينة").fill("حائل")
     dialog.locator("button:has-text('حفظ الصف')").click()  # no ID nor mobile: the server says why
     dialog.locator(".sheet-dialog-error:not(:empty)").wait_for()
     assert "رقم الهوية" in dialog.locator(".sheet-dialog-error").inner_text()
-    dialog.get_by_label("رقم الهوية", exact=True).fill("1000000008")
-    dialog.get_by_label("الجوال", exact=True).fill("0559876543")
+    dialog.get_by_label(re.compile(r"^رقم الهوية \*?$")).fill("1000000008")
+    dialog.get_by_label(re.compile(r"^الجوال \*?$")).fill("0559876543")
     dialog.locator("button:has-text('حفظ الصف')").click()
     page.wait_for_selector("#sheet-status.sheet-status-ok:has-text('أُضيف صف جديد')")
     assert not dialog.is_visible()

@@ -101,7 +101,8 @@ def _described(tab: schema.Tab, column: schema.Column, editable: bool) -> dict[s
             "own": False, "editable": editable, "choices": _choices(column),
             "display": DISPLAY.get((tab.name, column.key), ""),
             "required": column.required and not column.computed and column.key != tab.id_key
-            and column.key not in rsheet.FILLED.get(tab.name, ())}
+            and column.key not in rsheet.FILLED.get(tab.name, ()),
+            "either": column.key in rsheet.EITHER.get(tab.name, ())}
 
 
 @bp.route("/<name>")
@@ -123,6 +124,7 @@ def grid(name: str) -> str:
     return render_template(
         "sheet/grid.html", tab=name, columns=columns, entry=entry, key=tab.id_key,
         hidden=hidden, row_rule=rsheet.NEW_FILE_RULE if tab is schema.BENEFICIARIES else "",
+        newest_first=tab.append_only,
         google_note=GOOGLE_NOTE if google else "",
         may_add=access.may_add_rows(current_user.role, tab),
         urls={"data": url_for(".data", name=name), "cell": url_for(".cell", name=name),
@@ -245,7 +247,7 @@ def _one(tab: schema.Tab, allowed: Mapping[str, schema.Column],
     except WriteConflict:
         now = get_workbook().row_now(tab.name, rid) or {}
         return {"ok": False, "current": value_of(now, key),
-                "message": "تغيّرت هذه الخلية منذ فتحت الجدول فلم يُحفظ تعديلك؛ القيمة الحالية "
+                "message": "تغيّرت هذه الخانة منذ فتحت الجدول فلم يُحفظ تعديلك؛ القيمة الحالية "
                            "معروضة."}, 409
     except RecordNotFound:
         return {"ok": False, "message": "لم يعد هذا السجل في التبويب."}, 404
