@@ -66,6 +66,32 @@ def edit_cell(wb: Workbook, tab: schema.Tab, edit: CellEdit, user: str) -> str:
     return value
 
 
+def edit_cells(wb: Workbook, tab: schema.Tab, edits: list[CellEdit], user: str
+               ) -> list[tuple[str, Exception | None]]:
+    """A pasted block: every cell checked, the rows written by ID in one batch (two calls
+    whatever its size), each row with its audit row. For each edit, in order: the value
+    stored and ``None``, or the reason it was not (``Refused``, ``WriteConflict`` — the cells
+    of a row are written together or not at all —, ``RecordNotFound``)."""
+    out: list[tuple[str, Exception | None]] = []
+    changes: dict[str, dict[str, str]] = {}
+    expect: dict[str, dict[str, str]] = {}
+    for edit in edits:
+        try:
+            value = checked(tab.column(edit.key), edit.value)
+        except Refused as exc:
+            out.append((edit.value, exc))
+            continue
+        out.append((value, None))
+        if value != edit.seen:
+            changes.setdefault(edit.rid, {})[edit.key] = value
+            expect.setdefault(edit.rid, {})[edit.key] = edit.seen
+    jobs = {job.rid: job for job in wb.update_rows(tab.name, changes, expect,
+                                                   audit=store.auditor(user),
+                                                   action=EDIT_ACTION)}
+    return [(value, error or (jobs[e.rid].error if e.rid in jobs else None))
+            for e, (value, error) in zip(edits, out)]
+
+
 def add_row(wb: Workbook, tab: schema.Tab, values: Mapping[str, str], user: str,
             today: date) -> tuple[dict[str, str], bool]:
     """A new row, the values checked as for an edit; ``(record, written)`` — not written when

@@ -61,6 +61,25 @@ class Committer:
             raise job.error
         return entry.batches
 
+    def write_all(self, jobs: list[Job], audit: AuditFn | None) -> int:
+        """Write several jobs in one batch (a block pasted in the grid); each job's own refusal
+        is kept in its ``error``. The batches sent, or the error that stopped them all."""
+        entries = [_Entry(job, audit) for job in jobs]
+        with self._lock:
+            self._queue.extend(entries)  # together: whoever leads next takes them all
+            lead = not self._busy
+            self._busy = True
+        if lead:
+            self._lead()
+        for entry in entries:
+            entry.wake.wait()
+            if not entry.finished:  # woken to write the next batch, these among them
+                self._lead()
+        failed = next((e.error for e in entries if e.error is not None), None)
+        if failed is not None:
+            raise failed
+        return max(e.batches for e in entries)
+
     def _lead(self) -> None:
         with self._lock:
             batch, self._queue = self._queue, []

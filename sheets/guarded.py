@@ -33,6 +33,7 @@ from .errors import (
     BadRequest,
     DuplicateRecord,
     RecordNotFound,
+    SheetsError,
     TabMissing,
     WorkbookUnavailable,
     WriteConflict,
@@ -171,7 +172,12 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
         repaired: dict[tuple[str, int], dict[str, str]] = {}  # cells this batch puts back
         logs: list[Mapping[str, str]] = []
         waiting: list[Job] = []
-        for job in pending:
+        # Repairs first: a redo whose own row another job's cells landed on waits until that
+        # row is put back (the next round), instead of being refused for cells not its own.
+        for job in sorted(pending, key=lambda j: not j.repair):
+            if not job.repair and job.logged and repaired and _on_repaired(tables, job, repaired):
+                waiting.append(job)
+                continue
             try:
                 edit = _place(tables[job.tab], job)
             except Exception as exc:  # noqa: BLE001 a refused redo must not strand the repairs
@@ -277,6 +283,16 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
         raise failure
     # A repair still waiting here found its cells typed over again and again: theirs stand.
     return result
+
+
+def _on_repaired(tables: Mapping[str, Table], job: Job,
+                 repaired: Mapping[tuple[str, int], Mapping[str, str]]) -> bool:
+    """Whether this round puts back cells on the job's own row."""
+    try:
+        rec = locate(tables[job.tab], job)
+    except SheetsError:
+        return False  # placed as usual, which raises it
+    return rec is not None and (job.tab, rec.row) in repaired
 
 
 def _told(edit: Edit, repaired: Mapping[tuple[str, int], Mapping[str, str]]) -> Diff:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import gspread
@@ -154,6 +154,37 @@ class Workbook(Snapshot):
             else:  # other rows were put right on the way: the tab is read again
                 self.invalidate(name)
         return job.diff
+
+    def update_rows(self, name: str, changes: Mapping[str, Mapping[str, str]],
+                    expect: Mapping[str, Mapping[str, str]], *,
+                    audit: preimage.AuditFn | None = None, action: str = "") -> list[preimage.Job]:
+        """Write the changed fields of several rows, by their IDs, in one batch (two calls);
+        each row must still hold its ``expect``. The jobs, in order: a row refused alone
+        (``WriteConflict``, ``RecordNotFound``) has its error in ``job.error``."""
+        tab = self._require(name)
+        assert tab.id_key, f"{name} has no ID column"
+        jobs = [preimage.Job(name, rid, {}, dict(expect.get(rid, {})), action,
+                             make=lambda _row, c=dict(cells): c) for rid, cells in changes.items()]
+        if not jobs:
+            return []
+        began = self._write_began()
+        with ExitStack() as turns:
+            for rid in sorted(changes):  # in one order, so two blocks never wait on each other
+                turns.enter_context(self._turn(name, rid))
+            try:
+                batches = self._committer.write_all(jobs, audit)
+            except Exception:
+                self.invalidate(name)
+                raise
+        if any(job.landed for job in jobs):
+            self._wrote(began)
+        if batches == 1:
+            for job in jobs:
+                if job.landed:
+                    self._take_in(name, job)
+        else:
+            self.invalidate(name)
+        return jobs
 
     @contextmanager
     def _turn(self, name: str, rid: str) -> Iterator[None]:

@@ -336,3 +336,27 @@ def test_a_sort_while_steps_are_written_together_sends_none_to_another_row(
         mine = [c for c in row if c.startswith("باحث")]
         assert mine == ([f"باحث {i}"] if i % 2 == 0 else []), (i, row)
         assert ("لدى الباحث" in row) == (i % 2 == 0)
+
+
+def test_a_block_pasted_in_the_grid_costs_two_sheets_calls(
+        client: FlaskClient, server: Server, wb: Workbook) -> None:
+    """Three rows by three cells: one narrow read and one batch, an audit row per row."""
+    auth = AuthActions(client)
+    auth.login("reception")
+    for n, nid in enumerate(("1000000008", "1000000016", "1000000024")):
+        register(client, national_id=nid, mobile=f"055123456{n}", full_name=f"اسم {n}")
+    wb.invalidate()
+    rows = wb.table(B).records
+    client.get(f"/sheet/{B}/data")  # the page the person pasted into
+    server.api.reset()
+    edits = [{"id": r["id"], "field": field, "value": f"{field} {n}", "seen": r.get(field, "")}
+             for n, r in enumerate(rows) for field in ("city", "district", "address")]
+    results = client.post(f"/sheet/{B}/cell", json={"edits": edits}).get_json()["results"]
+    assert [r["ok"] for r in results] == [True] * 9
+    assert sheets_calls(server) == {"spreadsheets.values.batchGet": 1,
+                                    "spreadsheets.batchUpdate": 1}
+    wb.invalidate()
+    assert [wb.table(B).get(r["id"])["district"] for r in rows] == [
+        "district 0", "district 1", "district 2"]
+    logged = [r for r in sheet_values(wb, AUDIT)[1:] if r[2] == "تعديل من الجدول"]
+    assert sorted(r[4] for r in logged) == sorted(r["id"] for r in rows)

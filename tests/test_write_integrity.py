@@ -382,3 +382,30 @@ def test_a_cell_of_a_hand_added_column_lands_on_its_row(wb: Workbook, server: Se
         store.update(wb, schema.BENEFICIARIES, "B-2", {key: "الاثنين"}, "سارة", "تعديل",
                      expect={key: ""})
     assert rows_by_id(wb, B)["B-2"][col] == "الأحد"
+
+
+@pytest.mark.parametrize("point", list(POINTS)[:2])
+@pytest.mark.parametrize("edit", ["sort", "insert", "delete"])
+def test_a_pasted_block_lands_on_its_rows_in_two_calls(wb: Workbook, server: Server,
+                                                       point: str, edit: str) -> None:
+    """A 3×2 block from the grid: one narrow read and one batch for all its rows, each cell
+    on the row of its ID whatever the volunteer does meanwhile; a row that changed since
+    the person saw it is refused alone."""
+    wb.append_many(B, [person(f"B-{i}") for i in range(1, 6)])
+    wb.table(B)
+    wb.update(B, "B-4", {"district": "الملز"})  # another person, after the paste was seen
+    before = rows_by_id(wb, B)
+    server.api.reset()
+    inject(server, wb, B, point, edit)
+    jobs = wb.update_rows(B, {rid: {"city": f"مدينة {rid}", "district": f"حي {rid}"}
+                              for rid in ("B-2", "B-3", "B-4")},
+                          {rid: {"city": "القريات", "district": ""}
+                           for rid in ("B-2", "B-3", "B-4")},
+                          audit=store.auditor("خالد"), action="تعديل من الجدول")
+    assert not server.api.hooks
+    assert [type(j.error).__name__ if j.error else "" for j in jobs] == ["", "", "WriteConflict"]
+    changed = {rid: {column(B, "city"): f"مدينة {rid}", column(B, "district"): f"حي {rid}"}
+               for rid in ("B-2", "B-3")}
+    assert rows_by_id(wb, B) == expected_after(before, edit, B, changed, point)
+    audit = [r for r in sheet_values(wb, A)[1:] if r[2] == "تعديل من الجدول"]
+    assert sorted(r[4] for r in audit) == ["B-2", "B-3"]

@@ -34,6 +34,7 @@ from .snapshot import per_snapshot
 
 bp = Blueprint("sheet", __name__, url_prefix="/sheet")
 PAGE_MAX = 500
+CHANGED = "تغيّرت هذه الخانة منذ فتحت الجدول فلم يُحفظ تعديلك؛ القيمة الحالية معروضة."
 GOOGLE_NOTE = ("على Google Sheets لا تحجب مشاركة الملف الأعمدة ولا تسجّل تعديلات المتطوعين في "
                "تبويب «السجل»: من يُشارَك الملف يرى كل الأعمدة، ومنها أرقام الهوية والملاحظات. "
                "شارك الملف مع الموظفين وحدهم، ودع المتطوعين يعدّلون من هذه الصفحة.")
@@ -246,14 +247,47 @@ def _one(tab: schema.Tab, allowed: Mapping[str, schema.Column],
         return {"ok": False, "message": exc.message}, 400
     except WriteConflict:
         now = get_workbook().row_now(tab.name, rid) or {}
-        return {"ok": False, "current": value_of(now, key),
-                "message": "تغيّرت هذه الخانة منذ فتحت الجدول فلم يُحفظ تعديلك؛ القيمة الحالية "
-                           "معروضة."}, 409
+        return {"ok": False, "current": value_of(now, key), "message": CHANGED}, 409
     except RecordNotFound:
         return {"ok": False, "message": "لم يعد هذا السجل في التبويب."}, 404
     except SheetsError as exc:
         return {"ok": False, "message": exc.message}, 503
     return {"ok": True, "value": value}, 200
+
+
+def _block(tab: schema.Tab, allowed: Mapping[str, schema.Column],
+           edits: list[Any]) -> list[dict[str, Any]]:
+    """A pasted block: each cell's result, the cells allowed written together (two calls)."""
+    results: list[dict[str, Any]] = []
+    wanted: dict[int, rsheet.CellEdit] = {}  # by its place in the block
+    for i, e in enumerate(edits):
+        field, rid = (str(e.get("field", "")), str(e.get("id", ""))) if isinstance(e, dict) \
+            else ("", "")
+        results.append({"ok": False, "message": "هذا العمود للقراءة فقط."} if rid else
+                       {"ok": False, "message": "تعديل غير مفهوم أو صف بلا رقم سجل."})
+        if rid and field in allowed:
+            wanted[i] = rsheet.CellEdit(rid, allowed[field].key, str(e.get("value", "")),
+                                        str(e.get("seen", "")))
+    try:
+        done = rsheet.edit_cells(get_workbook(), tab, list(wanted.values()), user_name())
+    except SheetsError as exc:
+        return [{"ok": False, "message": exc.message} if i in wanted else r
+                for i, r in enumerate(results)]
+    now: dict[str, Mapping[str, str]] = {}  # a refused row as it is now, read once
+    for (i, edit), (value, error) in zip(wanted.items(), done):
+        if error is None:
+            results[i] = {"ok": True, "value": value}
+        elif isinstance(error, WriteConflict):
+            if edit.rid not in now:
+                now[edit.rid] = get_workbook().row_now(tab.name, edit.rid) or {}
+            results[i] = {"ok": False, "current": value_of(now[edit.rid], edit.key),
+                          "message": CHANGED}
+        elif isinstance(error, RecordNotFound):
+            results[i] = {"ok": False, "message": "لم يعد هذا السجل في التبويب."}
+        else:  # refused as typed (its reason), or a fault of that row's write
+            results[i] = {"ok": False, "message": getattr(error, "message", "") or
+                          "لم يُحفظ: حدث خطأ في الخادم."}
+    return results
 
 
 @bp.route("/<name>/cell", methods=["POST"])
@@ -262,10 +296,8 @@ def cell(name: str) -> tuple[Response, int]:
     tab = _tab(name)
     body = request.get_json(silent=True) or {}
     allowed = _writable(tab, _table(tab))
-    if isinstance(body.get("edits"), list):  # a pasted block: each cell on its own terms
-        results = [_one(tab, allowed, e)[0] if isinstance(e, dict) else
-                   {"ok": False, "message": "تعديل غير مفهوم."} for e in body["edits"][:500]]
-        return jsonify(results=results), 200
+    if isinstance(body.get("edits"), list):  # a pasted block: the rows in one batch
+        return jsonify(results=_block(tab, allowed, body["edits"][:500])), 200
     result, status = _one(tab, allowed, body)
     return jsonify(result), status
 
