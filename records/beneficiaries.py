@@ -24,8 +24,9 @@ def search(records: list[Record], query: str) -> list[Record]:
     if not q:
         return []
     digits = digits_only(q)
-    # Only a query that is all digits (spaces aside) searches the ID and mobile columns.
-    by_number = len(digits) >= 4 and digits == digits_only(q.replace(" ", ""))
+    # Only a query of digits (and the spaces, dashes or «+» a number is typed with) searches
+    # the ID and mobile columns; a name with a number in it is not a number.
+    by_number = len(digits) >= 4 and not any(ch.isalpha() for ch in q)
     name = "" if digits else normalize_name(q)
 
     def matches(r: Record) -> bool:

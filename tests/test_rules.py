@@ -7,7 +7,9 @@ import pytest
 
 import workflow as wf
 from forms.checks import canonical_mobile, mask_id, national_id_error, normalize_name
+from records import beneficiaries as bens
 from sheets import schema
+from sheets.parse import Record
 
 
 def test_statuses_match_the_sheet_contract() -> None:
@@ -142,3 +144,14 @@ def test_who_is_studied(service: str, unclear: bool, cell: str) -> None:
 
 def test_a_request_from_before_the_choice_is_studied() -> None:
     assert wf.study_needed({"status": wf.NEW, "needs_study": ""})
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("1000000008", True), ("١٠٠٠٠٠٠٠٠٨", True), ("0008", True), ("055 123 4567", True),
+    ("+966551234567", True), ("فاطمة", True), ("فاطمة 0008", False), ("سارة", False)])
+def test_reception_search_takes_a_query_of_digits_as_a_number(query: str, found: bool) -> None:
+    """Digits with the spaces, dashes or «+» a number is typed with search IDs and mobiles;
+    a name with digits in it is not a number search."""
+    person = Record({"id": "B-1", "full_name": "فاطمة القحطاني", "national_id": "1000000008",
+                     "mobile": "+966551234567"})
+    assert bool(bens.search([person], query)) is found
