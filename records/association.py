@@ -11,7 +11,7 @@ from datetime import date
 from deadlines import Settings
 from saudi_calendar import Calendar, calendar_from, parse_weekend
 from sheets import Problem, Table, schema
-from sheets.cells import parse_date, parse_integer
+from sheets.cells import parse_date, parse_integer, parse_money
 from workflow import STUDY_CHOICES, STUDY_UNCLEAR
 
 DEFAULTS = {k: v for k, v, _ in schema.ASSOCIATION_SETTINGS}
@@ -19,6 +19,7 @@ INTEGER_KEYS = ("decision_days", "committee_quorum", "incomplete_followup_days",
                 "inquiry_response_days", "complaint_response_days", "suggestion_response_days",
                 "id_expiry_warning_days", "data_update_interval_days", "survey_link_days")
 OPTIONAL_KEYS = ("incomplete_lapse_days",)  # empty means "never"
+MONEY_KEYS = ("share_value", "annual_dues")  # riyals; empty: none
 POLICY_DECISION_DAYS = 14  # «خلال مدة لا تقل عن أسبوعين»: every policy says so
 BELOW_POLICY = ("أقل من أسبوعين، والسياسة تقول «خلال مدة لا تقل عن أسبوعين»؛ استُخدمت 14. "
                 "لاعتماد مدة أقل اكتب «نعم» في decision_days_confirmed")
@@ -136,6 +137,11 @@ def check_setting(key: str, value: str) -> tuple[str, str | None]:
                 (key in ("decision_days", "committee_quorum") and n == 0):
             return default, f"ليس عددًا صحيحًا من الأيام؛ استُخدمت القيمة الافتراضية {default}"
         return str(n), None
+    if key in MONEY_KEYS:
+        money = parse_money(value) if value.strip() else ""
+        if money is None or money.startswith("-"):
+            return default, "ليس مبلغًا صحيحًا بالريال (مثل 100 أو 10.5)؛ تُرك فارغًا"
+        return money, None
     if key == "decision_day_kind":
         if value.strip().lower() not in ("calendar", "working"):
             return default, "القيمة calendar أو working؛ استُخدمت calendar"

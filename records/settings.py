@@ -44,15 +44,17 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                         "suggestion_response_days", "id_expiry_warning_days",
                         "data_update_interval_days")),
     ("استبيان الرضا", ("survey_questions", "survey_link_days")),
+    ("أعضاء الجمعية العمومية", ("share_value", "annual_dues")),
 )
 OTHER = "إعدادات أخرى"
-# What a manager may change: the association's wording, channels, categories and the survey.
+# What a manager may change: the association's wording, channels, categories, the survey,
+# and the members' share value and dues.
 # Every other key (the policy's promises: decision period, day kind, weekend, lapse, response
 # days; and any key added later) is the admin's.
 MANAGER_KEYS = frozenset({"association_name", "policy_title", "policy_approval",
                           "declaration_text", "beneficiary_word", "beneficiary_plural",
                           "staff_title", "channels", "categories", "survey_questions",
-                          "survey_link_days"})
+                          "survey_link_days", "share_value", "annual_dues"})
 LIST_KEYS = frozenset({"channels", "categories", "survey_questions", "weekend"})
 LONG_KEYS = frozenset({"declaration_text", "channels", "categories", "survey_questions"})
 

@@ -227,6 +227,10 @@ ASSOCIATION_SETTINGS: tuple[tuple[str, str, str], ...] = (
      "الأعمدة التي لا يراها المتطوعون في الجدول (بعناوينها)، مفصولة بفواصل"),
     ("survey_questions", "لباقة الاستقبال، وضوح الإجراءات، سرعة الخدمة، تعاون الموظفين، الرضا العام",
      "أسئلة الاستبيان المفعلة (من أعمدة تبويب الاستبيانات)، مفصولة بفواصل"),
+    ("share_value", "", ("القيمة الاسمية للسهم بالريال كما في اللائحة الأساسية (للجمعيات "
+                         "التعاونية؛ فارغ إن لم تكن للجمعية أسهم)")),
+    ("annual_dues", "", ("الاشتراك السنوي للعضو بالريال، يُقترح عند تسجيل عضو جديد (فارغ إن لم "
+                         "يكن للجمعية اشتراك)")),
 )
 
 SETTINGS = Tab("الإعدادات", (
@@ -281,8 +285,52 @@ REFERENCES = Tab("المراجع", (
     ("دليل سياسة الدعم", "", "شروط الاستحقاق والمقادير لكل خدمة (تظهر عند استقبال الطلب)"),
 ))
 
+# Outreach (records/outreach.py): people contacted before they asked, and why. A contact
+# for a reason takes the person off the list until that reason arises again; ``about`` is the
+# occurrence it answered (the ID's expiry date, the data's last update, the survey's number).
+OUTREACH_REASONS = ("انتهاء الهوية", "تحديث البيانات", "طلب ناقص", "استبيان الرضا")
+OUTREACH_CHANNELS = ("واتساب", "رسالة نصية", "اتصال هاتفي", "رسائل جماعية", "حضوري")
+
+CONTACTS = Tab("التواصل", (
+    C("id", "رقم التواصل", "id", True),
+    C("beneficiary_id", "رقم المستفيد", "id", True),
+    C("request_id", "رقم الطلب", "id"),
+    C("reason", "السبب", "choice", True, OUTREACH_REASONS),
+    C("about", "بخصوص"),
+    C("channel", "القناة", "choice", choices=OUTREACH_CHANNELS),
+    C("contacted_on", "تاريخ التواصل", "date", True),
+    C("by", "بواسطة"),
+    C("notes", "ملاحظات"),
+), id_key="id")
+
+# Members of the general assembly (records/members.py). A withdrawn member is never deleted:
+# the status, its date and reason say what happened; dues are counted by Gregorian year.
+MEMBERSHIP_TYPES = ("عضو عامل", "عضو منتسب", "عضو فخري")
+MEMBER_STATUSES = ("نشط", "موقوف", "منسحب")
+
+MEMBERS = Tab("الأعضاء", (
+    C("id", "رقم العضوية", "id", True),
+    C("full_name", "الاسم الكامل", required=True),
+    C("national_id", "رقم الهوية", "national_id", True),
+    C("mobile", "الجوال", "phone", True),
+    C("beneficiary_id", "رقم المستفيد", "id"),
+    C("type", "نوع العضوية", "choice", True, MEMBERSHIP_TYPES),
+    C("joined_on", "تاريخ الانضمام", "date", True),
+    C("status", "حالة العضوية", "choice", True, MEMBER_STATUSES),
+    C("status_changed_on", "تاريخ تغير الحالة", "date"),
+    C("status_reason", "سبب تغير الحالة"),
+    C("shares", "عدد الأسهم", "integer"),
+    C("share_value", "قيمة السهم", "money"),
+    C("dues", "الاشتراك السنوي", "money"),
+    C("dues_year", "آخر سنة سُدد اشتراكها", "integer"),
+    C("dues_paid_on", "تاريخ آخر سداد", "date"),
+    C("dues_paid", "المبلغ المسدد آخر مرة", "money"),
+    C("confirmed_on", "تاريخ تأكيد البيانات", "date"),
+    C("notes", "ملاحظات"),
+), id_key="id")
+
 TABS: tuple[Tab, ...] = (BENEFICIARIES, REQUESTS, SURVEYS, INQUIRIES, AUDIT, SETTINGS,
-                         PROBLEMS, HOLIDAYS, SERVICES, REFERENCES)
+                         PROBLEMS, HOLIDAYS, SERVICES, REFERENCES, CONTACTS, MEMBERS)
 
 
 def tab(name: str) -> Tab:

@@ -155,6 +155,49 @@ def answered_surveys(reqs: list[dict[str, str]], today: date,
     return out
 
 
+def members(n: int, people: list[dict[str, str]], today: date,
+            rng: random.Random) -> list[dict[str, str]]:
+    """Members of the general assembly in every status and type: some hold a beneficiary file
+    (same national ID and mobile), the others are new people; shares and dues vary."""
+    out: list[dict[str, str]] = []
+    taken: set[str] = set()
+    ids = {p["national_id"] for p in people}
+    for i in range(n):
+        joined = today - timedelta(days=rng.randint(60, 3000))
+        mid = new_id("M", taken, joined)
+        taken.add(mid)
+        if i % 3 == 0 and i // 3 < len(people):
+            person = people[i // 3]
+            name, nid, phone, file = (person["full_name"], person["national_id"],
+                                      person["mobile"], person["id"])
+        else:
+            nid = national_id(rng)
+            while nid in ids:
+                nid = national_id(rng)
+            name = f"{rng.choice(FIRST_M + FIRST_F)} {rng.choice(FIRST_M)} {rng.choice(FAMILY)}"
+            phone, file = mobile(rng), ""
+        ids.add(nid)
+        status = schema.MEMBER_STATUSES[i % len(schema.MEMBER_STATUSES)] if i % 4 else \
+            schema.MEMBER_STATUSES[0]
+        kind = schema.MEMBERSHIP_TYPES[i % 5 // 2]
+        paid = today.year - rng.choice((0, 0, 1, 2))
+        changed = status != schema.MEMBER_STATUSES[0]
+        out.append({
+            "id": mid, "full_name": name, "national_id": nid, "mobile": phone,
+            "beneficiary_id": file, "type": kind, "joined_on": joined.isoformat(),
+            "status": status, "shares": str(rng.choice((1, 5, 10, 20, 50))), "share_value": "100",
+            "dues": "" if kind == schema.MEMBERSHIP_TYPES[2] else "200",
+            "dues_year": "" if kind == schema.MEMBERSHIP_TYPES[2] else str(paid),
+            "dues_paid_on": "" if kind == schema.MEMBERSHIP_TYPES[2] else f"{paid}-03-01",
+            "dues_paid": "" if kind == schema.MEMBERSHIP_TYPES[2] else "200",
+            "status_changed_on": (joined + timedelta(days=30)).isoformat() if changed else "",
+            "status_reason": "قرار مجلس الإدارة (تجريبي)" if changed else "",
+            "confirmed_on": (today - timedelta(days=rng.randint(0, 500))).isoformat(),
+            "notes": NOTE,
+        })
+    return out
+
+
 def fill(wb: Workbook, n_requests: int, today: date, researchers: list[str],
          seed: int | None = None) -> dict[str, int]:
     """Append demo rows (a few calls whatever the size); return how many of each."""
@@ -164,12 +207,18 @@ def fill(wb: Workbook, n_requests: int, today: date, researchers: list[str],
     reqs = requests(n_requests, people, org, today, rng, researchers or ["باحث تجريبي"])
     inqs = inquiries(max(3, n_requests // 5), people, org, today, rng)
     answers = answered_surveys(reqs, today, rng)
+    assembly = members(max(3, n_requests // 6), people, today, rng)
     wb.append_many(schema.BENEFICIARIES.name, people)
     wb.append_many(schema.REQUESTS.name, reqs)
     wb.append_many(schema.INQUIRIES.name, inqs)
     wb.append_many(schema.SURVEYS.name, answers)
+    wb.append_many(schema.MEMBERS.name, assembly)
     counts = {"beneficiaries": len(people), "requests": len(reqs), "inquiries": len(inqs),
-              "surveys": len(answers)}
-    wb.append(audit.TAB, audit.row("بيانات تجريبية", "إضافة بيانات تجريبية",
-                                   schema.REQUESTS, "", {"status": ("", str(counts))}))
+              "surveys": len(answers), "members": len(assembly)}
+    entry = audit.row("بيانات تجريبية", "إضافة بيانات تجريبية", schema.REQUESTS, "", {})
+    entry["changes"] = "، ".join(f"{t.name}: {n}" for t, n in (
+        (schema.BENEFICIARIES, len(people)), (schema.REQUESTS, len(reqs)),
+        (schema.INQUIRIES, len(inqs)), (schema.SURVEYS, len(answers)),
+        (schema.MEMBERS, len(assembly))))
+    wb.append(audit.TAB, entry)
     return counts

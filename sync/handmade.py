@@ -2,9 +2,9 @@
 
 Which rows get an ID the sync makes, per tab, and why:
 
-- ``المستفيدون``, ``الطلبات``, ``الاستفسارات``: a row a volunteer typed without its ID (a
-  walk-in at the bottom of the tab, a phone call noted by hand) is a real person, request
-  or inquiry that no page could open.
+- ``المستفيدون``, ``الطلبات``, ``الاستفسارات``, ``الأعضاء``: a row a volunteer typed without its
+  ID (a walk-in at the bottom of the tab, a phone call noted by hand) is a real person,
+  request, inquiry or member that no page could open.
 - ``العطل الرسمية``: a holiday typed by hand (or kept from a workbook older than its ``رقم``
   column) counts in the calendar already, but the settings page turns a row off only by
   its number (``H-…``).
@@ -26,6 +26,7 @@ from dataclasses import replace
 from datetime import date
 
 from forms.checks import canonical_mobile, national_id_error
+from records import members
 from records.ids import PREFIXES, new_id
 from sheets import Problem, Table, schema
 from sheets.guarded import Job
@@ -109,6 +110,8 @@ def check_rows(tables: dict[str, Table]) -> list[Problem]:
             rid = r.get(t.id_key, "")
             if rid and seen[rid] > 1:
                 out.append(Problem(t.name, r.row, header, rid, "رقم مكرر في أكثر من صف", rid))
+    if schema.MEMBERS.name in tables:
+        out += members.problems(tables[schema.MEMBERS.name])
     people = tables.get(schema.BENEFICIARIES.name)
     if people is None:
         return out

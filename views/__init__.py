@@ -126,7 +126,9 @@ def init_app(app: Flask) -> None:
         home,
         imports,
         inquiries,
+        members,
         online,
+        outreach,
         problems,
         public,
         references,
@@ -138,6 +140,7 @@ def init_app(app: Flask) -> None:
     )
 
     for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard,
-                   problems, doctor, references, settings, public, online, sheet, imports):
+                   problems, doctor, references, settings, public, online, sheet, imports,
+                   outreach, members):
         app.register_blueprint(module.bp)
     app.context_processor(doctor.banner)

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 import deadlines
 import workflow
+from records import members
 from reports import kpi
 from sheets import Table, schema
 from sync.runner import last_status
@@ -17,7 +18,8 @@ from . import STAFF, association, roles_required, tables, today
 from .snapshot import per_snapshot
 
 bp = Blueprint("home", __name__)
-R, P, Q = schema.REQUESTS.name, schema.PROBLEMS.name, schema.INQUIRIES.name
+R, P, Q, M = (schema.REQUESTS.name, schema.PROBLEMS.name, schema.INQUIRIES.name,
+              schema.MEMBERS.name)
 
 
 def workload(requests: Table, items: Table, now: date,
@@ -37,6 +39,13 @@ def index() -> str | Response:
     return _staff_home()
 
 
+def member_totals() -> members.Totals:
+    """Members, active, shares and capital: one pass per snapshot of the members' tab."""
+    table, nominal = tables(M)[M], association().values["share_value"]
+    return per_snapshot("members-totals", (table, nominal),
+                        lambda: members.totals(table.records, nominal))
+
+
 @roles_required(*STAFF)
 def _staff_home() -> str:
     got = tables(R, P, Q)
@@ -46,4 +55,5 @@ def _staff_home() -> str:
         mine=work.researching[current_user.display_name], unusual=work.unusual,
         total=work.total, overdue=work.overdue, due_stages=deadlines.DUE_STATUSES,
         due_week=work.due_week, sync=last_status(current_app.instance_path),
-        problems=len(got[P].records), late_complaints=work.late_complaints)
+        problems=len(got[P].records), late_complaints=work.late_complaints,
+        members=member_totals() if current_user.role in ("manager", "admin") else None)
