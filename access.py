@@ -18,7 +18,12 @@ STAFF_ROLES = frozenset({"reception", "researcher", "committee", "manager", "adm
 # The tabs a volunteer works in; the rest are staff's (the audit and settings: managers').
 VOLUNTEER_TABS = (schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.INQUIRIES.name)
 MANAGER_TABS = (schema.AUDIT.name, schema.SETTINGS.name, schema.PROBLEMS.name)
-READ_ONLY_TABS = (schema.AUDIT.name, schema.PROBLEMS.name)  # the app's own record of events
+# The app's own record of events (the outreach page writes who was contacted and when).
+READ_ONLY_TABS = (schema.AUDIT.name, schema.PROBLEMS.name, schema.CONTACTS.name)
+# The general assembly's members and the contacts made are the front desk's and managers',
+# as on their pages (a researcher or the committee has no need of them).
+FRONT_DESK = frozenset({"reception", "manager", "admin"})
+FRONT_DESK_TABS = (schema.MEMBERS.name, schema.CONTACTS.name)
 
 # A request's steps are taken on its page, by the role the policy gives each (the status rule,
 # the researcher, the committee's quorum): in the grid these cells are read to everyone.
@@ -28,6 +33,9 @@ STEP_COLUMNS = frozenset({
     "researcher_notes", "decision", "decision_reason", "decided_on", "registered_on",
     "service_given", "served_on", "served_by", "amount", "needs_study", "committee_members",
     "meeting_number", "verified_on", "verified_by", "attachments"})
+# A member's status and dues are changed on the member's page, with their date and reason.
+MEMBER_STEP_COLUMNS = frozenset({"status", "status_changed_on", "status_reason", "dues_year",
+                                 "dues_paid_on", "dues_paid"})
 
 
 def tabs_for(role: str) -> list[str]:
@@ -37,7 +45,8 @@ def tabs_for(role: str) -> list[str]:
     if role in MANAGERS:
         return [t.name for t in schema.TABS]
     if role in STAFF_ROLES:
-        return [t.name for t in schema.TABS if t.name not in MANAGER_TABS]
+        return [t.name for t in schema.TABS if t.name not in MANAGER_TABS and
+                (role in FRONT_DESK or t.name not in FRONT_DESK_TABS)]
     return []
 
 
@@ -57,6 +66,8 @@ def editable(role: str, tab: schema.Tab, column: schema.Column) -> bool:
         return False
     if tab is schema.REQUESTS and column.key in STEP_COLUMNS:
         return False
+    if tab is schema.MEMBERS:
+        return column.key not in MEMBER_STEP_COLUMNS and role in MANAGERS
     if role == VOLUNTEER:
         return tab.name in VOLUNTEER_TABS
     if tab.name in (schema.SETTINGS.name, schema.SERVICES.name, schema.HOLIDAYS.name,
@@ -66,9 +77,10 @@ def editable(role: str, tab: schema.Tab, column: schema.Column) -> bool:
 
 
 def may_add_rows(role: str, tab: schema.Tab) -> bool:
-    """Whether this role may add a row (it gets its ID from the app)."""
+    """Whether this role may add a row (it gets its ID from the app); a member is registered
+    on the members' page, which checks the national ID against every member."""
     return tab.id_key is not None and tab.name not in READ_ONLY_TABS and \
-        tab.name != schema.SURVEYS.name and \
+        tab.name not in (schema.SURVEYS.name, schema.MEMBERS.name) and \
         any(editable(role, tab, c) for c in tab.columns)
 
 

@@ -230,3 +230,29 @@ def test_blank_cells_sort_last_and_amounts_as_numbers(client: FlaskClient, auth:
     assert next(c for c in config if c["field"] == "gender")["choices"] == ["ذكر", "أنثى"]
     assert next(c for c in config if c["field"] == "full_name")["required"]
     assert not next(c for c in config if c["field"] == "id")["required"]
+
+
+def test_members_and_contacts_are_the_front_desks_in_the_grid(
+        client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    """As on their pages: a researcher does not open them; a member's status is changed on
+    the member's page; the contacts made are the outreach page's record."""
+    M, T = schema.MEMBERS.name, schema.CONTACTS.name
+    wb.append_many(M, [{"id": "M-1", "full_name": "عضو أول", "national_id": "1000000008",
+                        "mobile": "+966551234567", "type": "عضو عامل",
+                        "joined_on": "2025-01-01", "status": "نشط"}])
+    for role in ("researcher", "committee", "volunteer"):
+        auth.login(role)
+        assert client.get(f"/sheet/{M}").status_code == 404
+        assert client.get(f"/sheet/{T}/data").status_code == 404
+        auth.logout()
+    auth.login("reception")
+    assert data(client, M)["data"][0]["full_name"] == "عضو أول"
+    assert edit(client, "M-1", "full_name", "x", "عضو أول", tab=M).status_code == 403
+    auth.logout()
+    auth.login("manager")
+    assert edit(client, "M-1", "status", "منسحب", "نشط", tab=M).status_code == 403
+    assert edit(client, "M-1", "notes", "يحضر الجمعية", "", tab=M).get_json()["ok"]
+    assert client.post(f"/sheet/{M}/row", json={"values": {"full_name": "y"}}
+                       ).status_code == 403
+    assert client.post(f"/sheet/{T}/cell", json={"id": "T-1", "field": "notes", "value": "x",
+                                                 "seen": ""}).status_code == 403

@@ -21,17 +21,18 @@ from werkzeug.wrappers import Response as BaseResponse
 import deadlines
 from arabic import days
 from forms.report import PeriodForm
+from records import outreach
 from records.association import Words
 from reports import charts, export, kpi
-from sheets import Table, schema
+from sheets import Table, get_workbook, schema
 
 from . import association, roles_required, tables, today
 from .home import workload
 from .snapshot import per_snapshot
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-R, S, Q, B = (schema.REQUESTS.name, schema.SURVEYS.name, schema.INQUIRIES.name,
-              schema.BENEFICIARIES.name)
+R, S, Q, B, T = (schema.REQUESTS.name, schema.SURVEYS.name, schema.INQUIRIES.name,
+                 schema.BENEFICIARIES.name, schema.CONTACTS.name)
 QUESTION_LABELS = [schema.SURVEYS.column(k).header for k in kpi.QUESTIONS]
 ONLY = {"staff": ("manager",)}  # reports a role may not see although it sees the dashboard
 SHOWN = 50  # rows of a long list on the page; the download has them all
@@ -91,11 +92,12 @@ def _satisfaction_rows(groups: dict[str, kpi.Satisfaction]) -> list[list[Any]]:
 
 def build(period: kpi.Period, with_staff: bool) -> list[Report]:
     """The dashboard's tables, computed once per snapshot, day and period."""
-    got = tables(R, S, Q, B)
+    # The contacts tab is new: a workbook laid out before it (init-sheets adds it) still shows.
+    got = tables(R, S, Q, B, *([T] if T in get_workbook().titles() else []))
     org = association()
     s, now, w = org.rules(), today(), org.words
     return per_snapshot(("dashboard", period, with_staff),
-                        (got[R], got[S], got[Q], got[B], s, now, w),
+                        (got[R], got[S], got[Q], got[B], got.get(T), s, now, w),
                         lambda: _build(got, s, now, period, with_staff, w))
 
 
@@ -150,6 +152,12 @@ def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.
         [["نسبة الرد في الموعد", _pct(stats.in_time_share)]]
     out.append(Report("inquiries", "الاستفسارات والشكاوى والاقتراحات", ["البند", "العدد"], rows,
                       charts.bars(list(stats.by_type.items()), "حسب النوع")))
+    if T in got:
+        made = outreach.contacts_by_reason(got[T].records, period.start, period.end)
+        out.append(Report("outreach", f"التواصل مع {w.the_many} قبل أن يسألوا",
+                          ["السبب", "مرات التواصل"],
+                          [[k, v] for k, v in made.items()] + [["الإجمالي", sum(made.values())]],
+                          notes=["ما سجّله الموظفون بزر «تم التواصل» في صفحة «التواصل» خلال الفترة."]))
     adopted = kpi.adopted_suggestions(items, period)
     out.append(Report("adopted", "الاقتراحات المتبناة وما تغير بسببها",
                       ["الرقم", "الموضوع", "ما الذي تغير"],
