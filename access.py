@@ -23,7 +23,11 @@ READ_ONLY_TABS = (schema.AUDIT.name, schema.PROBLEMS.name, schema.CONTACTS.name)
 # The general assembly's members and the contacts made are the front desk's and managers',
 # as on their pages (a researcher or the committee has no need of them).
 FRONT_DESK = frozenset({"reception", "manager", "admin"})
-FRONT_DESK_TABS = (schema.MEMBERS.name, schema.CONTACTS.name)
+# The general assembly's tabs: kept on their pages (a member's number, a meeting's quorum
+# checked there); in the grid a manager corrects a cell, nobody adds a row.
+ASSEMBLY_TABS = (schema.MEMBERS.name, schema.PROJECTS.name, schema.PARTICIPATIONS.name,
+                 schema.STATEMENTS.name, schema.MEETINGS.name, schema.ATTENDANCE.name)
+FRONT_DESK_TABS = (*ASSEMBLY_TABS, schema.CONTACTS.name)
 
 # A request's steps are taken on its page, by the role the policy gives each (the status rule,
 # the researcher, the committee's quorum): in the grid these cells are read to everyone.
@@ -68,6 +72,8 @@ def editable(role: str, tab: schema.Tab, column: schema.Column) -> bool:
         return False
     if tab is schema.MEMBERS:
         return column.key not in MEMBER_STEP_COLUMNS and role in MANAGERS
+    if tab.name in ASSEMBLY_TABS:
+        return role in MANAGERS
     if role == VOLUNTEER:
         return tab.name in VOLUNTEER_TABS
     if tab.name in (schema.SETTINGS.name, schema.SERVICES.name, schema.HOLIDAYS.name,
@@ -77,10 +83,10 @@ def editable(role: str, tab: schema.Tab, column: schema.Column) -> bool:
 
 
 def may_add_rows(role: str, tab: schema.Tab) -> bool:
-    """Whether this role may add a row (it gets its ID from the app); a member is registered
-    on the members' page, which checks the national ID against every member."""
+    """Whether this role may add a row (it gets its ID from the app); a member, a project or a
+    meeting is added on its page, which checks it against the others."""
     return tab.id_key is not None and tab.name not in READ_ONLY_TABS and \
-        tab.name not in (schema.SURVEYS.name, schema.MEMBERS.name) and \
+        tab.name != schema.SURVEYS.name and tab.name not in ASSEMBLY_TABS and \
         any(editable(role, tab, c) for c in tab.columns)
 
 

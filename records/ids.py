@@ -10,7 +10,8 @@ from sheets import schema
 # The tabs whose rows the app numbers, and each number's prefix.
 PREFIXES = {schema.BENEFICIARIES.name: "B", schema.REQUESTS.name: "R",
             schema.INQUIRIES.name: "Q", schema.HOLIDAYS.name: "H", schema.CONTACTS.name: "T",
-            schema.MEMBERS.name: "M"}
+            schema.MEMBERS.name: "M", schema.PROJECTS.name: "P", schema.PARTICIPATIONS.name: "J",
+            schema.STATEMENTS.name: "F", schema.MEETINGS.name: "G", schema.ATTENDANCE.name: "V"}
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 
 

@@ -329,8 +329,79 @@ MEMBERS = Tab("الأعضاء", (
     C("notes", "ملاحظات"),
 ), id_key="id")
 
+# What the general assembly's members are offered and told (issue 17): projects and products
+# they may take part in, the financial statements, and the assembly's meetings with each
+# member's attendance. A meeting's invitation is due ``invite_by`` (the sync computes it from
+# the notice period); its quorum is counted from the active members when it is shown.
+PROJECT_KINDS = ("مشروع", "منتج", "خدمة")
+PROJECT_STATUSES = ("مسودة", "مفتوح", "مغلق")
+PROJECTS = Tab("المشاريع", (
+    C("id", "رقم المشروع", "id", True),
+    C("title", "العنوان", required=True),
+    C("kind", "النوع", "choice", True, PROJECT_KINDS),
+    C("description", "الوصف"),
+    C("starts_on", "تاريخ البدء", "date"),
+    C("ends_on", "تاريخ الانتهاء", "date"),
+    C("status", "الحالة", "choice", True, PROJECT_STATUSES),
+    C("how_to_join", "طريقة المشاركة"),
+    C("published_on", "تاريخ النشر", "date"),
+    C("notes", "ملاحظات"),
+), id_key="id")
+
+PARTICIPATION_KINDS = ("اهتمام", "اشتراك")
+PARTICIPATIONS = Tab("مشاركات الأعضاء", (
+    C("id", "رقم المشاركة", "id", True),
+    C("project_id", "رقم المشروع", "id", True),
+    C("member_id", "رقم العضوية", "id", True),
+    C("kind", "النوع", "choice", True, PARTICIPATION_KINDS),
+    C("recorded_on", "تاريخ التسجيل", "date", True),
+    C("amount", "المبلغ أو الكمية"),
+    C("recorded_by", "سجّله"),
+    C("notes", "ملاحظات"),
+), id_key="id")
+
+STATEMENTS = Tab("القوائم المالية", (
+    C("id", "رقم القائمة", "id", True),
+    C("fiscal_year", "السنة المالية", "integer", True),
+    C("title", "العنوان", required=True),
+    C("document", "المستند"),  # a link, or the file store's reference (sheets.files)
+    C("meeting_id", "اعتمدها اجتماع", "id"),
+    C("approved_on", "تاريخ الاعتماد", "date"),
+    C("published", "منشورة للأعضاء", "yesno"),
+    C("notes", "ملاحظات"),
+), id_key="id")
+
+MEETING_KINDS = ("عادي", "غير عادي")
+MEETING_STATUSES = ("مجدول", "منعقد", "ملغى")
+MEETINGS = Tab("اجتماعات الجمعية العمومية", (
+    C("id", "رقم الاجتماع", "id", True),
+    C("kind", "نوع الاجتماع", "choice", True, MEETING_KINDS),
+    C("date", "التاريخ", "date", True),
+    C("time", "الوقت"),
+    C("place", "المكان"),
+    C("online_link", "رابط الحضور عن بعد"),
+    C("agenda", "جدول الأعمال"),
+    C("status", "الحالة", "choice", True, MEETING_STATUSES),
+    C("invited_on", "تاريخ إرسال الدعوة", "date"),
+    C("decisions", "القرارات"),
+    C("notes", "ملاحظات"),
+    C("invite_by", "آخر موعد للدعوة", "date", computed=True),
+), id_key="id")
+
+ATTENDANCE_MODES = ("حضوري", "بالإنابة", "عن بعد")
+ATTENDANCE = Tab("حضور الجمعية العمومية", (
+    C("id", "رقم الحضور", "id", True),
+    C("meeting_id", "رقم الاجتماع", "id", True),
+    C("member_id", "رقم العضوية", "id", True),
+    C("mode", "طريقة الحضور", "choice", True, ATTENDANCE_MODES),
+    C("proxy", "الوكيل"),  # who holds the member's proxy (بالإنابة)
+    C("recorded_on", "تاريخ التسجيل", "date"),
+    C("recorded_by", "سجّله"),
+), id_key="id")
+
 TABS: tuple[Tab, ...] = (BENEFICIARIES, REQUESTS, SURVEYS, INQUIRIES, AUDIT, SETTINGS,
-                         PROBLEMS, HOLIDAYS, SERVICES, REFERENCES, CONTACTS, MEMBERS)
+                         PROBLEMS, HOLIDAYS, SERVICES, REFERENCES, CONTACTS, MEMBERS,
+                         PROJECTS, PARTICIPATIONS, STATEMENTS, MEETINGS, ATTENDANCE)
 
 
 def tab(name: str) -> Tab:
