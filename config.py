@@ -87,7 +87,8 @@ SETTINGS: tuple[Setting, ...] = (
             "refuses files in an ordinary folder shared with it. The local backend keeps them "
             "in its own folder (`uploads/` beside `sheets.sqlite3`)."),
     Setting("UPLOAD_MAX_MB", "5", "Largest document a visitor may upload (megabytes); PDF, "
-            "JPEG and PNG only, checked by content."),
+            "JPEG and PNG only, checked by content. A financial statement staff upload has the "
+            "same limit (PDF only)."),
     Setting("PUBLIC_RATE_LIMIT", "20 per minute;200 per day", "How often one address may "
             "send each public form or lookup (apply, track, ask), in Flask-Limiter's notation; "
             "a wrong tracking attempt counts against `PUBLIC_LOOKUP_FAILURE_LIMIT` as well."),

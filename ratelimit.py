@@ -14,13 +14,34 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
-from flask import Flask
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[],
                   strategy="fixed-window")
+
+
+def public_limit() -> str:
+    """Requests a visitor's address may send to a public page (``PUBLIC_RATE_LIMIT``)."""
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+def failure_limit() -> str:
+    """Lookups that matched nothing, per address (``PUBLIC_LOOKUP_FAILURE_LIMIT``)."""
+    return current_app.config["PUBLIC_LOOKUP_FAILURE_LIMIT"]
+
+
+def post_only() -> bool:
+    """Exempt reading: pages are read freely; what is sent (a form, a lookup) is counted."""
+    return request.method != "POST"
+
+
+def lookup_failed(response: object = None) -> bool:
+    """Whether this request's lookup matched nothing (``g.lookup_failed``): counted
+    (Flask-Limiter's ``deduct_when`` passes the response)."""
+    return bool(g.get("lookup_failed"))
 
 
 class SQLiteStorage(Storage):

@@ -17,7 +17,8 @@ from workflow import STUDY_CHOICES, STUDY_UNCLEAR
 DEFAULTS = {k: v for k, v, _ in schema.ASSOCIATION_SETTINGS}
 INTEGER_KEYS = ("decision_days", "committee_quorum", "incomplete_followup_days", "incomplete_lapse_days",
                 "inquiry_response_days", "complaint_response_days", "suggestion_response_days",
-                "id_expiry_warning_days", "data_update_interval_days", "survey_link_days")
+                "id_expiry_warning_days", "data_update_interval_days", "survey_link_days",
+                "assembly_notice_days", "assembly_quorum_percent")
 OPTIONAL_KEYS = ("incomplete_lapse_days",)  # empty means "never"
 MONEY_KEYS = ("share_value", "annual_dues")  # riyals; empty: none
 POLICY_DECISION_DAYS = 14  # «خلال مدة لا تقل عن أسبوعين»: every policy says so
@@ -81,6 +82,16 @@ class Association:
         """The days promised for a decision: the receipt, the queues and the sync use this."""
         return self.number("decision_days") or POLICY_DECISION_DAYS
 
+    @property
+    def notice_days(self) -> int:
+        """How many days before a general assembly its invitation is sent at the latest."""
+        return self.number("assembly_notice_days") or 0
+
+    @property
+    def quorum_percent(self) -> int:
+        """The share of active working members the present must exceed (percent)."""
+        return self.number("assembly_quorum_percent") or 0
+
     def items(self, key: str) -> list[str]:
         return [p.strip() for p in self.values.get(key, "").replace("،", ",").split(",")
                 if p.strip()]
@@ -136,6 +147,9 @@ def check_setting(key: str, value: str) -> tuple[str, str | None]:
         if n is None or n < 0 or n > 3650 or \
                 (key in ("decision_days", "committee_quorum") and n == 0):
             return default, f"ليس عددًا صحيحًا من الأيام؛ استُخدمت القيمة الافتراضية {default}"
+        if key == "assembly_quorum_percent" and n > 99:
+            return default, ("النسبة من 0 إلى 99 (يزيد الحاضرون عليها)؛ استُخدمت القيمة "
+                             f"الافتراضية {default}")
         return str(n), None
     if key in MONEY_KEYS:
         money = parse_money(value) if value.strip() else ""

@@ -13,6 +13,10 @@ When a contacted person comes back on the list, per reason:
   the data were updated, whichever is later).
 - Incomplete request: again ``incomplete_followup_days`` after the contact while still ناقص.
 - Survey: not again for the same invitation (one reminder per survey).
+- General assembly: each active member once per meeting, from a week before the invitation's
+  last day (``assembly.window_opens``) until the meeting, while the meeting is scheduled and
+  its invitation not recorded as sent. A member may have no beneficiary file: the row and the
+  contact name them by their membership number (``M-…``) where a file number goes.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property, partial
 
+import assembly
 import deadlines
 import workflow
 from arabic import days
@@ -31,16 +36,18 @@ from sheets import Record, Table, Workbook, schema
 from sheets.cells import parse_date
 
 from . import beneficiaries as bens
-from . import store, surveys
-from .association import Words
+from . import meetings, store, surveys
+from .association import DEFAULTS, Words
 from .ids import PREFIXES, new_id
 
 TAB = schema.CONTACTS
-ID_EXPIRY, DATA_UPDATE, INCOMPLETE, SURVEY = schema.OUTREACH_REASONS
+ID_EXPIRY, DATA_UPDATE, INCOMPLETE, SURVEY, ASSEMBLY = schema.OUTREACH_REASONS
 CHANNELS = schema.OUTREACH_CHANNELS
 SURVEY_REMINDER_DAYS = 3  # an invitation handed over at the desk is not chased the same week
 ACTION = "تسجيل تواصل"
 B, R, S = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name
+M, G = schema.MEMBERS.name, schema.MEETINGS.name
+TABS = (B, R, S, TAB.name, M, G)  # what the sources read
 
 
 class Contacts:
@@ -85,6 +92,7 @@ class Context:
     track_url: str = ""  # the public tracking page ('' when there is none)
     contacts: Contacts = field(default_factory=lambda: Contacts(()))
     people: Mapping[str, Record] = field(default_factory=dict)
+    notice_days: int = int(DEFAULTS["assembly_notice_days"])  # the assembly's invitation
 
     def quiet(self, reason: str, bid: str, rid: str = "", about: str = "") -> bool:
         return self.contacts.quiet(reason, bid, rid, about, self.today, self.rules)
@@ -103,6 +111,7 @@ class Due:
     request_id: str = ""
     on: date | None = None  # the date the detail names (shown Gregorian and Hijri)
     about: str = ""  # the occurrence: an expiry date, the last update, a survey number
+    member: bool = False  # a member of the general assembly (``beneficiary_id``: their number)
 
     @cached_property
     def message(self) -> str:
@@ -283,11 +292,37 @@ def _survey_message(ctx: Context, p: Mapping[str, str], s: Mapping[str, str]) ->
                     f"وهو متاح{until}.", track)
 
 
+def assembly_invitation(ctx: Context) -> Iterator[Due]:
+    """Active members, for each scheduled meeting whose invitation is due (or late) and not
+    recorded as sent, until the meeting (see the module's rule)."""
+    planned, people = ctx.tables.get(G), ctx.tables.get(M)
+    if planned is None or people is None:
+        return
+    raised = [(m, state) for m in planned.records if m.get("id") and
+              (state := assembly.invitation(m, ctx.today, ctx.notice_days)) is not None and
+              state.raised]
+    if not raised:
+        return
+    active = [p for p in people.records if p.get("id") and p.get("status") == "نشط"]
+    for m, state in raised:
+        day = parse_date(m.get("date", "")) or ctx.today
+        since = assembly.window_opens(day, ctx.notice_days)
+        detail = f"{meetings.title(m)} ({m['id']})، آخر موعد للدعوة {state.by.isoformat()}؛ موعده"
+        for p in active:
+            if ctx.quiet(ASSEMBLY, p["id"], "", m["id"]):
+                continue
+            yield Due(ASSEMBLY, p["id"], p, since, detail,
+                      partial(meetings.invitation_text, m, ctx.name, p), about=m["id"], on=day,
+                      member=True)
+
+
 REASONS: tuple[Reason, ...] = (
     Reason(ID_EXPIRY, id_expiry, "لا يعود للتاريخ نفسه؛ تعود الهوية المجددة عند اقتراب انتهائها"),
     Reason(DATA_UPDATE, data_update, "يعود بعد مدة تحديث البيانات من تاريخ التواصل"),
     Reason(INCOMPLETE, incomplete, "يعود بعد مدة متابعة الطلب الناقص من تاريخ التواصل"),
     Reason(SURVEY, survey, "لا يعود للدعوة نفسها (تذكير واحد لكل استبيان)"),
+    Reason(ASSEMBLY, assembly_invitation, "لا يعود العضو للاجتماع نفسه، ويخرج الجميع حين يُسجل "
+           "إرسال الدعوة في صفحة الاجتماع"),
 )
 
 
@@ -305,11 +340,12 @@ def due(ctx: Context) -> list[Due]:
 
 
 def context(tables: Mapping[str, Table], today: date, rules: deadlines.Settings, name: str,
-            words: Words, track_url: str = "") -> Context:
+            words: Words, track_url: str = "", notice_days: int | None = None) -> Context:
     """The sources' context, its lookups built once (files by number, contacts by reason)."""
     people = {r["id"]: r for r in tables[B].records if r.get("id")}
+    notice = int(DEFAULTS["assembly_notice_days"]) if notice_days is None else notice_days
     return Context(tables, today, rules, name, words, track_url,
-                   Contacts(tables[TAB.name].records), people)
+                   Contacts(tables[TAB.name].records), people, notice)
 
 
 # -- writing and counting ------------------------------------------------------------------

@@ -44,7 +44,8 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                         "suggestion_response_days", "id_expiry_warning_days",
                         "data_update_interval_days")),
     ("استبيان الرضا", ("survey_questions", "survey_link_days")),
-    ("أعضاء الجمعية العمومية", ("share_value", "annual_dues")),
+    ("أعضاء الجمعية العمومية", ("share_value", "annual_dues", "assembly_notice_days",
+                                "assembly_quorum_percent")),
 )
 OTHER = "إعدادات أخرى"
 # What a manager may change: the association's wording, channels, categories, the survey,

@@ -231,6 +231,11 @@ ASSOCIATION_SETTINGS: tuple[tuple[str, str, str], ...] = (
                          "التعاونية؛ فارغ إن لم تكن للجمعية أسهم)")),
     ("annual_dues", "", ("الاشتراك السنوي للعضو بالريال، يُقترح عند تسجيل عضو جديد (فارغ إن لم "
                          "يكن للجمعية اشتراك)")),
+    ("assembly_notice_days", "15", ("مهلة دعوة الجمعية العمومية: تُرسل الدعوة قبل موعد الاجتماع "
+                                    "بهذا العدد من الأيام على الأقل، كما في اللائحة الأساسية")),
+    ("assembly_quorum_percent", "50", ("نصاب الجمعية العمومية: يصح الاجتماع إذا زاد الحاضرون "
+                                       "(أصالة أو إنابة) على هذه النسبة المئوية من الأعضاء "
+                                       "العاملين النشطين (50 = أكثر من النصف)")),
 )
 
 SETTINGS = Tab("الإعدادات", (
@@ -288,7 +293,10 @@ REFERENCES = Tab("المراجع", (
 # Outreach (records/outreach.py): people contacted before they asked, and why. A contact
 # for a reason takes the person off the list until that reason arises again; ``about`` is the
 # occurrence it answered (the ID's expiry date, the data's last update, the survey's number).
-OUTREACH_REASONS = ("انتهاء الهوية", "تحديث البيانات", "طلب ناقص", "استبيان الرضا")
+# A general assembly's invitation goes to a member, who may have no file: its row holds the
+# membership number (``M-…``) where a file number goes, and the meeting's number in ``about``.
+OUTREACH_REASONS = ("انتهاء الهوية", "تحديث البيانات", "طلب ناقص", "استبيان الرضا",
+                    "دعوة الجمعية العمومية")
 OUTREACH_CHANNELS = ("واتساب", "رسالة نصية", "اتصال هاتفي", "رسائل جماعية", "حضوري")
 
 CONTACTS = Tab("التواصل", (
@@ -385,6 +393,8 @@ MEETINGS = Tab("اجتماعات الجمعية العمومية", (
     C("invited_on", "تاريخ إرسال الدعوة", "date"),
     C("decisions", "القرارات"),
     C("notes", "ملاحظات"),
+    # Written when the meeting is held: who was present against whom (it stays as it was).
+    C("quorum", "النصاب عند الانعقاد"),
     C("invite_by", "آخر موعد للدعوة", "date", computed=True),
 ), id_key="id")
 
@@ -397,6 +407,9 @@ ATTENDANCE = Tab("حضور الجمعية العمومية", (
     C("proxy", "الوكيل"),  # who holds the member's proxy (بالإنابة)
     C("recorded_on", "تاريخ التسجيل", "date"),
     C("recorded_by", "سجّله"),
+    # A row recorded by mistake is never deleted: its date and reason take it out of the count.
+    C("voided_on", "تاريخ إلغاء التسجيل", "date"),
+    C("void_reason", "سبب إلغاء التسجيل"),
 ), id_key="id")
 
 TABS: tuple[Tab, ...] = (BENEFICIARIES, REQUESTS, SURVEYS, INQUIRIES, AUDIT, SETTINGS,

@@ -20,7 +20,7 @@ from typing import Any
 
 import deadlines
 from records import association as assoc
-from records import audit, surveys
+from records import audit, meetings, surveys
 from saudi_calendar import now_stamp
 from sheets import Problem, Table, Workbook, schema
 from sheets.bulk import bulk
@@ -34,7 +34,9 @@ from sheets.table import a1, snapshot_range
 
 from .handmade import NUMBER_ACTION, check_rows, numbered_problems, unnumbered
 
-COMPUTED_TABS = (schema.REQUESTS, schema.INQUIRIES, schema.BENEFICIARIES)
+COMPUTED_TABS = (schema.REQUESTS, schema.INQUIRIES, schema.BENEFICIARIES, schema.MEETINGS)
+# A workbook from before the general assembly's tabs still syncs (init-sheets adds them).
+OPTIONAL_TABS = (schema.MEETINGS.name,)
 MAX_ATTEMPTS = 4
 
 
@@ -89,10 +91,10 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     tables = {n: parse_table(schema.tab(n), raw[n]) for n in names}
     wb.remember(tables)
     for n in (assoc.TABS + tuple(t.name for t in COMPUTED_TABS)):
-        if n not in tables:
+        if n not in tables and n not in OPTIONAL_TABS:
             raise TabMissing(f"tab {n} is missing")
     org = assoc.load(tables)
-    settings = org.rules()
+    settings, notice = org.rules(), org.notice_days
     # Status changes no later run could recompute, and IDs for rows typed without one:
     # written by ID (or, for a row without one, by its cells).
     jobs, hand, quiet = unnumbered(tables, today)
@@ -101,6 +103,8 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     problems = [p for p in [q for t in tables.values() for q in t.problems] + check_rows(tables)
                 if (p.tab, p.row) not in quiet and (p.tab, p.column) not in ours or
                 p.row == 1] + hand + org.problems
+    if schema.MEETINGS.name in tables:  # an invitation due and not sent, a meeting gone by
+        problems += meetings.flags(tables[schema.MEETINGS.name], today, notice)
     writes: list[dict[str, Any]] = []
     invitations: list[dict[str, str]] = []
     survey_ids = {r["id"] for r in tables[schema.SURVEYS.name].records}
@@ -112,8 +116,11 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
         schema.INQUIRIES.name: lambda r: deadlines.inquiry_computed(r, today, settings),
         schema.BENEFICIARIES.name: lambda r: {"alerts": deadlines.beneficiary_alerts(r, today,
                                                                                   settings)},
+        schema.MEETINGS.name: lambda r: meetings.computed(r, notice),
     }
     for t in COMPUTED_TABS:
+        if t.name not in tables:
+            continue
         table, values = tables[t.name], raw[t.name]
         if _key_column(t, table) is None:
             continue  # its ID column's header is gone (reported): nothing can be placed safely
@@ -147,7 +154,7 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     jobs += _expired_surveys(tables[schema.SURVEYS.name], today)
     ids = {}
     for t in COMPUTED_TABS:
-        col = _key_column(t, tables[t.name])
+        col = _key_column(t, tables[t.name]) if t.name in tables else None
         if col is not None:
             ids[t.name] = (col, _ids(raw[t.name], col))
     given: dict[tuple[str, int], str] = {}

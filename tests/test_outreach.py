@@ -23,7 +23,7 @@ from tests.helpers import text
 
 B, R, S, C = (schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name,
               schema.CONTACTS.name)
-ID_EXPIRY, DATA_UPDATE, INCOMPLETE, SURVEY = schema.OUTREACH_REASONS
+ID_EXPIRY, DATA_UPDATE, INCOMPLETE, SURVEY, ASSEMBLY = schema.OUTREACH_REASONS
 
 
 def ago(n: int) -> str:
@@ -172,7 +172,8 @@ def test_one_person_listed_for_each_of_their_reasons_and_counted(reception: Flas
                                   ("B-2611-00001", INCOMPLETE), ("B-2611-00002", ID_EXPIRY)]
     counts = {label: int(n) for n, label in re.findall(
         r"<strong>(\d+)</strong><span>([^<]+)</span>", page)}
-    assert counts == {"الكل": 4, ID_EXPIRY: 2, DATA_UPDATE: 1, INCOMPLETE: 1, SURVEY: 0}
+    assert counts == {"الكل": 4, ID_EXPIRY: 2, DATA_UPDATE: 1, INCOMPLETE: 1, SURVEY: 0,
+                      ASSEMBLY: 0}
     assert listed(reception, INCOMPLETE) == [("B-2611-00001", INCOMPLETE)]
     assert rows(page)[0][1] == DATA_UPDATE  # the longest waiting first
 
@@ -351,7 +352,7 @@ def test_contacts_made_in_a_period(wb: Workbook) -> None:
     start, end = date(2026, 11, 1), date(2026, 11, 30)
     assert outreach.contacts_made(made, start, end) == 3
     assert outreach.contacts_by_reason(made, start, end) == {
-        ID_EXPIRY: 0, DATA_UPDATE: 1, INCOMPLETE: 0, SURVEY: 2}
+        ID_EXPIRY: 0, DATA_UPDATE: 1, INCOMPLETE: 0, SURVEY: 2, ASSEMBLY: 0}
     wb.append_many(C, made)
     wb.invalidate()
     assert outreach.contacts_made(wb.table(C).records, start, end) == 3
@@ -376,3 +377,78 @@ def test_a_request_whose_file_is_missing_is_listed_without_links(reception: Flas
     assert "B-2611-00404" in page and "لا ملف بهذا الرقم" in page
     assert "wa.me" not in page and "لا جوال صحيح في الملف" in page
     assert messages(page)[0].startswith("السلام عليكم،\nطلبكم رقم R-2611-00001")
+
+
+# -- the general assembly's invitation (issue 17, Deliver 6) ----------------------------------
+
+M, G = schema.MEMBERS.name, schema.MEETINGS.name
+
+
+def assembly_member(n: int, name: str, **cells: str) -> dict[str, str]:
+    """A member of the general assembly with no beneficiary file."""
+    return {"id": f"M-2611-{n:05d}", "full_name": name, "national_id": f"1{n:09d}",
+            "mobile": f"+9665{n:08d}", "type": "عضو عامل", "joined_on": "2020-01-01",
+            "status": "نشط", **cells}
+
+
+def assembly_meeting(days_away: int, **cells: str) -> dict[str, str]:
+    return {"id": "G-2611-00001", "kind": "عادي", "date": ahead(days_away), "time": "19:30",
+            "place": "مقر الجمعية", "agenda": "اعتماد الحساب الختامي", "status": "مجدول",
+            **cells}
+
+
+def member_rows(page: str) -> list[tuple[str, str]]:
+    """The list's rows of members as (membership number, reason), in order."""
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    out = []
+    for row in body.split("<tr")[1:]:
+        mid = re.search(r'href="/members/([^"]+)"', row)
+        reason = re.search(r"<strong>([^<]+)</strong>", row)
+        if mid and reason:
+            out.append((mid[1], reason[1]))
+    return out
+
+
+@pytest.mark.parametrize("days_away, shown", [(23, False), (22, True), (16, True), (15, True),
+                                              (14, True), (0, True), (-1, False)])
+def test_assembly_invitation_listed_from_a_week_before_its_last_day_until_the_meeting(
+        reception: FlaskClient, wb: Workbook, days_away: int, shown: bool) -> None:
+    """The notice is 15 days: the invitation's last day is the meeting's date less 15, raised a
+    week before (22 days ahead) until the meeting day; active members only."""
+    wb.append_many(M, [assembly_member(1, "سعد الحربي"),
+                       assembly_member(2, "هند علي", status="موقوف"),
+                       assembly_member(3, "فهد سالم", status="منسحب")])
+    wb.append_many(G, [assembly_meeting(days_away)])
+    page = text(reception.get(f"/outreach?reason={ASSEMBLY}"))
+    assert member_rows(page) == ([("M-2611-00001", ASSEMBLY)] if shown else [])
+
+
+@pytest.mark.parametrize("cells", [{"status": "ملغى"}, {"status": "منعقد"},
+                                   {"invited_on": ago(1)}],
+                         ids=["cancelled", "held", "invitation sent"])
+def test_assembly_invitation_not_listed_once_sent_or_for_a_meeting_not_scheduled(
+        reception: FlaskClient, wb: Workbook, cells: dict[str, str]) -> None:
+    wb.append_many(M, [assembly_member(1, "سعد الحربي")])
+    wb.append_many(G, [assembly_meeting(10, **cells)])
+    assert member_rows(text(reception.get("/outreach"))) == []
+
+
+def test_assembly_invitation_message_and_links_for_a_member_without_a_file(
+        reception: FlaskClient, wb: Workbook) -> None:
+    wb.update(schema.SETTINGS.name, "association_name", {"value": "جمعية رضا التعاونية"})
+    wb.append_many(M, [assembly_member(1, "سعد محمد الحربي"),
+                       assembly_member(2, "هند علي", mobile="")])
+    wb.append_many(G, [assembly_meeting(20)])
+    page = text(reception.get("/outreach"))
+    assert member_rows(page) == [("M-2611-00001", ASSEMBLY), ("M-2611-00002", ASSEMBLY)]
+    assert 'href="/meetings/G-2611-00001"' in page and "لا ملف بهذا الرقم" not in page
+    first = messages(page)[0]
+    assert first.startswith("السلام عليكم سعد،\nيسر جمعية رضا التعاونية دعوتكم إلى حضور اجتماع "
+                            "الجمعية العمومية العادي يوم السبت " + both(TODAY + timedelta(days=20)))
+    assert "الساعة 7:30 مساءً" in first and "رقم عضويتكم: M-2611-00001" in first
+    assert "جدول الأعمال:\nاعتماد الحساب الختامي" in first
+    assert f'href="https://wa.me/966500000001?text={quote(first)}"' in page
+    assert f'href="sms:+966500000001?body={quote(first)}"' in page
+    assert "لا جوال صحيح في الملف" in page  # the second member has no mobile: no links
+    body = reception.get(f"/outreach/sms.csv?reason={ASSEMBLY}").get_data().decode("utf-8-sig")
+    assert [r[0] for r in list(csv.reader(io.StringIO(body)))[1:]] == ["966500000001"]

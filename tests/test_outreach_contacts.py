@@ -21,16 +21,19 @@ from tests.test_outreach import (
     S,
     ago,
     ahead,
+    assembly_meeting,
+    assembly_member,
     contact,
     incomplete,
     invitation,
     items,
     listed,
+    member_rows,
     person,
     rows,
 )
 
-DATA_UPDATE, INCOMPLETE, SURVEY = schema.OUTREACH_REASONS[1:]
+DATA_UPDATE, INCOMPLETE, SURVEY, ASSEMBLY = schema.OUTREACH_REASONS[1:]
 RECEPTION = "نورة الاستقبال"  # the reception account's display name
 
 
@@ -187,4 +190,39 @@ def test_the_dashboard_counts_the_contacts_made_in_the_period(
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
     assert list(zip(cells[::2], cells[1::2])) == [
         ("انتهاء الهوية", "2"), ("تحديث البيانات", "0"), ("طلب ناقص", "1"),
-        ("استبيان الرضا", "0"), ("الإجمالي", "3")]
+        ("استبيان الرضا", "0"), ("دعوة الجمعية العمومية", "0"), ("الإجمالي", "3")]
+
+
+# -- the general assembly's invitation (issue 17, Deliver 6) ----------------------------------
+
+def test_a_member_contacted_about_a_meeting_leaves_the_list_and_the_invitation_settles_it(
+        reception: FlaskClient, client: FlaskClient, auth: AuthActions, wb: Workbook) -> None:
+    """The contact row names the member by membership number (no file needed) and the meeting
+    by its number; recording the invitation sent on the meeting's page empties the reason."""
+    wb.append_many(schema.MEMBERS.name, [assembly_member(1, "سعد الحربي"),
+                                         assembly_member(2, "هند علي")])
+    wb.append_many(schema.MEETINGS.name, [assembly_meeting(14)])
+    page = text(reception.get(f"/outreach?reason={ASSEMBLY}"))
+    first = items(page)[0]
+    assert first == f"{ASSEMBLY}|M-2611-00001||G-2611-00001"
+    response = reception.post("/outreach/contact", data={"item": first, "channel": "واتساب",
+                                                         "notes": "أرسلت الدعوة"})
+    assert response.status_code == 302
+    [written] = sheet_values(wb, C)[1:]
+    assert written[1:] == ["M-2611-00001", "", ASSEMBLY, "G-2611-00001", "واتساب",
+                           TODAY.isoformat(), RECEPTION, "أرسلت الدعوة"]
+    assert sheet_values(wb, schema.AUDIT.name)[-1][2] == f"تسجيل تواصل: {ASSEMBLY}"
+    after = text(reception.get(f"/outreach?reason={ASSEMBLY}"))
+    assert member_rows(after) == [("M-2611-00002", ASSEMBLY)]
+    assert f"سُجل التواصل مع سعد الحربي ({ASSEMBLY})" in after
+    recent = after[after.index("آخر ما سُجل من تواصل"):]
+    assert 'href="/members/M-2611-00001">سعد الحربي</a>' in recent
+    invitation = text(reception.get("/meetings/G-2611-00001/invitation"))
+    assert invitation.count("تم التواصل</td>") == 1
+    assert "سُجل التواصل بالدعوة من قائمة التواصل مع 1 منهم" in \
+        text(reception.get("/meetings/G-2611-00001"))
+    auth.logout()
+    auth.login("manager")
+    client.post("/meetings/G-2611-00001/invited", data={"i-invited_on": TODAY.isoformat(),
+                                                       "i-shown": ""})
+    assert member_rows(text(client.get(f"/outreach?reason={ASSEMBLY}"))) == []

@@ -126,21 +126,27 @@ def init_app(app: Flask) -> None:
         home,
         imports,
         inquiries,
+        meetings,
+        member_portal,
         members,
         online,
         outreach,
         problems,
+        projects,
         public,
         references,
         requests,
         settings,
         sheet,
+        statements,
         steps,
         surveys,
     )
 
     for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard,
                    problems, doctor, references, settings, public, online, sheet, imports,
-                   outreach, members):
+                   outreach, members, meetings, member_portal):
+        app.register_blueprint(module.bp)
+    for module in (projects, statements):  # the general assembly's members (issue 17)
         app.register_blueprint(module.bp)
     app.context_processor(doctor.banner)

@@ -33,6 +33,7 @@ from .snapshot import per_snapshot
 bp = Blueprint("outreach", __name__, url_prefix="/outreach")
 B, R, S, C = (schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name,
               outreach.TAB.name)
+M, G = outreach.M, outreach.G
 RECENT = 10  # contacts shown under the list
 
 
@@ -47,19 +48,21 @@ class Listed:
 
 def _listed() -> Listed:
     """Computed once per snapshot (and day, settings, wording), whatever the row count."""
-    got = tables(B, R, S, C, *assoc.TABS)
+    got = tables(*outreach.TABS, *assoc.TABS)
     org = assoc.load(got)
-    rules, track, now = org.rules(), tracking_url(), today()
+    rules, track, now, notice = org.rules(), tracking_url(), today(), org.notice_days
 
     def compute() -> Listed:
-        items = outreach.due(outreach.context(got, now, rules, org.name, org.words, track))
+        items = outreach.due(outreach.context(got, now, rules, org.name, org.words, track,
+                                              notice))
         by_reason: dict[str, list[Due]] = {r.label: [] for r in outreach.reasons()}
         for d in items:
             by_reason[d.reason].append(d)
         return Listed(items, by_reason, {d.key: d for d in items})
 
     return per_snapshot(("outreach", track, org.name, org.words),
-                        (got[B], got[R], got[S], got[C], now, rules), compute)
+                        (got[B], got[R], got[S], got[C], got[M], got[G], now, rules, notice),
+                        compute)
 
 
 def _waiting() -> set[str]:
@@ -89,7 +92,7 @@ def index() -> tuple[str, int]:
     listed, waiting, reason = _listed(), _waiting(), _reason()
     page = paginate(_shown(listed, reason, waiting))
     counts = {label: len(_shown(listed, label, waiting)) for label in listed.by_reason}
-    got = tables(B, C)
+    got = tables(B, C, M)
     recent = heapq.nlargest(RECENT, got[C].records,
                             key=lambda r: (r.get("contacted_on", ""), r.row))
     links = {d.key: (whatsapp_link(d.mobile, d.message), sms_link(d.mobile, d.message))
@@ -97,7 +100,7 @@ def index() -> tuple[str, int]:
     return render_template(
         "outreach/index.html", page=page, reason=reason, counts=counts,
         total=sum(counts.values()), reasons=outreach.reasons(), form=ContactForm(),
-        links=links, recent=recent, people=got[B],
+        links=links, recent=recent, people=got[B], members=got[M],
         no_public_url=MISSING if tracking_url() and public_url_missing() else ""), page.status
 
 

@@ -32,7 +32,8 @@ P = schema.PROBLEMS.name
 FIXERS = ("manager", "admin")  # may correct any cell: the data the whole office relies on
 PAGES = {schema.BENEFICIARIES.name: ("beneficiaries.profile", "rid"),
          schema.REQUESTS.name: ("requests.detail", "rid"),
-         schema.INQUIRIES.name: ("inquiries.detail", "qid")}
+         schema.INQUIRIES.name: ("inquiries.detail", "qid"),
+         schema.MEETINGS.name: ("meetings.detail", "gid")}
 KNOWN = {t.name for t in schema.TABS}
 
 

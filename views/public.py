@@ -29,7 +29,7 @@ import workflow
 from deadlines import decision_due, promised_date
 from forms.checks import canonical_mobile
 from forms.public import AskForm, TrackForm, UploadForm, apply_form, looks_like_id
-from ratelimit import limiter
+from ratelimit import failure_limit, limiter, lookup_failed, post_only, public_limit
 from records import public, store, surveys
 from records.association import Association, Service
 from records.requests import split
@@ -48,24 +48,14 @@ NOT_FOUND = ("لم نجد طلبًا أو استفسارًا بهذا الرقم
 TRACKED_SECONDS = 30 * 60  # how long a matched lookup stays open in this browser
 
 
-def _public_limit() -> str:
-    return current_app.config["PUBLIC_RATE_LIMIT"]
-
-
-def _failure_limit() -> str:
-    return current_app.config["PUBLIC_LOOKUP_FAILURE_LIMIT"]
-
-
-def _post_only() -> bool:
-    """Pages are read freely; what is sent (a form, a lookup) is counted."""
-    return request.method != "POST"
-
-
 @bp.route("/")
 def index() -> str:
     org = association()
+    # The members' door shows for an association that has a general assembly on file.
+    M = schema.MEMBERS.name
+    members = M in get_workbook().titles() and bool(tables(M)[M].records)
     return render_template("public/index.html", org=org, services=org.services,
-                           due=_promise(org))
+                           due=_promise(org), members=members)
 
 
 def _promise(org: Association) -> str:
@@ -75,7 +65,7 @@ def _promise(org: Association) -> str:
 
 # -- apply ------------------------------------------------------------------------------------
 @bp.route("/apply", methods=["GET", "POST"])
-@limiter.limit(_public_limit, exempt_when=_post_only)
+@limiter.limit(public_limit, exempt_when=post_only)
 def apply() -> str | Response | tuple[str, int]:
     org = association()
     service = org.service(request.args.get("service", ""))
@@ -171,13 +161,9 @@ def applied(rid: str) -> str:
 
 
 # -- track ------------------------------------------------------------------------------------
-def _failed(response: Response) -> bool:
-    return bool(g.get("lookup_failed"))
-
-
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(_public_limit, exempt_when=_post_only)
-@limiter.limit(_failure_limit, exempt_when=_post_only, deduct_when=_failed)
+@limiter.limit(public_limit, exempt_when=post_only)
+@limiter.limit(failure_limit, exempt_when=post_only, deduct_when=lookup_failed)
 def track() -> str | Response:
     form = TrackForm()
     if form.validate_on_submit() and not form.is_robot():
@@ -232,7 +218,7 @@ def survey_link(survey: Record | None) -> str:
 
 
 @bp.route("/track/survey", methods=["POST"])
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def survey() -> Response:
     """The applicant, known by number and ID a moment ago, opens their survey: a new link
     (the one sent before stops opening, so a link is never in two hands)."""
@@ -267,7 +253,7 @@ def said(req: Record) -> str:
 
 
 @bp.route("/track/upload", methods=["POST"])
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def upload() -> Response:
     kind, rid = _tracked()
     if kind != "request":
@@ -292,7 +278,7 @@ def upload() -> Response:
 
 # -- ask --------------------------------------------------------------------------------------
 @bp.route("/ask", methods=["GET", "POST"])
-@limiter.limit(_public_limit, exempt_when=_post_only)
+@limiter.limit(public_limit, exempt_when=post_only)
 def ask() -> str | Response:
     form = AskForm()
     if form.validate_on_submit():
