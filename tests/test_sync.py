@@ -268,3 +268,17 @@ def test_background_sync_runs_and_records_its_status(app: Flask, wb: Workbook) -
     finally:
         thread.stop.set()
     assert status and status["api_calls"] <= 2 and "finished_at" in status
+
+
+@pytest.mark.parametrize(("tab", "row", "prefix"), [
+    (schema.PROJECTS, {"title": "مشروع كتبه متطوع", "kind": "مشروع", "status": "مسودة"}, "P-"),
+    (schema.STATEMENTS, {"fiscal_year": "2025", "title": "قوائم 2025"}, "F-"),
+    (schema.MEETINGS, {"kind": "عادي", "date": "2026-12-20", "status": "مجدول"}, "G-"),
+])
+def test_a_row_typed_without_a_number_in_the_assemblys_tabs_is_numbered(
+        wb: Workbook, tab: schema.Tab, row: dict[str, str], prefix: str) -> None:
+    wb.append(tab.name, row)
+    job.run(wb, TODAY)
+    wb.invalidate()
+    numbered = wb.table(tab.name).records
+    assert len(numbered) == 1 and numbered[0]["id"].startswith(prefix)
