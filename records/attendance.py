@@ -13,10 +13,9 @@ from forms.checks import normalize_name
 from sheets import Record, Workbook, schema
 from sheets.cells import ascii_digits, parse_date
 
-from . import members, store
+from . import Refused, members, store
 from .ids import PREFIXES, new_id
 from .meetings import SCHEDULED, append
-from .members import Refused
 
 TAB = schema.ATTENDANCE
 ACTIVE = schema.MEMBER_STATUSES[0]

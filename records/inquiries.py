@@ -6,21 +6,13 @@ from datetime import date
 
 from sheets import Workbook, schema
 
-from . import store
+from . import Refused, store
 from .association import Association
 from .ids import new_id
 
 TAB = schema.INQUIRIES
 OPEN, CLOSED = "مفتوح", "مغلق"
 YOURS = {"استفسار": "استفساركم", "شكوى": "شكواكم", "اقتراح": "اقتراحكم"}
-
-
-class Refused(Exception):
-    """A change the record, as the sheet holds it now, does not allow (message in Arabic)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def log(wb: Workbook, data: Mapping[str, str], user: str, today: date) -> tuple[str, bool]:

@@ -17,9 +17,8 @@ from saudi_calendar import ARABIC_DAYS, both
 from sheets import Problem, Table, Workbook, schema
 from sheets.cells import parse_date
 
-from . import audit, store
+from . import Refused, audit, store
 from .ids import PREFIXES, new_id
-from .members import Refused
 
 TAB = schema.MEETINGS
 SCHEDULED, HELD, CANCELLED = schema.MEETING_STATUSES

@@ -18,7 +18,7 @@ from forms.checks import (
 from sheets import Problem, Record, Table, Workbook, schema
 from sheets.cells import ascii_digits, parse_date, parse_integer, parse_money
 
-from . import store
+from . import Refused, store
 from .ids import PREFIXES, new_id
 
 TAB = schema.MEMBERS
@@ -32,14 +32,6 @@ WITHDRAWN_DUES = "العضو منسحب؛ لا يُسجل له اشتراك. أ�
 # What the member's own form holds (any role that edits members), and what only managers change.
 PERSONAL = ("full_name", "national_id", "mobile", "beneficiary_id", "notes")
 MEMBERSHIP = ("type", "joined_on", "shares", "share_value", "dues")
-
-
-class Refused(Exception):
-    """A change the member's row, as the sheet holds it now, does not allow (Arabic)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

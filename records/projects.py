@@ -11,7 +11,7 @@ from datetime import date
 from sheets import Record, Workbook, schema
 from sheets.cells import parse_date
 
-from . import store
+from . import Refused, store
 from .ids import PREFIXES, new_id
 from .members import WITHDRAWN
 
@@ -24,14 +24,6 @@ JOIN_ACTION = "تسجيل مشاركة عضو"
 # What the project's form holds; ``published_on`` is set by the app when it is first opened.
 FIELDS = ("title", "kind", "description", "starts_on", "ends_on", "status", "how_to_join",
           "notes")
-
-
-class Refused(Exception):
-    """A write the rows, as the sheet holds them now, do not allow (Arabic)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from forms.checks import mobile_error, national_id_error
 from sheets import Workbook, schema
 from sheets.parse import clean
 
-from . import audit, store
+from . import Refused, audit, store
 from .ids import PREFIXES, new_id
 
 EDIT_ACTION = "تعديل من الجدول"
@@ -26,14 +26,6 @@ EITHER = {schema.BENEFICIARIES.name: frozenset({"national_id", "mobile", "guardi
                                                "guardian_mobile"})}
 NEW_FILE_RULE = ("الملف الجديد يحتاج: الاسم الكامل والمدينة، ورقم الهوية والجوال (للمستفيد أو "
                  "لولي أمره أو معرّفه).")
-
-
-class Refused(Exception):
-    """A value or a change the grid does not accept (message in Arabic)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,7 @@ import assembly
 from arabic import days
 from forms.checks import canonical_mobile
 from forms.meetings import AttendForm, HoldForm, InvitedForm, MeetingForm, ReasonForm
-from records import attendance, meetings
-from records.members import Refused
+from records import Refused, attendance, meetings
 from records.requests import sms_link, whatsapp_link
 from sheets import Record, get_workbook, schema
 from sheets.cells import parse_date
