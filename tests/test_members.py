@@ -451,3 +451,11 @@ def test_the_sync_numbers_a_member_typed_by_hand_and_reports_a_repeated_id(
     assert {(p["رقم السجل"], p["المشكلة"]) for p in problems if p["التبويب"] == M} == {
         ("M-2611-AAAAA", f"رقم الهوية نفسه لعضو آخر: {numbered}"),
         (numbered, "رقم الهوية نفسه لعضو آخر: M-2611-AAAAA")}
+
+
+def test_a_workbook_laid_out_before_the_members_tab_still_has_a_home(
+        manager: FlaskClient, wb: Workbook) -> None:
+    wb.sh.batch_update({"requests": [{"deleteSheet": {"sheetId": wb.sheet_id(M)}}]})
+    wb.titles(refresh=True)
+    page = manager.get("/")
+    assert page.status_code == 200 and 'id="members"' not in text(page)

@@ -11,7 +11,7 @@ import deadlines
 import workflow
 from records import members
 from reports import kpi
-from sheets import Table, schema
+from sheets import Table, get_workbook, schema
 from sync.runner import last_status
 
 from . import STAFF, association, roles_required, tables, today
@@ -56,4 +56,6 @@ def _staff_home() -> str:
         total=work.total, overdue=work.overdue, due_stages=deadlines.DUE_STATUSES,
         due_week=work.due_week, sync=last_status(current_app.instance_path),
         problems=len(got[P].records), late_complaints=work.late_complaints,
-        members=member_totals() if current_user.role in ("manager", "admin") else None)
+        # A workbook laid out before the members' tab (init-sheets adds it) still has a home.
+        members=member_totals() if current_user.role in ("manager", "admin") and
+        M in get_workbook().titles() else None)
