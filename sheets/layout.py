@@ -45,7 +45,8 @@ def ensure_layout(wb: Workbook,
     """Bring the workbook up to the schema; return what was changed, in words.
 
     ``seeds`` gives a tab's starting rows in place of the schema's defaults (a preset's
-    settings and services); either way only rows whose key is missing are added.
+    settings and services); either way only rows whose key is missing are added, and the
+    schema's default services and references only into a tab that has none.
     """
     changes: list[str] = []
     meta = wb.call(wb.sh.fetch_sheet_metadata)
@@ -112,6 +113,11 @@ def ensure_layout(wb: Workbook,
 
     for t in seeded:
         existing = {cells.clean_text(r[0]) for r in seeded_values[t.name][1:] if r}
+        if existing and t is not schema.SETTINGS and t.name not in (seeds or {}):
+            # The association's own list (its services, its references): the schema's starting
+            # rows go into an empty tab only, never back into one the association has filled
+            # (a preset's services, a default service it removed). Settings are the app's keys.
+            continue
         start = (seeds or {}).get(t.name, t.defaults)
         rows = [dict(zip(t.keys, d)) for d in start if d[0] not in existing]
         if rows:

@@ -68,6 +68,15 @@ def test_a_new_workbook_starts_from_the_preset(tmp_path: Path) -> None:
     assert values["survey_link_days"] == "30"  # what the preset does not name: the default
     assert services == ["منحة دراسية", "إعفاء من الرسوم", "دعم تقني للتعلم عن بعد"]
     assert "nothing changed" in init(app, "--preset", "islamic-academy")
+    # The app's start lays the workbook out again without the preset (python app.py): the
+    # charity's default services and references do not come into the academy's lists.
+    assert "nothing changed" in init(app)
+    with app.app_context():
+        wb = get_workbook()
+        wb.invalidate()
+        assert [r["name"] for r in wb.table(V).records] == services
+        assert "دليل سياسة الدعم" not in {r["title"] for r in wb.table(
+            schema.REFERENCES.name).records}
 
 
 def test_a_laid_out_workbook_without_records_takes_the_preset_with_audit_rows(
