@@ -115,10 +115,10 @@ class Quorum:
 
     @property
     def text(self) -> str:
-        """«26 من 26 مطلوبين: النصاب مكتمل» and what it is counted from."""
+        """«الحاضرون 26 والنصاب 26: النصاب مكتمل» and what it is counted from."""
         verdict = "النصاب مكتمل" if self.met else "النصاب غير مكتمل"
-        return (f"{self.present} من {self.needed} مطلوبين: {verdict} (أكثر من {self.percent}٪ "
-                f"من الأعضاء العاملين النشطين، وعددهم {self.active})")
+        return (f"الحاضرون {self.present} والنصاب {self.needed}: {verdict} (أكثر من "
+                f"{self.percent}٪ من الأعضاء العاملين النشطين، وعددهم {self.active})")
 
 
 def votes(member: Mapping[str, str]) -> bool:

@@ -224,7 +224,7 @@ def _data_message(ctx: Context, p: Mapping[str, str], bid: str, updated: date) -
     every = ctx.rules.data_update_interval_days
     return _message(ctx, p, f"مضى على آخر تحديث لبيانات {_file(ctx, p, bid)} أكثر من "
                     f"{days(every, oblique=True)} (آخر تحديث: {both(updated)}).",
-                    "نرجو تحديثها (الجوال والعنوان وأفراد الأسرة والدخل) بزيارتنا أو بالتواصل "
+                    "نرجو تحديثها (الجوال والعنوان وما تغيّر من أحوالك) بزيارتنا أو بالتواصل "
                     "معنا، حتى تصلكم خدماتنا دون تأخير.")
 
 

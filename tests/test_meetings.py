@@ -326,9 +326,9 @@ def test_a_mistaken_row_is_voided_with_its_reason_and_recorded_again(manager: Fl
     assert row["سبب إلغاء التسجيل"] == "سُجل بالخطأ بدل أخيه"
     assert "سبب إلغاء التسجيل: — → سُجل بالخطأ بدل أخيه" in \
         audit(wb, "إلغاء تسجيل حضور")[0]["التغييرات"]
-    assert "0 من 1 مطلوبين: النصاب غير مكتمل" in text(manager.get(f"/meetings/{gid}"))
+    assert "الحاضرون 0 والنصاب 1: النصاب غير مكتمل" in text(manager.get(f"/meetings/{gid}"))
     assert attend(manager, gid, "M-2611-00001", "عن بعد").status_code == 302
-    assert "1 من 1 مطلوبين: النصاب مكتمل" in text(manager.get(f"/meetings/{gid}"))
+    assert "الحاضرون 1 والنصاب 1: النصاب مكتمل" in text(manager.get(f"/meetings/{gid}"))
 
 
 def test_the_ground_floor_speaks_the_schemas_words() -> None:
@@ -360,12 +360,12 @@ def test_quorum_met_and_not_met_at_the_boundary(manager: FlaskClient, wb: Workbo
                      "mode": "حضوري", "voided_on": TODAY.isoformat()}])
     wb.invalidate()
     page = text(manager.get(f"/meetings/{gid}"))
-    assert "5 من 6 مطلوبين: النصاب غير مكتمل" in page
+    assert "الحاضرون 5 والنصاب 6: النصاب غير مكتمل" in page
     assert "أكثر من 50٪ من الأعضاء العاملين النشطين، وعددهم 10" in page
     assert attend(manager, gid, "M-2611-00006").status_code == 302
-    assert "6 من 6 مطلوبين: النصاب مكتمل" in text(manager.get(f"/meetings/{gid}"))
+    assert "الحاضرون 6 والنصاب 6: النصاب مكتمل" in text(manager.get(f"/meetings/{gid}"))
     wb.update(schema.SETTINGS.name, "assembly_quorum_percent", {"value": "60"})
-    assert "6 من 7 مطلوبين: النصاب غير مكتمل" in text(manager.get(f"/meetings/{gid}"))
+    assert "الحاضرون 6 والنصاب 7: النصاب غير مكتمل" in text(manager.get(f"/meetings/{gid}"))
 
 
 def test_thousands_of_members_are_indexed_once_per_snapshot(
@@ -378,7 +378,7 @@ def test_thousands_of_members_are_indexed_once_per_snapshot(
     real = attendance.index
     monkeypatch.setattr(attendance, "index", lambda records: runs.append(1) or real(records))
     page = text(manager.get(f"/meetings/{gid}"))
-    assert "1599 من 1501 مطلوبين: النصاب مكتمل" in page
+    assert "الحاضرون 1599 والنصاب 1501: النصاب مكتمل" in page
     assert page.count('data-label="رقم الحضور"') == 50 and "صفحة 1 من 32" in page
     invitation = text(manager.get(f"/meetings/{gid}/invitation?page=60"))
     assert invitation.count("https://wa.me/") == 50 and "عضو 3000" in invitation
@@ -398,7 +398,7 @@ def test_held_with_its_decisions_and_the_quorum_kept(manager: FlaskClient, wb: W
     response = manager.post(f"/meetings/{gid}/hold", data={"decisions": "اعتماد الحساب الختامي"})
     assert response.status_code == 302
     [row] = rows(wb)
-    quorum = "1 من 2 مطلوبين: النصاب غير مكتمل (أكثر من 50٪ من الأعضاء العاملين النشطين، وعددهم 2)"
+    quorum = "الحاضرون 1 والنصاب 2: النصاب غير مكتمل (أكثر من 50٪ من الأعضاء العاملين النشطين، وعددهم 2)"
     assert (row["الحالة"], row["القرارات"], row["النصاب عند الانعقاد"]) == \
         ("منعقد", "اعتماد الحساب الختامي", quorum)
     assert "الحالة: مجدول → منعقد" in audit(wb, "تسجيل انعقاد الجمعية العمومية")[0]["التغييرات"]

@@ -65,7 +65,7 @@ def test_a_member_reads_the_meeting_projects_statements_and_shares(
     assert "سالم محمد الشهري" in page and "1•••••••08" in page and "1000000008" not in page
     assert 'id="shares">40<' in page
     meeting = page[page.index('id="meeting"'):page.index('id="projects"')]
-    assert "انتخاب مجلس الإدارة" in meeting and "19:30" in meeting and "مقر الجمعية" in meeting
+    assert "انتخاب مجلس الإدارة" in meeting and "7:30 مساءً" in meeting and "مقر الجمعية" in meeting
     assert "هـ" in meeting and "اجتماع لاحق" not in meeting and "ملغى" not in meeting
     projects = page[page.index('id="projects"'):page.index('id="statements"')]
     assert "مشروع تسويق التمور" in projects and "مسودة" not in projects and "مغلق" not in projects

@@ -94,7 +94,7 @@ def test_without_public_url_the_link_uses_the_office_address_and_the_pages_say_s
     for page in pages:
         assert WARNING in page
         assert "لن تفتح خارج مقر الجمعية" in page and "PUBLIC_URL" in page
-        assert "<code>Settings</code>" in page and "README.md" in page
+        assert "جدول الإعدادات" in page and "README.md" in page
     app.config["PUBLIC_URL"] = PUBLIC
     for path in ("/requests/R-1/survey", "/requests/R-1/message", "/inquiries/Q-1"):
         assert WARNING not in text(office.get(path))

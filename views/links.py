@@ -12,7 +12,7 @@ TRACK = "public.track"  # the tracking page, once the public pages register it
 MISSING = Markup(
     "لم يُضبط عنوان الصفحات العامة، فالروابط التي تُرسل من هذه الصفحة مبنية على عنوان جهاز "
     "المكتب ولن تفتح خارج مقر الجمعية. يضبط المسؤول التقني الإعداد <code>PUBLIC_URL</code> "
-    "(قسم <code>Settings</code> في ملف <code>README.md</code>).")
+    "(جدول الإعدادات في دليل التشغيل <code>README.md</code>).")
 
 
 def public_url(endpoint: str, **values: str) -> str:

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 
+import assembly
 from forms.member_portal import MemberLookupForm, MemberUpdateForm
 from ratelimit import failure_limit, limiter, lookup_failed, post_only, public_limit
 from records import meetings, member_portal, members, projects, statements
@@ -72,6 +73,7 @@ def _page(member: Record, form: MemberUpdateForm) -> str:
     got = tables(G, P, F)
     return render_template(
         "member_portal/page.html", org=org, member=member, form=form, riyals=members.riyals,
+        time_words=assembly.time_words,
         holding=member_portal.holding(member, org.values.get("share_value", ""), now),
         meeting=meetings.next_meeting(got[G].records, now),
         projects=projects.open_projects(got[P].records, now),
