@@ -1,16 +1,17 @@
 """Fields and validators that accept what Saudi staff type (Arabic-Indic digits included)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from wtforms import DateField, SelectMultipleField, widgets
+from wtforms import DateField, HiddenField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 import workflow
-from sheets.cells import ascii_digits
+from sheets.cells import ascii_digits, parse_date
 
 from .checks import canonical_mobile, mobile_error, national_id_error
 
@@ -137,3 +138,51 @@ class TodayMixin:
 
     today: date = date.today()
     request: Mapping[str, str] = {}
+
+
+class ShownMixin:
+    """An edit form that remembers the row's cells as its page showed them (``shown``, JSON),
+    so only the fields the person changed are written, each expected to hold what was shown."""
+
+    shown: HiddenField
+    date_keys: Sequence[str] = ()
+    also: Sequence[str] = ()  # cells kept with the shown values that no field edits (a status)
+
+    def record(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def remember_shown(self, row: Mapping[str, str]) -> None:
+        """Keep the row's cells as the page shows them (and ``also``), to compare on saving."""
+        shown = {k: row.get(k, "") for k in (*self.record(), *self.also)}
+        # ASCII JSON: the text hygiene of every field leaves it exactly as it was.
+        self.shown.data = json.dumps(shown)
+
+    def shown_values(self) -> dict[str, str]:
+        try:
+            shown = json.loads(self.shown.data or "{}")
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in shown.items()} if isinstance(shown, dict) else {}
+
+    def changed(self) -> dict[str, str]:
+        """The fields the person changed on the page (all of them if the page kept nothing)."""
+        shown, now = self.shown_values(), self.record()
+        if not shown:
+            return now
+        return {k: v for k, v in now.items() if self.same(k, shown.get(k, "")) != v}
+
+    def same(self, key: str, value: str) -> str:
+        """A shown cell as the field would give it back unchanged."""
+        return value
+
+    def show_sheet(self, row: Mapping[str, str], typed: set[str]) -> None:
+        """After a refusal: the page now expects the sheet's values, and the fields the person
+        did not change show them (what they typed stays where they typed it)."""
+        self.remember_shown(row)
+        for key in self.record():
+            if key not in typed:
+                getattr(self, key).data = self.field_value(key, row.get(key, ""))
+
+    def field_value(self, key: str, value: str) -> object:
+        """A cell as its field holds it (a date as a date)."""
+        return parse_date(value) if key in self.date_keys else value

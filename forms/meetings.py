@@ -2,8 +2,6 @@
 member's attendance (or its voiding)."""
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
@@ -11,7 +9,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 import assembly
 from sheets import schema
-from sheets.cells import parse_date
 
 from .base import Form
 from .fields import (
@@ -19,6 +16,7 @@ from .fields import (
     LocalDateField,
     NotFuture,
     RequiredWhen,
+    ShownMixin,
     TodayMixin,
     options,
     strip,
@@ -41,8 +39,11 @@ def https_error(text: str) -> str | None:
     return None
 
 
-class MeetingForm(TodayMixin, Form):
+class MeetingForm(ShownMixin, TodayMixin, Form):
     """Schedule a meeting, or edit one (only the fields the person changed are written)."""
+
+    date_keys = ("date",)
+    also = ("status",)  # the page was shown for a meeting in this status
 
     kind = SelectField("نوع الاجتماع", choices=options(schema.MEETING_KINDS),
                        default=schema.MEETING_KINDS[0],
@@ -83,32 +84,6 @@ class MeetingForm(TodayMixin, Form):
         if "date" in self:
             out["date"] = self.date.data.isoformat() if self.date.data else ""
         return out
-
-    def remember_shown(self, meeting: Mapping[str, str]) -> None:
-        """Keep the cells as the page shows them (and the status), to compare on saving."""
-        shown = {k: meeting.get(k, "") for k in self.record()}
-        shown["status"] = meeting.get("status", "")
-        self.shown.data = json.dumps(shown)  # ASCII JSON: field hygiene leaves it whole
-
-    def shown_values(self) -> dict[str, str]:
-        try:
-            shown = json.loads(self.shown.data or "{}")
-        except ValueError:
-            return {}
-        return {str(k): str(v) for k, v in shown.items()} if isinstance(shown, dict) else {}
-
-    def changed(self) -> dict[str, str]:
-        """The fields the person changed on the page."""
-        shown = self.shown_values()
-        return {k: v for k, v in self.record().items() if shown.get(k, "") != v}
-
-    def show_sheet(self, row: Mapping[str, str], typed: set[str]) -> None:
-        """After a refusal: expect the sheet's values; untouched fields show them."""
-        self.remember_shown(row)
-        for key in self.record():
-            if key not in typed:
-                getattr(self, key).data = parse_date(row.get(key, "")) if key == "date" else \
-                    row.get(key, "")
 
 
 class InvitedForm(TodayMixin, Form):

@@ -1,7 +1,6 @@
 """Members of the general assembly: the member's form, a status change, dues, confirmation."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 
 from wtforms import (
@@ -16,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from sheets import schema
-from sheets.cells import parse_date, parse_integer, parse_money
+from sheets.cells import parse_integer, parse_money
 
 from .base import Form
 from .checks import canonical_mobile
@@ -27,6 +26,7 @@ from .fields import (
     NotFuture,
     RequiredWhen,
     SaudiMobile,
+    ShownMixin,
     TodayMixin,
     digits,
     options,
@@ -55,8 +55,10 @@ def _amount(text: str, what: str) -> str:
     return value
 
 
-class MemberForm(TodayMixin, Form):
+class MemberForm(ShownMixin, TodayMixin, Form):
     """Register a member, or update one (only the fields the person changed are written)."""
+
+    date_keys = ("joined_on",)
 
     full_name = StringField("الاسم الكامل", filters=[strip],
                             validators=[_required("الاسم الكامل مطلوب."), Length(max=120)])
@@ -126,35 +128,8 @@ class MemberForm(TodayMixin, Form):
             out["joined_on"] = self.joined_on.data.isoformat() if self.joined_on.data else ""
         return out
 
-    def remember_shown(self, member: Mapping[str, str]) -> None:
-        """Keep the member's cells as the page shows them, to compare with what comes back."""
-        # ASCII JSON: the text hygiene of every field leaves it exactly as it was.
-        self.shown.data = json.dumps({k: member.get(k, "") for k in self.record()})
-
-    def shown_values(self) -> dict[str, str]:
-        try:
-            shown = json.loads(self.shown.data or "{}")
-        except ValueError:
-            return {}
-        return {str(k): str(v) for k, v in shown.items()} if isinstance(shown, dict) else {}
-
-    def changed(self) -> dict[str, str]:
-        """The fields the person changed on the page (all of them if the page kept nothing)."""
-        shown, now = self.shown_values(), self.record()
-        if not shown:
-            return now
-        return {k: v for k, v in now.items() if _same(k, shown.get(k, "")) != v}
-
-    def show_sheet(self, row: Mapping[str, str], typed: set[str]) -> None:
-        """After a refusal: the page now expects the sheet's values, and the fields the person
-        did not change show them (what they typed stays where they typed it)."""
-        self.remember_shown(row)
-        for key in self.record():
-            if key in typed:
-                continue
-            value = row.get(key, "")
-            field = getattr(self, key)
-            field.data = parse_date(value) if key == "joined_on" else value
+    def same(self, key: str, value: str) -> str:
+        return _same(key, value)
 
 
 def _same(key: str, value: str) -> str:

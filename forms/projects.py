@@ -2,7 +2,6 @@
 member's interest or subscription."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
@@ -17,54 +16,20 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from sheets import schema
-from sheets.cells import parse_date
 
 from .base import Form
-from .fields import InYears, LocalDateField, TodayMixin, digits, options, strip
+from .fields import (
+    InYears,
+    LocalDateField,
+    ShownMixin,
+    TodayMixin,
+    digits,
+    options,
+    strip,
+)
 
 SPAN = "التاريخ بين {start} و{end}؛ راجع السنة."
 DATES = ("starts_on", "ends_on")
-
-
-class ShownMixin:
-    """An edit form that remembers the row's cells as its page showed them (``shown``, JSON),
-    so only the fields the person changed are written, each expected to hold what was shown."""
-
-    shown: HiddenField
-    date_keys: Sequence[str] = ()
-
-    def record(self) -> dict[str, str]:
-        raise NotImplementedError
-
-    def remember_shown(self, row: Mapping[str, str]) -> None:
-        # ASCII JSON: the text hygiene of every field leaves it exactly as it was.
-        self.shown.data = json.dumps({k: row.get(k, "") for k in self.record()})
-
-    def shown_values(self) -> dict[str, str]:
-        try:
-            shown = json.loads(self.shown.data or "{}")
-        except ValueError:
-            return {}
-        return {str(k): str(v) for k, v in shown.items()} if isinstance(shown, dict) else {}
-
-    def changed(self) -> dict[str, str]:
-        """The fields the person changed on the page (all of them if the page kept nothing)."""
-        shown, now = self.shown_values(), self.record()
-        if not shown:
-            return now
-        return {k: v for k, v in now.items() if shown.get(k, "") != v}
-
-    def show_sheet(self, row: Mapping[str, str], typed: set[str]) -> None:
-        """After a refusal: the page now expects the sheet's values, and the fields the person
-        did not change show them (what they typed stays where they typed it)."""
-        self.remember_shown(row)
-        for key in self.record():
-            if key not in typed:
-                getattr(self, key).data = self.field_value(key, row.get(key, ""))
-
-    def field_value(self, key: str, value: str) -> object:
-        """A cell as its field holds it (a date as a date)."""
-        return parse_date(value) if key in self.date_keys else value
 
 
 class ProjectForm(ShownMixin, TodayMixin, Form):

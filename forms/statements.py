@@ -21,8 +21,15 @@ from sheets.cells import parse_integer
 from sheets.files import WRONG_TYPE, UploadRefused, check_upload
 
 from .base import Form
-from .fields import EMPTY, LocalDateField, NotFuture, TodayMixin, digits, strip
-from .projects import ShownMixin
+from .fields import (
+    EMPTY,
+    LocalDateField,
+    NotFuture,
+    ShownMixin,
+    TodayMixin,
+    digits,
+    strip,
+)
 
 FIRST_YEAR = 1980  # the oldest fiscal year a statement is kept for
 PDF_ONLY = "يُقبل ملف PDF فقط للقوائم المالية."
