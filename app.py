@@ -17,6 +17,7 @@ import backup
 import config
 import doctor
 import ratelimit
+import security
 import sheets
 import sync.cli
 import transfer
@@ -46,13 +47,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret(app.instance_path)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own defaults hold these keys (SameSite None), so ``setdefault`` would keep them.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    if str(app.config.get("PUBLIC_URL") or "").startswith("https://"):
+        # Served over https: the sign-in cookie never travels over plain http.
+        app.config["SESSION_COOKIE_SECURE"] = True
     # The largest body a form may send: an online application with its documents.
     app.config.setdefault("MAX_CONTENT_LENGTH",
                           (int(app.config["UPLOAD_MAX_MB"]) * 8 + 1) * 1024 * 1024)
     csrf.init_app(app)
     ratelimit.init_app(app)
+    security.init_app(app)
     sheets.init_app(app)
     users.init_app(app)
     sync.cli.init_app(app)

@@ -95,6 +95,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_LOOKUP_FAILURE_LIMIT", "5 per minute;20 per hour", "Wrong tracking "
             "attempts one address may make: past the first figure its lookups wait for the "
             "next minute (slowed), past the second they are refused for the hour."),
+    Setting("IDLE_SIGNOUT_MINUTES", "30", "Minutes without a request after which a signed-in "
+            "person is signed out (a desk left open); 0 never signs out."),
+    Setting("LOGIN_FAILURE_LIMIT", "30 per hour", "Wrong passwords one address may type on "
+            "the sign-in page, whatever the usernames (Flask-Limiter's notation): past it the "
+            "page refuses that address for the hour. A username itself is locked after five "
+            "wrong passwords from one address, so nobody can lock a colleague out elsewhere."),
     Setting("RATELIMIT_STORAGE_URI", "", "Where the public pages' rate limits are counted: "
             "empty for a SQLite file in `instance/` shared by every app process on the machine; "
             "`memory://` for one process; or a Flask-Limiter storage URI (`redis://…`)."),

@@ -38,6 +38,11 @@ def post_only() -> bool:
     return request.method != "POST"
 
 
+def login_failure_limit() -> str:
+    """Wrong passwords per address on the sign-in page (``LOGIN_FAILURE_LIMIT``)."""
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
 def lookup_failed(response: object = None) -> bool:
     """Whether this request's lookup matched nothing (``g.lookup_failed``): counted
     (Flask-Limiter's ``deduct_when`` passes the response)."""

@@ -17,10 +17,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_login import LoginManager, UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from workflow import ROLES
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
 MAX_USERNAME = 40
 USERNAME = re.compile(r"[\w.\-]+")  # letters (any script), digits, _ . - : no spaces
 MAX_FAILURES, LOCK_SECONDS = 5, 15 * 60  # wrong passwords in a row, and how long they lock
@@ -32,6 +33,11 @@ CREATE TABLE IF NOT EXISTS users (
 );
 CREATE TABLE IF NOT EXISTS login_failures (username TEXT NOT NULL, at REAL NOT NULL);
 """
+# A wrong password counts against the username from the address it came from: a colleague
+# typing wrong passwords elsewhere cannot keep a person out (added to older databases).
+_ADDRESS = "ALTER TABLE login_failures ADD COLUMN address TEXT NOT NULL DEFAULT ''"
+WEAK = ("كلمة المرور شائعة أو سهلة التخمين (كلمة معروفة أو تسلسل أو تاريخ أو جزء من اسم "
+        "المستخدم). اختر عبارة من ثلاث كلمات غير مترابطة أو أكثر.")
 
 
 @dataclass
@@ -64,6 +70,8 @@ def _db(path: str | None = None) -> sqlite3.Connection:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path)
     conn.executescript(_SCHEMA)
+    if "address" not in {c[1] for c in conn.execute("PRAGMA table_info(login_failures)")}:
+        conn.execute(_ADDRESS)
     return conn
 
 
@@ -93,8 +101,9 @@ def create(username: str, password: str, role: str, display_name: str = "") -> U
     if why:
         raise UserError(why)
     username = username.strip().lower()
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"كلمة المرور {MIN_PASSWORD} أحرف على الأقل.")
+    why = password_error(password, username, display_name)
+    if why:
+        raise UserError(why)
     with _db() as conn:
         try:
             conn.execute("INSERT INTO users VALUES (?,?,?,?,1,?)",
@@ -104,6 +113,17 @@ def create(username: str, password: str, role: str, display_name: str = "") -> U
         except sqlite3.IntegrityError:
             raise UserError(f"المستخدم {username} موجود.") from None
     return User(username, display_name or username, role)
+
+
+def password_error(password: str, *about: str) -> str | None:
+    """Why a password is refused (Arabic), or ``None``: at least ``MIN_PASSWORD`` characters
+    and not one people guess first. zxcvbn (Dropbox's estimator) knows the passwords leaked
+    most often, words, names, keyboard runs and dates, and ``about`` (the username, the name)."""
+    if len(password) < MIN_PASSWORD:
+        return f"كلمة المرور {MIN_PASSWORD} أحرف على الأقل."
+    if zxcvbn(password[:100], user_inputs=[a for a in about if a])["score"] < 3:
+        return WEAK
+    return None
 
 
 def get(username: str) -> User | None:
@@ -138,17 +158,20 @@ def authenticate(username: str, password: str) -> User | None:
     return _row_user(row[:4])
 
 
-def lock_remaining(username: str, now: float | None = None) -> int:
-    """Seconds this username stays locked after too many wrong passwords (0: not locked).
+def lock_remaining(username: str, address: str = "", now: float | None = None) -> int:
+    """Seconds this username stays locked, from this address, after too many wrong passwords
+    (0: not locked).
 
     Counted per username typed, whether or not the account exists, so the answer
-    does not tell a guesser which usernames are real.
+    does not tell a guesser which usernames are real; and per address, so wrong passwords
+    typed elsewhere do not lock the person out at their own desk (the addresses that guess
+    across many usernames are slowed by the sign-in page's rate limit).
     """
     now = time.time() if now is None else now
     with _db() as conn:
         times = [t for (t,) in conn.execute(
-            "SELECT at FROM login_failures WHERE username=? AND at>? ORDER BY at",
-            (username.strip().lower(), now - 2 * LOCK_SECONDS))]
+            "SELECT at FROM login_failures WHERE username=? AND address=? AND at>? ORDER BY at",
+            (username.strip().lower(), address, now - 2 * LOCK_SECONDS))]
     # Locked from the last of MAX_FAILURES wrong passwords within LOCK_SECONDS, for as long.
     if len(times) < MAX_FAILURES or times[-1] - times[-MAX_FAILURES] > LOCK_SECONDS:
         return 0
@@ -156,17 +179,23 @@ def lock_remaining(username: str, now: float | None = None) -> int:
     return int(left) + 1 if left > 0 else 0
 
 
-def record_failure(username: str, now: float | None = None) -> None:
+def record_failure(username: str, address: str = "", now: float | None = None) -> None:
     now = time.time() if now is None else now
     with _db() as conn:
         conn.execute("DELETE FROM login_failures WHERE at<=?", (now - 2 * LOCK_SECONDS,))
-        conn.execute("INSERT INTO login_failures (username, at) VALUES (?, ?)",
-                     (username.strip().lower(), now))
+        conn.execute("INSERT INTO login_failures (username, at, address) VALUES (?, ?, ?)",
+                     (username.strip().lower(), now, address))
 
 
-def clear_failures(username: str) -> None:
+def clear_failures(username: str, address: str | None = None) -> None:
+    """Forget the username's wrong passwords: from one address (a sign-in), or all (unlock)."""
     with _db() as conn:
-        conn.execute("DELETE FROM login_failures WHERE username=?", (username.strip().lower(),))
+        if address is None:
+            conn.execute("DELETE FROM login_failures WHERE username=?",
+                         (username.strip().lower(),))
+        else:
+            conn.execute("DELETE FROM login_failures WHERE username=? AND address=?",
+                         (username.strip().lower(), address))
 
 
 def set_active(username: str, active: bool) -> None:

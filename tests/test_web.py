@@ -354,7 +354,7 @@ def test_users_cli(runner, app: Flask) -> None:
     assert bad.exit_code != 0
     short = runner.invoke(args=["users", "create", "--username", "y", "--role", "admin",
                                 "--password", "123"])
-    assert short.exit_code != 0 and "8" in short.output
+    assert short.exit_code != 0 and "10" in short.output
     assert runner.invoke(args=["users", "disable", "--username", "huda"]).exit_code == 0
     client = app.test_client()
     page = client.post("/login", data={"username": "huda", "password": PASSWORD})
@@ -393,3 +393,65 @@ def test_users_create_prompts_for_password(runner) -> None:
     result = runner.invoke(args=["users", "create", "--username", "amal", "--role", "manager"],
                            input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0 and "Created amal" in result.output
+
+
+def test_a_password_people_guess_first_is_refused(runner) -> None:
+    for weak in ("123456789012", "password1234", "qwertyuiop12", "nora-nora-nora"):
+        result = runner.invoke(args=["users", "create", "--username", "nora", "--role",
+                                     "reception", "--name", "نورة", "--password", weak])
+        assert result.exit_code != 0 and "سهلة التخمين" in result.output, weak
+    short = runner.invoke(args=["users", "create", "--username", "nora", "--role",
+                                "reception", "--password", "Sh0rt!x"])
+    assert short.exit_code != 0 and "10 أحرف" in short.output
+    good = runner.invoke(args=["users", "create", "--username", "nora", "--role", "reception",
+                               "--password", "qamar-bahr-nakheel-7"])
+    assert good.exit_code == 0, good.output
+
+
+def test_wrong_passwords_elsewhere_do_not_lock_a_colleague_out(app: Flask) -> None:
+    """Five wrong passwords for «committee» from one address lock that address only; the
+    address that tries many usernames is refused past LOGIN_FAILURE_LIMIT."""
+    app.config["LOGIN_FAILURE_LIMIT"] = "8 per hour"
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    for _ in range(5):
+        other.post("/login", data={"username": "committee", "password": "wrong-password"})
+    assert "أُوقف الدخول" in text(other.post("/login", data={
+        "username": "committee", "password": PASSWORD}))
+    desk = app.test_client()  # the committee member at their own desk
+    assert desk.post("/login", data={"username": "committee",
+                                     "password": PASSWORD}).status_code == 302
+    codes = [other.post("/login", data={"username": f"user{i}", "password": "x"}).status_code
+             for i in range(6)]
+    assert codes[-1] == 429
+
+
+def test_the_session_cookie_is_secure_when_the_public_address_is_https(tmp_path) -> None:
+    from app import create_app
+    from tests.conftest import app_config
+    app = create_app({**app_config(tmp_path), "PUBLIC_URL": "https://jamiya.example"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_the_sign_in_cookie_says_httponly_and_samesite(client: FlaskClient) -> None:
+    response = client.post("/login", data={"username": "reception", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_a_desk_left_open_is_signed_out(app: Flask, client: FlaskClient,
+                                        auth: AuthActions, monkeypatch) -> None:
+    import time as clock
+    auth.login("reception")
+    assert client.get("/requests").status_code == 200
+    now = clock.time()
+    monkeypatch.setattr(clock, "time", lambda: now + 31 * 60)
+    gone = client.get("/requests")
+    assert gone.status_code == 302 and "/login" in gone.headers["Location"]
+    assert "دون استخدام" in text(client.get(gone.headers["Location"]))
+    monkeypatch.setattr(clock, "time", lambda: now + 31 * 60 + 5)
+    app.config["IDLE_SIGNOUT_MINUTES"] = 0
+    auth.login("reception")
+    monkeypatch.setattr(clock, "time", lambda: now + 600 * 60)
+    assert client.get("/requests").status_code == 200  # 0: never
