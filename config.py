@@ -79,7 +79,9 @@ SETTINGS: tuple[Setting, ...] = (
             "e.g. `https://apply.example.org.sa` (no trailing slash). Every link given to a "
             "beneficiary (survey, tracking, WhatsApp and SMS texts, QR codes, the receipt) is "
             "built from it, never from the address a staff browser used. Empty: links use the "
-            "staff page's address, and the staff pages say they will not open outside the office."),
+            "staff page's address, and the staff pages say they will not open outside the office. "
+            "An https address also makes the sign-in cookie Secure: staff then sign in over "
+            "https as well, not over plain http on the office network."),
     Setting("UPLOADS_FOLDER_ID", "", "Google backend: the ID of the Drive folder that "
             "documents uploaded with online applications are kept in. It must be in a shared "
             "drive (Google Workspace, e.g. Google for Nonprofits) with the service account "
