@@ -1,7 +1,7 @@
 """Blueprints and the small helpers every page uses."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import cached_property, wraps
 from typing import Any, TypeVar
@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, flash
 from flask_login import current_user, login_required
 
+from forms.fields import ShownMixin
 from records import association as assoc
 from saudi_calendar import RIYADH, today_in_riyadh
-from sheets import SheetsError, Table, get_workbook
+from sheets import Record, SheetsError, Table, get_workbook, schema
 from sheets.errors import WorkbookUnavailable, WriteConflict, WriteUnconfirmed
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,6 +91,20 @@ class _Words:
 
     def __str__(self) -> str:
         return self._got.one
+
+
+def refused_edit(tab: schema.Tab, rid: str, seen: Record, form: ShownMixin,
+                 changes: Mapping[str, str], shown: Mapping[str, str],
+                 message: str) -> tuple[Record, list[tuple[str, str, str]]]:
+    """An edit refused because the row changed since the page showed it: the row as the sheet
+    holds it now, each cell that changed ``(header, shown, now)``, and the form expecting the
+    sheet's values (what the person typed stays where they typed it)."""
+    now = get_workbook().row_now(tab.name, rid) or seen
+    conflict = [(tab.column(k).header, shown.get(k, ""), now.get(k, ""))
+                for k in (*changes, *form.also) if now.get(k, "") != shown.get(k, "")]
+    flash(message, "danger")
+    form.show_sheet(now, set(changes))
+    return now, conflict
 
 
 def saved(write: Callable[[], object], conflicts: bool = True) -> bool:

@@ -28,6 +28,7 @@ from sheets.errors import WriteConflict
 from . import (
     FRONT,
     association,
+    refused_edit,
     roles_required,
     saved,
     tables,
@@ -174,12 +175,9 @@ def edit(gid: str) -> tuple[str, int] | Response:
                           "وسجّل تاريخ إرسالها.", "warning")
                 return redirect(url_for(".detail", gid=gid))
         except WriteConflict:
-            now = get_workbook().row_now(G, gid) or meeting
-            conflict = [(schema.MEETINGS.column(k).header, shown.get(k, ""), now.get(k, ""))
-                        for k in (*changes, "status") if now.get(k, "") != shown.get(k, "")]
-            flash(CHANGED, "danger")
-            form.show_sheet(now, set(changes))
-            meeting, code = now, 409
+            meeting, conflict = refused_edit(schema.MEETINGS, gid, meeting, form, changes, shown,
+                                             CHANGED)
+            code = 409
     return render_template("meetings/form.html", form=form, meeting=meeting, conflict=conflict,
                            notice=association().notice_days, title="تعديل الاجتماع"), code
 

@@ -29,6 +29,7 @@ from sheets.errors import WriteConflict
 from . import (
     FRONT,
     association,
+    refused_edit,
     roles_required,
     saved,
     tables,
@@ -178,12 +179,9 @@ def edit(mid: str) -> tuple[str, int] | Response:
                           "سُجل تأكيد العضو لبياناته اليوم.", "success")
                     return redirect(url_for(".detail", mid=mid))
             except WriteConflict:
-                now = get_workbook().row_now(M, mid) or member
-                conflict = [(schema.MEMBERS.column(k).header, shown.get(k, ""), now.get(k, ""))
-                            for k in changes if now.get(k, "") != shown.get(k, "")]
-                flash(CHANGED, "danger")
-                form.show_sheet(now, set(changes))
-                member, code = now, 409
+                member, conflict = refused_edit(schema.MEMBERS, mid, member, form, changes,
+                                                shown, CHANGED)
+                code = 409
     return render_template("members/form.html", form=_as_typed(form), existing=existing,
                            member=member, conflict=conflict, title="تحديث بيانات العضو"), code
 

@@ -22,6 +22,7 @@ from sheets.errors import WriteConflict
 from . import (
     FRONT,
     association,
+    refused_edit,
     roles_required,
     saved,
     tables,
@@ -132,12 +133,9 @@ def edit(pid: str) -> tuple[str, int] | Response:
                 flash(f"حُفظ المشروع: {projects.headers(changes)}.", "success")
                 return redirect(url_for(".detail", pid=pid))
         except WriteConflict:
-            now = get_workbook().row_now(P, pid) or project
-            conflict = [(schema.PROJECTS.column(k).header, shown.get(k, ""), now.get(k, ""))
-                        for k in changes if now.get(k, "") != shown.get(k, "")]
-            flash(CHANGED, "danger")
-            form.show_sheet(now, set(changes))
-            project, code = now, 409
+            project, conflict = refused_edit(schema.PROJECTS, pid, project, form, changes, shown,
+                                             CHANGED)
+            code = 409
     return render_template("projects/form.html", form=form, project=project, conflict=conflict,
                            title="تعديل المشروع"), code
 

@@ -30,7 +30,16 @@ from sheets.cells import parse_date
 from sheets.errors import WriteConflict
 from sheets.files import read_file
 
-from . import FRONT, roles_required, saved, tables, tables_with, today, user_name
+from . import (
+    FRONT,
+    refused_edit,
+    roles_required,
+    saved,
+    tables,
+    tables_with,
+    today,
+    user_name,
+)
 
 bp = Blueprint("statements", __name__, url_prefix="/statements")
 F, G = schema.STATEMENTS.name, schema.MEETINGS.name
@@ -160,12 +169,9 @@ def edit(fid: str) -> tuple[str, int] | Response:
                     flash(f"حُفظت القائمة: {statements.headers(changes)}.", "success")
                     return redirect(url_for(".index"))
             except WriteConflict:
-                now = get_workbook().row_now(F, fid) or statement
-                conflict = [(schema.STATEMENTS.column(k).header, shown.get(k, ""),
-                             now.get(k, "")) for k in changes if now.get(k, "") != shown.get(k, "")]
-                flash(CHANGED, "danger")
-                form.show_sheet(now, set(changes))
-                statement, code = now, 409
+                statement, conflict = refused_edit(schema.STATEMENTS, fid, statement, form,
+                                                   changes, shown, CHANGED)
+                code = 409
     return render_template("statements/form.html", form=form, statement=statement,
                            twins=twins, conflict=conflict, title="تعديل القائمة المالية",
                            file_again=_file_again(form)), code
