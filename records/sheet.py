@@ -24,8 +24,12 @@ FILLED = {schema.BENEFICIARIES.name: frozenset({"registered_on"})}
 # Cells a new row needs, the person's own or their guardian's (the form marks both).
 EITHER = {schema.BENEFICIARIES.name: frozenset({"national_id", "mobile", "guardian_national_id",
                                                "guardian_mobile"})}
-NEW_FILE_RULE = ("الملف الجديد يحتاج: الاسم الكامل والمدينة، ورقم الهوية والجوال (للمستفيد أو "
-                 "لولي أمره أو معرّفه).")
+
+
+def new_file_rule(one: str) -> str:
+    """What a new file needs, in the association's word for the person (``مستفيد``)."""
+    return (f"الملف الجديد يحتاج: الاسم الكامل والمدينة، ورقم الهوية والجوال (لل{one} أو "
+            "لولي أمره أو معرّفه).")
 
 
 @dataclass(frozen=True)

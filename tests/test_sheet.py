@@ -256,3 +256,11 @@ def test_members_and_contacts_are_the_front_desks_in_the_grid(
                        ).status_code == 403
     assert client.post(f"/sheet/{T}/cell", json={"id": "T-1", "field": "notes", "value": "x",
                                                  "seen": ""}).status_code == 403
+
+
+def test_the_new_row_rule_speaks_the_associations_word(client: FlaskClient,
+                                                       auth: AuthActions, wb: Workbook) -> None:
+    wb.update(schema.SETTINGS.name, "beneficiary_word", {"value": "مستخدم"})
+    auth.login("volunteer")
+    page = client.get(f"/sheet/{B}").get_data(as_text=True)
+    assert "(للمستخدم أو لولي أمره أو معرّفه)" in page and "للمستفيد" not in page

@@ -124,7 +124,8 @@ def grid(name: str) -> str:
                                                                    _hidden())]
     return render_template(
         "sheet/grid.html", tab=name, columns=columns, entry=entry, key=tab.id_key,
-        hidden=hidden, row_rule=rsheet.NEW_FILE_RULE if tab is schema.BENEFICIARIES else "",
+        hidden=hidden, row_rule=rsheet.new_file_rule(association().words.one)
+        if tab is schema.BENEFICIARIES else "",
         newest_first=tab.append_only,
         google_note=GOOGLE_NOTE if google else "",
         may_add=access.may_add_rows(current_user.role, tab),
