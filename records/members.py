@@ -18,7 +18,7 @@ from forms.checks import (
 from sheets import Problem, Record, Table, Workbook, schema
 from sheets.cells import ascii_digits, parse_date, parse_integer, parse_money
 
-from . import Refused, store
+from . import Change, Refused, store
 from .ids import PREFIXES, new_id
 
 TAB = schema.MEMBERS
@@ -34,16 +34,6 @@ PERSONAL = ("full_name", "national_id", "mobile", "beneficiary_id", "notes")
 MEMBERSHIP = ("type", "joined_on", "shares", "share_value", "dues")
 
 
-@dataclass(frozen=True)
-class Change:
-    """A change of membership status: the statuses it starts from, its target, its words."""
-
-    sources: tuple[str, ...]
-    target: str
-    action: str  # the audit row's
-    title: str  # the page's and the button's
-
-
 CHANGES = {
     "suspend": Change((ACTIVE,), SUSPENDED, "إيقاف عضوية", "إيقاف العضوية"),
     "reinstate": Change((SUSPENDED, WITHDRAWN), ACTIVE, "إعادة تفعيل عضوية",
@@ -54,12 +44,7 @@ CHANGES = {
 
 def change_error(kind: str, status: str) -> str | None:
     """Why this change cannot start from ``status`` (Arabic), or ``None``."""
-    change = CHANGES[kind]
-    if status in change.sources:
-        return None
-    if status == change.target:
-        return f"حالة العضوية «{status}» من قبل؛ لم يتغير شيء."
-    return f"لا يتاح «{change.title}» لعضو حالته «{status or 'غير محددة'}»."
+    return CHANGES[kind].error(status, "العضوية", "لعضو")
 
 
 def changes_for(status: str) -> list[str]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 
 from sheets import Record, Workbook, schema
 from sheets.cells import parse_date
 
-from . import Refused, store
+from . import Change, Refused, store
 from .ids import PREFIXES, new_id
 from .members import WITHDRAWN
 
@@ -26,16 +25,6 @@ FIELDS = ("title", "kind", "description", "starts_on", "ends_on", "status", "how
           "notes")
 
 
-@dataclass(frozen=True)
-class Change:
-    """A change of a project's status: the statuses it starts from, its target, its words."""
-
-    sources: tuple[str, ...]
-    target: str
-    action: str  # the audit row's
-    title: str  # the button's
-
-
 CHANGES = {
     "publish": Change((DRAFT,), OPEN, "نشر مشروع", "نشر المشروع للأعضاء"),
     "close": Change((OPEN,), CLOSED, "إغلاق مشروع", "إغلاق المشروع"),
@@ -45,12 +34,7 @@ CHANGES = {
 
 def change_error(kind: str, status: str) -> str | None:
     """Why this change cannot start from ``status`` (Arabic), or ``None``."""
-    change = CHANGES[kind]
-    if status in change.sources:
-        return None
-    if status == change.target:
-        return f"حالة المشروع «{status}» من قبل؛ لم يتغير شيء."
-    return f"لا يتاح «{change.title}» لمشروع حالته «{status or 'غير محددة'}»."
+    return CHANGES[kind].error(status, "المشروع", "لمشروع")
 
 
 def changes_for(status: str) -> list[str]:
