@@ -175,7 +175,7 @@ def main() -> None:
 
         start_journal_drain(app, seconds)
     host, port = app.config["HOST"], int(app.config["PORT"])
-    print(f"Mustafid: http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}")
+    print(f"Mustafid: http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}")  # noqa: S104
     # waitress: a production WSGI server in pure Python, so no compiler or proxy is needed.
     waitress.serve(app, host=host, port=port, threads=8)
 

@@ -37,7 +37,7 @@ def workbook_xlsx(wb: Workbook) -> tuple[bytes, dict[str, int]]:
     book = XlsxBook()
     book.remove(book.active)
     rows: dict[str, int] = {}
-    for title, grid in zip(titles, grids):
+    for title, grid in zip(titles, grids, strict=False):
         # Kept exactly as typed (not neutralised): "=..." is stored as text, never a formula.
         fill_text_sheet(book.create_sheet(sheet_title(title, book.sheetnames)), grid)
         rows[title] = max(len(grid) - 1, 0)

@@ -41,8 +41,8 @@ def headroom(governor: Any) -> Finding:
     limits = {k: governor.limits.get(k, 0) for k in ("read", "write")}
     said = (f"استهلكت المنصة في الدقيقة الأخيرة {used['read']} من {limits['read']} طلب قراءة "
             f"و{used['write']} من {limits['write']} طلب كتابة (كل نسخها على هذا الجهاز).")
-    if limits["read"] and used["read"] >= limits["read"] or \
-            limits["write"] and used["write"] >= limits["write"]:
+    if (limits["read"] and used["read"] >= limits["read"]) or \
+            (limits["write"] and used["write"] >= limits["write"]):
         return Finding("الحصة المشتركة", WARN, said, "الصفحات تنتظر دورها الآن؛ إن تكرر ذلك "
                        "فخفف المهام الخلفية (SYNC_INTERVAL_MINUTES) أو وزّع العمل.",
                        f"used {used} of {limits} per minute")
@@ -54,7 +54,7 @@ def pending() -> Finding:
     name = "السجلات المحفوظة محليًا"
     try:
         waiting = Counter(tab for _, tab, _ in journal().pending())
-    except Exception as exc:  # noqa: BLE001 a damaged journal is itself a finding
+    except Exception as exc:
         return Finding(name, BLOCK, "تعذرت قراءة ملف السجلات المحفوظة محليًا.",
                        f"انسخ الملف {current_app.config['JOURNAL_DB']} احتياطًا وأبلغ من يدعمك.",
                        f"{type(exc).__name__}: {exc}"[:300])

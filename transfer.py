@@ -62,7 +62,7 @@ def read_xlsx(path: Path) -> list[Sheet]:
         recorded = next((p.value for p in book.custom_doc_props if p.name == TABS_PROPERTY),
                         None)
         sheets = []
-        for name, title in zip(book.sheetnames, _titles(book.sheetnames, recorded)):
+        for name, title in zip(book.sheetnames, _titles(book.sheetnames, recorded), strict=False):
             ws = book[name]
             if not hasattr(ws, "iter_rows"):  # a chart sheet holds no cells
                 continue

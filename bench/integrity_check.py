@@ -75,7 +75,7 @@ def parse_changes(tab: str, text: str) -> list[tuple[str, str, str]] | None:
     if not marks or marks[0].start() != 0:
         return None
     out = []
-    for m, nxt in zip(marks, marks[1:] + [None]):
+    for m, nxt in zip(marks, [*marks[1:], None], strict=False):
         body = text[m.end(): nxt.start() if nxt else len(text)]
         if body.count(" → ") != 1:
             return None
@@ -235,7 +235,7 @@ def _replay_audit(rep: Report, before: dict[str, Sheet], after: dict[str, Sheet]
         changes = parse_changes(tab, row.get("changes", ""))
         if changes is None:
             continue
-        state = expected.setdefault((tab, rid), {k: "" for k in keys[tab]})
+        state = expected.setdefault((tab, rid), dict.fromkeys(keys[tab], ""))
         for key, _old, new in changes:
             if key not in computed[tab]:
                 state[key] = new

@@ -135,7 +135,7 @@ class Cluster:
             self.apps.append(self._spawn([sys.executable, "app.py"], f"app{i}.log",
                                          PORT=str(port)))
             self.app_urls.append(f"http://127.0.0.1:{port}")
-        for proc, url in zip(self.apps, self.app_urls):
+        for proc, url in zip(self.apps, self.app_urls, strict=False):
             self._wait(f"{url}/login", 60, proc)
 
     def stop_apps(self) -> None:

@@ -30,7 +30,7 @@ CAN = {  # which role may take which action (workflow.ACTIONS, views)
     "beneficiary": FRONT, "edit": FRONT, "intake": FRONT, "complete": FRONT, "assign": FRONT,
     "review": ("researcher", "manager", "admin"), "decide": ("committee", "manager"),
     "register": FRONT, "serve": FRONT, "close": ("manager", "admin"), "survey": FRONT,
-    "inquiry": FRONT + ("researcher", "committee"), "reply": FRONT + ("researcher", "committee"),
+    "inquiry": (*FRONT, "researcher", "committee"), "reply": (*FRONT, "researcher", "committee"),
     "adopt": ("manager", "admin"),
 }
 WHEN = {"complete": INCOMPLETE, "assign": NEW, "review": RESEARCH, "decide": COMMITTEE,
@@ -111,12 +111,12 @@ class Worker(threading.Thread):
             while not self.stop.is_set():
                 try:
                     self.step()
-                except Exception as exc:  # noqa: BLE001 - a bench bug must not stop the run
+                except Exception as exc:
                     self.errors.append(f"{type(exc).__name__}: {exc}"[:300])
                     self.stop.wait(0.5)
                 if self.think:
                     self.stop.wait(self.rng.uniform(0, 2 * self.think))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.errors.append(f"{type(exc).__name__}: {exc}"[:300])
         finally:
             self.web.close()

@@ -148,7 +148,7 @@ class Browser:
             return "", ""
         try:
             flashes = self._cookies.loads(cookie).get("_flashes") or []
-        except Exception:  # noqa: BLE001 - an unreadable cookie says nothing
+        except Exception:
             return "", ""
         return tuple(flashes[-1]) if flashes else ("", "")  # type: ignore[return-value]
 

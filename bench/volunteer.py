@@ -136,7 +136,7 @@ class Campaign:
         try:
             self.log.append("volunteer: " + self.hand.act())
             self.counts["edits"] += 1
-        except Exception:  # noqa: BLE001 - a bench bug is reported, the run goes on
+        except Exception:
             self.model.fail("bench error", traceback.format_exc(limit=3))
 
     def _hook(self, target: Target | None) -> tuple[str, int, Target | None] | None:
@@ -185,7 +185,7 @@ class Campaign:
         try:
             with self.world.app.app_context():
                 got = fn()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.model.fail("sync failed" if sync else "app error",
                             f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}")
         finally:
@@ -216,7 +216,7 @@ class Campaign:
             self.log.append(f"  mid-flight {where}: " + self.hand.act(mid=True, target=target))
             self.counts["edits"] += 1
             self.counts["edits mid-flight"] += 1
-        except Exception:  # noqa: BLE001
+        except Exception:
             self.model.fail("bench error", traceback.format_exc(limit=4))
         finally:
             self.hand.emit = lambda ev: ev()

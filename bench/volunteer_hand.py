@@ -356,7 +356,7 @@ class Hand:
     def _misspell(self, header: str, taken: set[str]) -> str:
         words = header.split(" ")
         options = [header + "ـ", header + "ة", header.replace("ال", "", 1),
-                   " ".join(words[:-1] + [words[-1][1:2] + words[-1][0:1] + words[-1][2:]])]
+                   " ".join([*words[:-1], words[-1][1:2] + words[-1][0:1] + words[-1][2:]])]
         fine = [o for o in options if squeeze(o) and squeeze(o) not in taken and o != header]
         return self.rng.choice(fine)
 

@@ -81,7 +81,7 @@ def step_with(w: World, sheet: Sheet, hook: Callable[[TabView], None],
             wb.update(R, "R-1", {"decision": "مرفوض", "decision_reason": "سبب",
                                  "decided_on": "2026-11-22", "status": "مرفوض"},
                       audit=auditor("لجنة البحث"), action="قرار اللجنة")
-        except Exception as exc:  # noqa: BLE001 - the outcome is printed
+        except Exception as exc:
             print(f"    (the write answered {type(exc).__name__})")
     return look(sheet, R, {"سبب القرارـ": "سبب القرار"}).rows[0].cells
 

@@ -141,7 +141,7 @@ class Sheet(SheetsAPI):
         got = self._ok(self.s.get(f"{self.url}/v4/spreadsheets/{self.sid}/values:batchGet",
                                   params={"ranges": [a1(t) for t in tabs],
                                           "valueRenderOption": "FORMATTED_VALUE"}, timeout=30))
-        return {t: vr.get("values", []) for t, vr in zip(tabs, got.get("valueRanges", []))}
+        return {t: vr.get("values", []) for t, vr in zip(tabs, got.get("valueRanges", []), strict=False)}
 
     def type(self, tab: str, row: int, col: int, values: list[str]) -> list[str]:
         """Type ``values`` from (row, col) rightwards (0-based) as a person does; what shows."""

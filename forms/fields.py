@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 import workflow
+from saudi_calendar import today_in_riyadh
 from sheets.cells import ascii_digits, parse_date
 
 from .checks import canonical_mobile, mobile_error, national_id_error
@@ -136,7 +137,7 @@ class TodayMixin:
     """Forms that compare dates with today (given by the view, so tests can fix it), and a
     step's dates with the request's earlier steps (``request``, the row as the page read it)."""
 
-    today: date = date.today()
+    today: date = today_in_riyadh()  # the view sets the day of the request
     request: Mapping[str, str] = {}
 
 

@@ -83,7 +83,7 @@ def mapping_form(target: imports.Target, headers: Sequence[str],
     """The mapping form of a file: one select per column, set to ``chosen``."""
     choices = [SelectChoice("", SKIP), *(SelectChoice(k, target.header(k)) for k in target.keys)]
     fields = {f"col_{i}": SelectField(h, choices=choices, default=k)
-              for i, (h, k) in enumerate(zip(headers, chosen))}
+              for i, (h, k) in enumerate(zip(headers, chosen, strict=False))}
     form = type("FileMappingForm", (MappingForm,), fields)()
     form.target, form.headers = target, headers
     return form

@@ -5,6 +5,7 @@ import secrets
 from collections.abc import Container
 from datetime import date
 
+from saudi_calendar import today_in_riyadh
 from sheets import schema
 
 # The tabs whose rows the app numbers, and each number's prefix.
@@ -17,7 +18,7 @@ _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud witho
 
 def new_id(prefix: str, taken: Container[str] = (), today: date | None = None) -> str:
     """``R-2611-7KQ3M``: prefix, year and month, five random characters."""
-    stamp = (today or date.today()).strftime("%y%m")
+    stamp = (today or today_in_riyadh()).strftime("%y%m")
     while True:
         rid = f"{prefix}-{stamp}-" + "".join(secrets.choice(_ALPHABET) for _ in range(5))
         if rid not in taken:

@@ -80,7 +80,7 @@ def _read_xlsx(data: bytes, sheet: str) -> Parsed:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # styles openpyxl does not know: the values stay
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 any way a file fails to open is the file's problem
+    except Exception:
         raise unreadable from None
     try:
         names = list(book.sheetnames)
@@ -92,7 +92,7 @@ def _read_xlsx(data: bytes, sheet: str) -> Parsed:
             return _table(enumerate(rows, start=1), names, chosen)
         except FileProblem:
             raise
-        except Exception:  # noqa: BLE001 a sheet's XML is read lazily, row by row
+        except Exception:
             raise unreadable from None
     finally:
         book.close()

@@ -90,7 +90,7 @@ def mapping_problems(target: Target, headers: Sequence[str], mapping: Sequence[s
     """Why a mapping cannot be used: a column chosen twice, a required one not chosen."""
     problems = []
     for key in dict.fromkeys(k for k in mapping if k):
-        cols = [f"«{h}»" for h, k in zip(headers, mapping) if k == key]
+        cols = [f"«{h}»" for h, k in zip(headers, mapping, strict=False) if k == key]
         if len(cols) > 1:
             problems.append(f"«{target.header(key)}» مختار لأكثر من عمود: {' و'.join(cols)}.")
     return problems + target.lacking({k for k in mapping if k})

@@ -85,7 +85,7 @@ def edit_cells(wb: Workbook, tab: schema.Tab, edits: list[CellEdit], user: str
                                                    audit=store.auditor(user),
                                                    action=EDIT_ACTION)}
     return [(value, error or (jobs[e.rid].error if e.rid in jobs else None))
-            for e, (value, error) in zip(edits, out)]
+            for e, (value, error) in zip(edits, out, strict=False)]
 
 
 def add_row(wb: Workbook, tab: schema.Tab, values: Mapping[str, str], user: str,

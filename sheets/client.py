@@ -219,7 +219,7 @@ class RetryingHTTPClient(HTTPClient):
         connect, read = self.timeout if isinstance(self.timeout, tuple) else \
             (self.timeout, self.timeout)
         names = ("params", "data", "json", "files", "headers")
-        sent = {**dict(zip(names, args)), **kwargs}
+        sent = {**dict(zip(names, args, strict=False)), **kwargs}
         response = self.session.request(
             method=method, url=endpoint,
             timeout=(min(connect, max(deadline.left(), self.min_connect)), read), **sent)

@@ -102,7 +102,7 @@ class Committer:
         try:
             tables = guarded.read_rows(self.wb, jobs, any(e.audit for e in batch))
             done = guarded.settle(self.wb, jobs, None, tables=tables, each=True)
-        except BaseException as exc:  # noqa: BLE001 each waiting person learns of it
+        except BaseException as exc:
             for e in batch:
                 e.error = exc
             return

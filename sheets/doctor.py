@@ -255,9 +255,9 @@ def tabs(ctx: Context) -> Iterator[Finding]:
     except SheetsError as exc:
         yield Finding(name, BLOCK, "تعذرت قراءة التبويبات.", "", exc.detail)
         return
-    header_of = dict(zip([t.name for t in wanted], (h[0] if h else [] for h in heads)))
+    header_of = dict(zip([t.name for t in wanted], (h[0] if h else [] for h in heads), strict=False))
     ctx.headers = header_of
-    stranger_heads = dict(zip(strangers, (h[0] if h else [] for h in others)))
+    stranger_heads = dict(zip(strangers, (h[0] if h else [] for h in others), strict=False))
     fine = True
     for tab in schema.TABS:
         if tab.name not in titles:

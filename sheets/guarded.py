@@ -57,7 +57,7 @@ def read_tables(wb: Workbook, names: Iterable[str]) -> dict[str, Table]:
         wb.require(n)
     raw = wb.raw_values([f"{quote_title(n)}!1:1" if schema.tab(n).append_only else quote_title(n)
                          for n in names])
-    tables = {n: parse_table(schema.tab(n), v) for n, v in zip(names, raw)}
+    tables = {n: parse_table(schema.tab(n), v) for n, v in zip(names, raw, strict=False)}
     wb.remember(tables)
     return tables
 
@@ -100,7 +100,7 @@ def read_rows(wb: Workbook, jobs: Sequence[Job], audit: bool) -> dict[str, Table
         for i, cell in enumerate(ids, start=1):
             if cell:
                 where.setdefault(clean(column, cell[0])[0], []).append(i)
-        for (job, row), got in zip(placed, rows):
+        for (job, row), got in zip(placed, rows, strict=False):
             record, _ = parse_row(tab, table.header, got[0] if got else [], row)
             if where.get(job.rid) != [row] or record is None:
                 return None
@@ -180,7 +180,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
                 continue
             try:
                 edit = _place(tables[job.tab], job)
-            except Exception as exc:  # noqa: BLE001 a refused redo must not strand the repairs
+            except Exception as exc:
                 if job.repair or job.soft:  # the sync's: the next run tries again
                     continue
                 failure = failure or exc
@@ -255,7 +255,7 @@ def settle(wb: Workbook, jobs: list[Job], audit: AuditFn | None, *,
             extra = False
         for e in edits:
             e.job.logged = e.job.logged or bool(e.job.audit or audit)
-        for e, v in zip(edits, verdicts):
+        for e, v in zip(edits, verdicts, strict=False):
             if v.ok:
                 e.job.landed = True
                 result.done.append(e.job)

@@ -74,12 +74,12 @@ def ensure_layout(wb: Workbook,
     seeded = [t for t in schema.TABS if t.defaults]
     stray = [n for n in DEFAULT_TABS if n in sheets and not any(t.name == n for t in schema.TABS)]
     got = wb.raw_values(ranges + [a1(t.name) for t in seeded] + [a1(n) for n in stray])
-    headers = dict(zip((t.name for t in schema.TABS), got[: len(schema.TABS)]))
-    seeded_values = dict(zip((t.name for t in seeded), got[len(schema.TABS):]))
+    headers = dict(zip((t.name for t in schema.TABS), got[: len(schema.TABS)], strict=False))
+    seeded_values = dict(zip((t.name for t in seeded), got[len(schema.TABS):], strict=False))
 
     header_writes: list[dict[str, Any]] = []
     structure: list[dict[str, Any]] = []
-    for name, values in zip(stray, got[len(schema.TABS) + len(seeded):]):
+    for name, values in zip(stray, got[len(schema.TABS) + len(seeded):], strict=False):
         if not any(any(str(v).strip() for v in row) for row in values):
             structure.append({"deleteSheet": {"sheetId": sheets[name]["properties"]["sheetId"]}})
             changes.append(f"empty tab {name} removed")
@@ -119,7 +119,7 @@ def ensure_layout(wb: Workbook,
             # (a preset's services, a default service it removed). Settings are the app's keys.
             continue
         start = (seeds or {}).get(t.name, t.defaults)
-        rows = [dict(zip(t.keys, d)) for d in start if d[0] not in existing]
+        rows = [dict(zip(t.keys, d, strict=False)) for d in start if d[0] not in existing]
         if rows:
             wb.titles(refresh=True)
             wb.invalidate(t.name)

@@ -361,6 +361,6 @@ def _reread(wb: Workbook, batch: Batch) -> tuple[dict[str, dict[tuple[int, int],
     if at is None:
         return None
     got = {SCRATCH: sc}
-    for n, rows in zip(names, values[1:]):
+    for n, rows in zip(names, values[1:], strict=False):
         got[n] = {(0, j): cells.clean_text(v) for j, v in enumerate(rows[0] if rows else [])}
     return got, at

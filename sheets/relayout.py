@@ -73,7 +73,7 @@ def _one(wb: Workbook, tab: schema.Tab, layout: list[str], row: list[str]) -> No
         got = wb.raw_values([quote_title(tab.name)])[0]
         header = [cells.clean_text(h) for h in (got[0] if got else [])]
         want = placed(tab, layout, header, row)
-        for r, line in enumerate(got[1:], start=1):
+        for line in got[1:]:
             now = [cells.clean_text(v) for v in line]
             if all(c < len(now) and now[c] == v for c, v in want.items()) and \
                     all(c in want or c >= len(now) or not now[c] for c in written):

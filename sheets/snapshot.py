@@ -263,7 +263,7 @@ class Snapshot:
                 with self._lock:
                     before = {n: self._tables.get(n) for n in stale}
                 fetched = {n: parse_table(schema.tab(n), vr.get("values", []), before[n])
-                           for n, vr in zip(stale, got.get("valueRanges", []))}
+                           for n, vr in zip(stale, got.get("valueRanges", []), strict=False)}
             except SheetsError as exc:
                 with self._lock:
                     flight.error = exc

@@ -94,7 +94,7 @@ def _default_rows(t: schema.Tab, header: list[Any]) -> set[tuple[str, ...]]:
     out = set()
     for values in t.defaults:
         row = [""] * (max(found.values()) + 1)
-        for key, value in zip(t.keys, values):
+        for key, value in zip(t.keys, values, strict=False):
             if key in found:
                 row[found[key]] = value
         out.add(tuple(trimmed([row])[0]) if any(row) else ())
@@ -115,7 +115,7 @@ def records(wb: Workbook, titles: Sequence[str] | None = None) -> dict[str, int]
     titles = [t for t in (wb.titles(refresh=True) if titles is None else titles)
               if t not in BOOKKEEPING and not t.startswith(TEMP_PREFIX)]
     grids = wb.raw_values([a1(t) for t in titles]) if titles else []
-    held = {t: _record_rows(t, g) for t, g in zip(titles, grids)}
+    held = {t: _record_rows(t, g) for t, g in zip(titles, grids, strict=False)}
     return {t: n for t, n in held.items() if n}
 
 
@@ -224,20 +224,20 @@ def load(wb: Workbook, sheets: Sequence[Sheet], replace: bool = False) -> list[s
     tag = f"{TEMP_PREFIX}{secrets.token_hex(3)}-"
     temp = [f"{tag}{i + 1}" for i in range(len(sheets))]
     reply = wb.call(wb.sh.batch_update, {"requests": [
-        {"addSheet": {"properties": _properties(s, t, False)}} for s, t in zip(sheets, temp)]})
+        {"addSheet": {"properties": _properties(s, t, False)}} for s, t in zip(sheets, temp, strict=False)]})
     ids = [r["addSheet"]["properties"]["sheetId"] for r in reply["replies"]]
     try:
-        for data in chunks([(t, s.rows) for t, s in zip(temp, sheets) if s.rows], MAX_PAYLOAD):
+        for data in chunks([(t, s.rows) for t, s in zip(temp, sheets, strict=False) if s.rows], MAX_PAYLOAD):
             _write_values(wb, data)
         got = wb.raw_values([a1(t) for t in temp])
-        wrong = [_first_difference(s, g) for s, g in zip(sheets, got) if trimmed(g) != s.rows]
+        wrong = [_first_difference(s, g) for s, g in zip(sheets, got, strict=False) if trimmed(g) != s.rows]
         if wrong:
             raise LoadMismatch("read back differently: " + ", ".join(wrong[:5]))
     except BaseException:
         _drop(wb, ids)
         raise
     swap: list[dict[str, Any]] = [{"deleteSheet": {"sheetId": i}} for i in old]
-    for s, sid, hide in zip(sheets, ids, hidden):
+    for s, sid, hide in zip(sheets, ids, hidden, strict=False):
         swap.append({"updateSheetProperties": {
             "properties": {"sheetId": sid, "title": s.title, "hidden": hide},
             "fields": "title,hidden"}})

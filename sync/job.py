@@ -87,7 +87,7 @@ def _ids(values: list[list[Any]], col: int | None) -> list[str]:
 
 def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     names = [t.name for t in schema.TABS if t.name in wb.titles()]
-    raw = dict(zip(names, wb.raw_values([snapshot_range(n) for n in names])))
+    raw = dict(zip(names, wb.raw_values([snapshot_range(n) for n in names]), strict=False))
     tables = {n: parse_table(schema.tab(n), raw[n]) for n in names}
     wb.remember(tables)
     for n in (assoc.TABS + tuple(t.name for t in COMPUTED_TABS)):
@@ -101,7 +101,7 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     # A computed cell typed over by hand is not a problem: this run writes it again.
     ours = {(t.name, c.header) for t in COMPUTED_TABS for c in t.columns if c.computed}
     problems = [p for p in [q for t in tables.values() for q in t.problems] + check_rows(tables)
-                if (p.tab, p.row) not in quiet and (p.tab, p.column) not in ours or
+                if ((p.tab, p.row) not in quiet and (p.tab, p.column) not in ours) or
                 p.row == 1] + hand + org.problems
     if schema.MEETINGS.name in tables:  # an invitation due and not sent, a meeting gone by
         problems += meetings.flags(tables[schema.MEETINGS.name], today, notice)
@@ -184,7 +184,7 @@ def _column_runs(tab: str, letter: str, cells: list[tuple[int, str]]) -> list[di
     out: list[dict[str, Any]] = []
     cells.sort()
     start, values = cells[0][0], [cells[0][1]]
-    for (row, value), (prev, _) in zip(cells[1:], cells):
+    for (row, value), (prev, _) in zip(cells[1:], cells, strict=False):
         if row == prev + 1:
             values.append(value)
             continue
@@ -301,7 +301,7 @@ def _put_back(plan: _Plan, answer: Mapping[str, Mapping[tuple[int, int], str]]
         height = max((r for r, c in cells_of if c == col), default=-1) + 1
         now = [clean_text(cells_of.get((r, col), "")) for r in range(height)]
         before = plan.tables[name].header
-        if not cells_of or header[: len(before)] == before and len(header) <= len(before):
+        if not cells_of or (header[: len(before)] == before and len(header) <= len(before)):
             continue
         if [i for i in now if i] != [i for i in ids if i] or len(now) != len(ids):
             continue

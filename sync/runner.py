@@ -120,7 +120,7 @@ def start_journal_drain(app: Flask, seconds: float) -> threading.Thread:
                         log.info("journal: %d rows written", written)
                 except SheetsError as exc:
                     log.warning("journal drain failed: %s", type(exc).__name__)
-                except Exception as exc:  # noqa: BLE001 keep the thread alive; the kind only, no row data
+                except Exception as exc:
                     log.error("journal drain failed: %s", type(exc).__name__)
 
     thread = threading.Thread(target=loop, name="mustafid-journal", daemon=True)

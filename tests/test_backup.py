@@ -28,7 +28,7 @@ def test_backup_writes_every_tab_as_typed(runner: FlaskCliRunner, wb: Workbook,
         [t.name for t in schema.TABS]
     sheet = book[B]
     header = [c.value for c in sheet[1]]
-    row = {h: c for h, c in zip(header, sheet[2])}
+    row = dict(zip(header, sheet[2], strict=False))
     assert row["الاسم الكامل"].value == '=HYPERLINK("http://x")'
     assert row["الاسم الكامل"].data_type == "s"  # text, not a formula
     assert row["الجوال"].value == "0551234567" and row["رقم الهوية"].value == "1000000008"
@@ -76,7 +76,7 @@ def test_backup_holds_what_a_volunteer_typed(runner: FlaskCliRunner, wb: Workboo
     result = runner.invoke(args=["backup", "--to", str(tmp_path / "bk")])
     assert result.exit_code == 0, result.output
     sheet = load_workbook(tmp_path / "bk" / "workbook.xlsx")[B]
-    row = {h.value: c.value for h, c in zip(sheet[1], sheet[2])}
+    row = {h.value: c.value for h, c in zip(sheet[1], sheet[2], strict=False)}
     assert row["الاسم الكامل"] == "سارة\ufffd\ufffd"  # marked, not silently lost
     assert row["ملاحظات"] == "=1+2\ufffd"
     assert row["المدينة"] == "\ufffd"

@@ -34,7 +34,7 @@ def typed(gc: gspread.Client, wb: Workbook, tab: str) -> gspread.Worksheet:
 
 def by_header(wb: Workbook, tab: str) -> list[dict[str, str]]:
     values = sheet_values(wb, tab)
-    return [dict(zip(values[0], row)) for row in values[1:]]
+    return [dict(zip(values[0], row, strict=False)) for row in values[1:]]
 
 
 def problems_listed(wb: Workbook) -> list[dict[str, str]]:

@@ -215,7 +215,7 @@ def test_get_all_records_with_render_options(sh: gspread.Spreadsheet) -> None:
     ws.resize(2, 4)
     cells = ws.range("A1:D2")
     for cell, value in zip(cells, ["=4/2", "2020-01-01", "string", 53,
-                                   "=3/2", 0.12, "1999-01-02", ""]):
+                                   "=3/2", 0.12, "1999-01-02", ""], strict=False):
         cell.value = value
     ws.update_cells(cells, value_input_option=ValueInputOption.user_entered)
     assert ws.get_all_records() == [{"2": 1.5, "2020-01-01": 0.12, "string": "1999-01-02",

@@ -89,7 +89,7 @@ def test_appends_land_after_the_last_row_whatever_came_before(api: Api, tmp_path
         while before and not before[-1]:
             before.pop()
         append_cells(api, sid, [f"new{k}", "x"])
-        assert api.get(sid, "T") == before + [[f"new{k}", "x"]], f"after edit {k}"
+        assert api.get(sid, "T") == [*before, [f"new{k}", "x"]], f"after edit {k}"
     # A new server on the same file (sheets loaded on first use) and values.append agree.
     expected = api.get(sid, "T")
     api.close()
@@ -99,7 +99,7 @@ def test_appends_land_after_the_last_row_whatever_came_before(api: Api, tmp_path
         got = again.s.post(f"{G}/{sid}/values/T!A1:append", params={
             "valueInputOption": "RAW"}, json={"values": [["appended", "z"]]}).json()
         assert got["updates"]["updatedRange"] == f"T!A{len(expected) + 2}:B{len(expected) + 2}"
-        assert again.get(sid, "T") == expected + [["reopened", "y"], ["appended", "z"]]
+        assert again.get(sid, "T") == [*expected, ["reopened", "y"], ["appended", "z"]]
     finally:
         again.close()
 

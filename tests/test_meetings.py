@@ -37,7 +37,7 @@ def ahead(n: int) -> str:
 
 def rows(wb: Workbook, tab: str = G) -> list[dict[str, str]]:
     values = sheet_values(wb, tab)
-    return [dict(zip(values[0], r + [""] * (len(values[0]) - len(r)))) for r in values[1:] if r]
+    return [dict(zip(values[0], r + [""] * (len(values[0]) - len(r)), strict=False)) for r in values[1:] if r]
 
 
 def audit(wb: Workbook, action: str) -> list[dict[str, str]]:
@@ -334,7 +334,7 @@ def test_a_mistaken_row_is_voided_with_its_reason_and_recorded_again(manager: Fl
 def test_the_ground_floor_speaks_the_schemas_words() -> None:
     assert (assembly.SCHEDULED, assembly.HELD, assembly.CANCELLED) == schema.MEETING_STATUSES
     assert (assembly.IN_PERSON, assembly.BY_PROXY, assembly.ONLINE) == schema.ATTENDANCE_MODES
-    assert assembly.VOTING == schema.MEMBERSHIP_TYPES[0]
+    assert schema.MEMBERSHIP_TYPES[0] == assembly.VOTING
     assert [assembly.clock(t) for t in ("7:30 م", "٧:٠٥ ص", "12:00 م", "12:15 ص", "23:59",
                                         "24:00", "13:00 م", "غدًا")] == \
         ["19:30", "07:05", "12:00", "00:15", "23:59", None, None, None]

@@ -119,7 +119,7 @@ def test_a_member_asks_to_update_their_data(client: FlaskClient, seeded: Workboo
     done = text(client.get("/p/member/me/asked"))
     row = sheet_values(seeded, Q)[-1]
     header = sheet_values(seeded, Q)[0]
-    got = dict(zip(header, row))
+    got = dict(zip(header, row, strict=False))
     assert got["الرقم"] in done and got["القناة"] == "الموقع الإلكتروني"
     assert got["الموضوع"] == f"طلب تحديث بيانات العضوية {MEMBER['id']}"
     assert got["الجوال"] == "+966559876543" and got["التفاصيل"] == "انتقلت إلى حي الروضة"

@@ -26,7 +26,7 @@ MEMBER = {"full_name": "سعد محمد الحربي", "national_id": "100000000
 def rows(wb: Workbook, tab: str = M) -> list[dict[str, str]]:
     """The tab as a person sees it now, each row by header."""
     values = sheet_values(wb, tab)
-    return [dict(zip(values[0], r + [""] * (len(values[0]) - len(r)))) for r in values[1:] if r]
+    return [dict(zip(values[0], r + [""] * (len(values[0]) - len(r)), strict=False)) for r in values[1:] if r]
 
 
 def audit(wb: Workbook, action: str) -> list[dict[str, str]]:

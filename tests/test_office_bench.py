@@ -48,7 +48,7 @@ def records(work: Path, tab: schema.Tab) -> list[dict[str, str]]:
     finally:
         api.store.close()
     keys = [next((c.key for c in tab.columns if c.header == h), h) for h in rows[0]]
-    return [dict(zip(keys, r)) for r in rows[1:]]
+    return [dict(zip(keys, r, strict=False)) for r in rows[1:]]
 
 
 def test_a_session_costs_a_fraction_of_the_naive_calls(runs: dict[str, dict[str, Any]]

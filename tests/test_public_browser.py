@@ -25,7 +25,7 @@ def labelled(page: Any) -> None:
     for i in range(fields.count()):
         el = fields.nth(i)
         fid = el.get_attribute("id")
-        assert fid and page.locator(f"label[for='{fid}']").count() or \
+        assert (fid and page.locator(f"label[for='{fid}']").count()) or \
             el.evaluate("e => !!e.closest('label')"), f"no label for {fid}"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
 

@@ -23,7 +23,7 @@ def rows(wb: Any, tab: str) -> list[dict[str, str]]:
     """A tab as a person sees it now, each row by its Arabic headers."""
     values = sheet_values(wb, tab)
     header = [str(h) for h in values[0]]
-    return [dict(zip(header, [str(c) for c in r])) for r in values[1:] if any(r)]
+    return [dict(zip(header, [str(c) for c in r], strict=False)) for r in values[1:] if any(r)]
 
 
 def setting(wb: Any, key: str) -> str:
@@ -36,7 +36,7 @@ def post_setting(client: Any, key: str, value: str, shown: str) -> Any:
 
 def prefix(key: str) -> str:
     """A row's form prefix on the settings pages."""
-    return "s" + sha1(key.encode()).hexdigest()[:10]
+    return "s" + sha1(key.encode(), usedforsecurity=False).hexdigest()[:10]
 
 
 def type_cell(wb: Any, tab: str, key: str, header: str, value: str) -> None:

@@ -238,7 +238,7 @@ def test_add_a_row_and_a_column(page: Any, wb: Workbook, people: list[dict[str, 
     page.wait_for_selector("#sheet-status.sheet-status-ok:has-text('ملاحظة المتطوع')")
     assert sheet_values(wb, B)[0][-1] == "ملاحظة المتطوع"
     assert page.locator(".tabulator-col.sheet-own:has-text('ملاحظة المتطوع')").count() == 1
-    own = "own_" + sha1("ملاحظة المتطوع".encode()).hexdigest()[:8]
+    own = "own_" + sha1("ملاحظة المتطوع".encode(), usedforsecurity=False).hexdigest()[:8]
     assert "حُفظ" in edit(page, new[0]["id"], own, "يفضّل الاتصال مساءً")  # and written in
     row = next(r for r in sheet_values(wb, B) if r[0] == new[0]["id"])
     assert row[-1] == "يفضّل الاتصال مساءً"

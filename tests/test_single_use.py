@@ -124,7 +124,7 @@ def test_answers_from_separate_processes_at_once_keep_exactly_one(app: Flask,
         def answer(i: int, trial: int = trial, start: threading.Barrier = start,
                    outcome: dict[int, str] = outcome) -> None:
             own = Workbook(wb.sh)  # each writer is its own process, with its own locks
-            ratings = {k: 1 + (i + trial) % 5 for k in surveys.QUESTION_KEYS}
+            ratings = dict.fromkeys(surveys.QUESTION_KEYS, 1 + (i + trial) % 5)
             start.wait()
             try:
                 surveys.answer(own, survey, ratings, f"إجابة {trial}-{i}", False, TODAY)

@@ -107,8 +107,7 @@ def test_sort_between_read_and_write_recomputes(wb: Workbook, monkeypatch) -> No
 
 
 def test_problems_listed_and_rows_left_as_typed(wb: Workbook) -> None:
-    add_requests(wb, ROWS + [("R-9", "تحت الدراسة", "أمس", ""), ("R-1", "جديد", "2026-11-01",
-                                                                  "")])
+    add_requests(wb, [*ROWS, ("R-9", "تحت الدراسة", "أمس", ""), ("R-1", "جديد", "2026-11-01", "")])
     wb.append(B, {"id": "B-1", "full_name": "س", "national_id": "1000000007",
                   "mobile": "0551234567", "city": "ج", "registered_on": "2026-01-01"})
     result = job.run(wb, TODAY)
@@ -207,7 +206,7 @@ def test_demo_fills_every_status_and_channel(runner: FlaskCliRunner, wb: Workboo
 
 def test_home_shows_overdue_by_stage_and_last_sync(client, auth: AuthActions, wb: Workbook,
                                                    app: Flask) -> None:
-    add_requests(wb, ROWS + [("R-9", "جديد", "أمس", "")])
+    add_requests(wb, [*ROWS, ("R-9", "جديد", "أمس", "")])
     sync_runner.run_locked(wb, app.instance_path, TODAY)
     auth.login("manager")
     page = text(client.get("/"))
@@ -247,7 +246,7 @@ def test_every_demo_request_under_both_day_kinds(runner: FlaskCliRunner, wb: Wor
             continue
         start = date.fromisoformat(r["completed_on"] or r["submitted_on"])
         due = oracle_due(start, 14, kind)
-        late = TODAY > due and r["status"] in ("جديد", "لدى الباحث", "لدى اللجنة")
+        late = due < TODAY and r["status"] in ("جديد", "لدى الباحث", "لدى اللجنة")
         assert (r["decision_due"], r["days_left"], r["overdue"]) == \
             (due.isoformat(), str((due - TODAY).days), "نعم" if late else "لا"), r["id"]
         checked += 1

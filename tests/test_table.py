@@ -241,7 +241,7 @@ def test_bulk_pauses_the_cycle_collector_and_always_restores_it() -> None:
     from sheets.bulk import bulk
 
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), bulk():
+    with pytest.raises(RuntimeError), bulk():  # noqa: PT012 -- the pause must span the raise
         with bulk():
             assert not gc.isenabled()
         assert not gc.isenabled()  # the inner pause does not end the outer one

@@ -62,7 +62,7 @@ def contents(app: Flask) -> list[tuple[str, list[list[str]]]]:
         wb = get_workbook()
         titles = wb.titles(refresh=True)
         grids = wb.raw_values([a1(t) for t in titles])
-    return [(t, trimmed(g)) for t, g in zip(titles, grids)]
+    return [(t, trimmed(g)) for t, g in zip(titles, grids, strict=False)]
 
 
 def invoke(app: Flask, *args: str) -> Any:
@@ -86,7 +86,7 @@ def hand_typed(wb: Workbook) -> dict[str, Any]:
     raw = {"valueInputOption": "RAW"}
     wb.sh.worksheet(B).add_cols(3)  # as the Sheets UI does when a volunteer types past the grid
     wb.sh.values_update(a1(B, f"A{last + 2}"), params=raw,
-                        body={"values": [row + ["", "اتصلت بها يوم الأحد"]]})
+                        body={"values": [[*row, "", "اتصلت بها يوم الأحد"]]})
     wb.sh.values_update(a1(B, f"{index_to_col(extra)}1"), params=raw,
                         body={"values": [[EXTRA_HEADER]]})
     own = [["الاسم", "الجوال", "ملاحظة"], ["سعاد", "0500000001", '=HYPERLINK("x")'], [],
@@ -167,7 +167,7 @@ def test_local_to_google_and_back_is_identical_cell_for_cell(
     assert result.exit_code == 0, result.output
     after = contents(dest)
     assert [t for t, _ in after] == titles
-    for (title, want), (_, got) in zip(before, after):
+    for (title, want), (_, got) in zip(before, after, strict=False):
         assert got == want, title
     assert Offline.attempts == []
 

@@ -45,7 +45,7 @@ from .paging import paginate
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 MANAGERS = ("manager", "admin")
-TOKEN = "import_token"
+TOKEN = "import_token"  # noqa: S105 -- the session key's name, not a secret
 SHOWS = {"all": "كل الصفوف", "rejected": "المرفوضة", "accepted": "المقبولة"}
 
 
@@ -78,7 +78,7 @@ class Mappings:
             saved = self._all()
             key = self.key(tab, headers)
             saved.pop(key, None)  # the newest last: the oldest go first
-            saved[key] = dict(zip(headers, mapping))
+            saved[key] = dict(zip(headers, mapping, strict=False))
             _write_json(self.path, dict(list(saved.items())[-self.KEEP:]))
 
 

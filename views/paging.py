@@ -64,7 +64,7 @@ class Page(Generic[T]):
                                                             self.number + around + 1)
                                           if 1 <= n <= self.pages})
         out: list[int | None] = []
-        for before, n in zip([0, *shown], shown):
+        for before, n in zip([0, *shown], shown, strict=False):
             if before and n - before > 1:
                 out.append(None)
             out.append(n)

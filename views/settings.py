@@ -41,7 +41,7 @@ STATE_CHANGED = "تغيّرت هذه القيمة في ملف البيانات �
 
 def _prefix(text: str) -> str:
     """A row's form prefix: stable and safe in an HTML id, whatever its Arabic key."""
-    return "s" + sha1(text.encode()).hexdigest()[:10]
+    return "s" + sha1(text.encode(), usedforsecurity=False).hexdigest()[:10]
 
 
 def _read(name: str, fresh: bool = False) -> Table:

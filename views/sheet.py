@@ -57,7 +57,7 @@ def _columns(tab: schema.Tab) -> list[schema.Column]:
 
 def _own_field(header: str) -> str:
     """A volunteer's own column as a JSON field (an Arabic header is not a safe field name)."""
-    return "own_" + sha1(header.encode()).hexdigest()[:8]
+    return "own_" + sha1(header.encode(), usedforsecurity=False).hexdigest()[:8]
 
 
 def _table(tab: schema.Tab) -> Table:
@@ -275,7 +275,7 @@ def _block(tab: schema.Tab, allowed: Mapping[str, schema.Column],
         return [{"ok": False, "message": exc.message} if i in wanted else r
                 for i, r in enumerate(results)]
     now: dict[str, Mapping[str, str]] = {}  # a refused row as it is now, read once
-    for (i, edit), (value, error) in zip(wanted.items(), done):
+    for (i, edit), (value, error) in zip(wanted.items(), done, strict=False):
         if error is None:
             results[i] = {"ok": True, "value": value}
         elif isinstance(error, WriteConflict):

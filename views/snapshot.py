@@ -32,7 +32,7 @@ def _mark(source: Any) -> Any:
 def _matches(marks: tuple[Any, ...], sources: tuple[Any, ...]) -> bool:
     return len(marks) == len(sources) and all(
         m() is s if isinstance(m, weakref.ref) else type(m) is type(s) and m == s
-        for m, s in zip(marks, sources))
+        for m, s in zip(marks, sources, strict=False))
 
 
 def _dead(marks: tuple[Any, ...]) -> bool:

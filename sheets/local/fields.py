@@ -56,10 +56,7 @@ def _split_path(text: str) -> list[str]:
 def apply_mask(target: dict[str, Any], source: dict[str, Any], mask: str,
                allowed: set[str]) -> None:
     """Copy the masked fields from source to target; a masked field absent in source is reset."""
-    if mask.strip() == "*":
-        paths = [(k,) for k in allowed]
-    else:
-        paths = parse_mask(mask)
+    paths = [(k,) for k in allowed] if mask.strip() == "*" else parse_mask(mask)
     for path in paths:
         if path[0] not in allowed:
             raise bad(f"Invalid field mask: '{'.'.join(path)}' is not supported here")
@@ -106,7 +103,7 @@ def partial(body: Any, mask: str) -> Any:
 
 
 def _pick(value: Any, paths: list[tuple[str, ...]]) -> Any:
-    if not paths or any(not p or p[0] == "*" and len(p) == 1 for p in paths):
+    if not paths or any(not p or (p[0] == "*" and len(p) == 1) for p in paths):
         return value
     if isinstance(value, list):
         return [_pick(v, paths) for v in value]

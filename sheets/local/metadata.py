@@ -150,7 +150,7 @@ def filters(value: Any, where: str, required: bool = True) -> list[dict[str, Any
 
 def _enum(lookup: dict[str, Any], name: str, allowed: tuple[str, ...], where: str) -> str | None:
     value = lookup.get(name)
-    if value is None or value == "" or isinstance(value, str) and value.endswith("_UNSPECIFIED"):
+    if value is None or value == "" or (isinstance(value, str) and value.endswith("_UNSPECIFIED")):
         return None
     if value not in allowed:
         raise bad(f"Invalid value at '{where}.{name}' ({value})")
@@ -182,11 +182,11 @@ def _lookup(book: Book, lk: Any, where: str) -> list[dict[str, Any]]:
     out = []
     for _, md in _entries(book):
         loc = md["location"]
-        if (lk.get("metadataId") and md["metadataId"] != lk["metadataId"]
-                or lk.get("metadataKey") and md["metadataKey"] != lk["metadataKey"]
-                or lk.get("metadataValue") and md.get("metadataValue") != lk["metadataValue"]
-                or visibility and md["visibility"] != visibility
-                or kind and loc["locationType"] != kind):
+        if ((lk.get("metadataId") and md["metadataId"] != lk["metadataId"])
+                or (lk.get("metadataKey") and md["metadataKey"] != lk["metadataKey"])
+                or (lk.get("metadataValue") and md.get("metadataValue") != lk["metadataValue"])
+                or (visibility and md["visibility"] != visibility)
+                or (kind and loc["locationType"] != kind)):
             continue
         if target is not None and not (_spot(loc) == _spot(target) if strategy == "EXACT_LOCATION"
                                        else _intersects(loc, target)):

@@ -135,8 +135,8 @@ def write(book: Book, text: str, values: Any, option: str, major: str,
     height = len(rows)
     width = max((len(r) for r in rows), default=0)
     anchor = ":" not in text.rsplit("!", 1)[-1]  # a single cell is where the data starts
-    if not anchor and (span.row1 is not None and r0 + height > span.row1 or
-                       span.col1 is not None and c0 + width > span.col1):
+    if not anchor and ((span.row1 is not None and r0 + height > span.row1) or
+                       (span.col1 is not None and c0 + width > span.col1)):
         raise bad(f"Requested writing within range [{text}], but tried writing "
                   f"{height} rows and {width} columns")
     if height and width:
@@ -188,7 +188,7 @@ def _up(rows: list[list[Any]], top: int, a: int, b: int) -> int:
     """The top of a table grown up from ``top`` over rows with a value in ``[a, b)``."""
     while top > 0:  # tight loops: a table may be 50,000 rows high
         row = rows[top - 1]
-        if len(row) > a and row[a] is not None or _filled(row, a, b):
+        if (len(row) > a and row[a] is not None) or _filled(row, a, b):
             top -= 1
         else:
             break
@@ -200,7 +200,7 @@ def _down(rows: list[list[Any]], bottom: int, a: int, b: int) -> int:
     end = len(rows)
     while bottom < end:
         row = rows[bottom]
-        if len(row) > a and row[a] is not None or _filled(row, a, b):
+        if (len(row) > a and row[a] is not None) or _filled(row, a, b):
             bottom += 1
         else:
             break
