@@ -89,7 +89,8 @@ class Cluster:
     # -- the local server ----------------------------------------------------
     def start_server(self) -> None:
         self.server = self._spawn([sys.executable, "-m", "sheets.local", "--port",
-                                   str(self.port), "--data", str(self.data)], "server.log")
+                                   str(self.port), "--data", str(self.data), "--test-controls"],
+                                  "server.log")
         self._wait(f"{self.url}/_local/stats", 15, self.server)
 
     def kill_server(self) -> None:

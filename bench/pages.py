@@ -101,12 +101,13 @@ def _rss_peak_mb() -> float:
 
 
 def _http_server(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The local server on a free port in a process of its own, and its URL once it answers."""
+    """The local server on a free port in a process of its own, and its URL once it answers
+    (its test controls on: bench/office.py sets latency and quota through them)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "sheets.local", "--port", str(port),
-                             "--data", str(folder / "server")], cwd=ROOT,
+                             "--data", str(folder / "server"), "--test-controls"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:

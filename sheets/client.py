@@ -346,7 +346,7 @@ def make_client(config: Mapping[str, Any], governor: Governor | None = None) -> 
         client = gspread.Client(auth=creds, http_client=RetryingHTTPClient)
     elif backend == "local":
         url = config.get("SHEETS_LOCAL_URL")
-        session = url_session(url) if url else \
+        session = url_session(url, config.get("SHEETS_LOCAL_TOKEN") or None) if url else \
             in_process_session(local_server(config["SHEETS_LOCAL_DIR"]))
         client = gspread.Client(auth=None, session=session, http_client=RetryingHTTPClient)
     else:

@@ -29,10 +29,11 @@ STAFF = [("reception", "reception", "نورة الاستقبال"), ("researcher
 
 
 class Server:
-    """A local Sheets server on a free loopback port, served by a thread."""
+    """A local Sheets server on a free loopback port, served by a thread, its ``/_local/``
+    test controls on."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.api = LocalSheets(data_dir)
+        self.api = LocalSheets(data_dir, test_controls=True)
         self._http = make_server("127.0.0.1", 0, self.api, threaded=True)
         self.url = f"http://127.0.0.1:{self._http.server_port}"
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
@@ -107,6 +108,7 @@ def app_config(tmp_path: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,  # one test turns it on to check every POST needs it
         "USERS_DB": str(tmp_path / "users.sqlite3"),
         "JOURNAL_DB": str(tmp_path / "journal.sqlite3"),
+        "SENSITIVE_DB": str(tmp_path / "sensitive.sqlite3"),
         "TODAY": TODAY,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         # A page that finds the snapshot expired reads it before answering, so a test knows

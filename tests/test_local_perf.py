@@ -278,7 +278,7 @@ def test_rwlock_lets_waiting_readers_go_before_the_next_writer() -> None:
 
 def test_python_m_sheets_local_runs_under_waitress(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "sheets.local", "--port", "0",
-                             "--data", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                             "--data", str(tmp_path), "--test-controls"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         assert proc.stdout is not None

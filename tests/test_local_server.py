@@ -285,7 +285,7 @@ def test_control_endpoints(server: Server) -> None:
 
 def test_python_m_sheets_local_serves(tmp_path, unused_port: int) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "sheets.local", "--port", str(unused_port),
-                             "--data", str(tmp_path)], stdout=subprocess.PIPE,
+                             "--data", str(tmp_path), "--test-controls"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:
         url = f"http://127.0.0.1:{unused_port}"

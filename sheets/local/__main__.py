@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 import waitress
 
 from .api import LocalSheets
+from .guard import Guard, is_loopback
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,14 +25,28 @@ def main(argv: list[str] | None = None) -> None:
                              "does (its quota: 60 per user); 0: no limit")
     parser.add_argument("--writes-per-minute", type=int, default=0,
                         help="the same for write requests")
+    parser.add_argument("--token", default=os.environ.get("SHEETS_LOCAL_TOKEN", ""),
+                        help="access token every request must carry (Authorization: Bearer); "
+                             "default: the SHEETS_LOCAL_TOKEN environment variable, which "
+                             "keeps it out of the process list. Required beyond loopback")
+    parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                        help="a Host name the server answers to besides loopback and --host "
+                             "(repeatable), e.g. the name of the machine it serves the office on")
+    parser.add_argument("--test-controls", action="store_true",
+                        help="answer the /_local/ test controls (stats, reset, faults, latency, "
+                             "quota, refuse): for tests and benchmarks only")
     args = parser.parse_args(argv)
-    api = LocalSheets(args.data)
+    if not args.token and not is_loopback(args.host):
+        parser.error(f"--host {args.host} is reachable from other machines: set an access "
+                     "token (SHEETS_LOCAL_TOKEN or --token) first")
+    api = LocalSheets(args.data, test_controls=args.test_controls,
+                      guard=Guard(args.token or None, args.host, args.allowed_host))
     api.set_quota(args.reads_per_minute, args.writes_per_minute)
     # waitress, as app.py uses: a production WSGI server in pure Python.
     server = waitress.create_server(api, host=args.host, port=args.port, threads=args.threads)
     port = getattr(server, "effective_port", args.port)  # --port 0: the one the system chose
     print(f"Local Sheets server on http://{args.host}:{port} "
-          f"(data: {args.data})", flush=True)
+          f"(data: {args.data}{'; test controls on' if args.test_controls else ''})", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:

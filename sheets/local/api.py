@@ -4,7 +4,9 @@ Answers follow Google's JSON shapes and error format. For tests and
 benchmarks it counts every call by method and can inject latency, 429 and
 500 answers (a 500 may be sent after a write was applied, as Google can).
 It can also require an OAuth bearer token on every call (``require_token``),
-answering Google's 401 when one is missing, invalid or expired.
+answering Google's 401 when one is missing, invalid or expired. Over HTTP its ``guard``
+(``guard.py``) refuses other Host names, other sites' pages and calls without the access
+token; the ``/_local/`` controls answer only when it is made with ``test_controls``.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from . import a1, batch, byfilter, drive, griddata, metadata, values
 from .controls import READ, Controls, Fault, quota_message
 from .drive import body_of, dumps
 from .fields import partial
+from .guard import Guard, body_refusal
 from .store import Book, Store
 from .uploads import Uploads
 from .values import ApiError, bad
@@ -53,8 +56,11 @@ def _flag(value: str | None, default: bool = False) -> bool:
 class LocalSheets(Controls):
     """One local Sheets server over one SQLite file."""
 
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, test_controls: bool = False,
+                 guard: Guard | None = None) -> None:
         super().__init__()
+        self.test_controls = test_controls  # the /_local/ endpoints (faults, latency, ...)
+        self.guard = guard or Guard()
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir / "sheets.sqlite3")
         self.uploads = Uploads(self.store.path)  # documents, in ``uploads/`` beside it
@@ -66,8 +72,8 @@ class LocalSheets(Controls):
 
         ``check`` gets the token (``None`` when the call has none). A refused call is not
         counted in ``calls`` nor in the quota, only in ``unauthenticated``; ``/_local/``
-        controls need no token. ``None`` (the default) lifts the requirement; ``reset``
-        keeps it.
+        controls need none (the server's own access token is ``guard``'s, checked first).
+        ``None`` (the default) lifts the requirement; ``reset`` keeps it.
         """
         self.token_check = check
 
@@ -87,6 +93,12 @@ class LocalSheets(Controls):
     # -- WSGI --------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        refused_http = self.guard.refusal(request)
+        if refused_http is not None:
+            response = self._json(refused_http.body(), refused_http.code)
+            if refused_http.code == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="sheets.local"'
+            return response(environ, start_response)
         if not self._authenticated(request):
             response = self._json(ApiError(401, UNAUTHENTICATED).body(), 401)
             response.headers["WWW-Authenticate"] = \
@@ -94,6 +106,9 @@ class LocalSheets(Controls):
             return response(environ, start_response)
         try:
             method, handler, args = self._route(request)
+            unwanted = body_refusal(request, method)
+            if unwanted is not None:
+                raise unwanted
         except ApiError as exc:
             return self._json(exc.body(), exc.code)(environ, start_response)
         refused = None if method.startswith("_local") else self.refusal(method)
@@ -144,7 +159,7 @@ class LocalSheets(Controls):
 
     def _route(self, request: Request) -> tuple[str, Any, tuple[Any, ...]]:
         path, verb = request.path, request.method
-        if path.startswith("/_local/"):
+        if path.startswith("/_local/") and self.test_controls:
             return "_local", self._control, (path[len("/_local/"):],)
         if path.startswith(("/drive/v3/files", "/upload/drive/v3/files")):
             return drive.route(self.store, self.uploads, path, verb)

@@ -2,7 +2,9 @@
 and Google's per-minute quota, enforced.
 
 Tests and benchmarks in this process call the methods; those in other processes
-reach them over HTTP under ``/_local/`` (stats, reset, faults, latency, quota, refuse).
+reach them over HTTP under ``/_local/`` (stats, reset, faults, latency, quota, refuse), which
+a server answers only when made with ``test_controls`` (``python -m sheets.local
+--test-controls``): without it they are 404s.
 ``refuse`` answers as Google does for a set-up mistake (an API not enabled, the workbook
 not shared), so ``flask doctor`` can be tried against each.
 """

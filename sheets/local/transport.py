@@ -1,13 +1,15 @@
 """requests transports that send gspread's Google URLs to the local server."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from .guard import IN_PROCESS
 
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 
@@ -34,6 +36,7 @@ class WSGIAdapter(BaseAdapter):
             environ = builder.get_environ()
         finally:
             builder.close()
+        environ[IN_PROCESS] = True  # no network: the server's HTTP guard does not apply
         app_iter, status, headers = run_wsgi_app(self.app, environ)
         try:
             content = b"".join(app_iter)
@@ -56,15 +59,21 @@ class WSGIAdapter(BaseAdapter):
 
 
 class RedirectAdapter(HTTPAdapter):
-    """Send requests for Google's hosts to a local server's base URL instead."""
+    """Send requests for Google's hosts to a local server's base URL instead, with the
+    server's access token when it has one (``SHEETS_LOCAL_TOKEN``)."""
 
-    def __init__(self, base_url: str) -> None:
+    __attrs__: ClassVar[list[str]] = [*HTTPAdapter.__attrs__, "base_url", "token"]
+
+    def __init__(self, base_url: str, token: str | None = None) -> None:
         super().__init__()
         self.base_url = base_url.rstrip("/")
+        self.token = token
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         url = urlsplit(request.url or "")
         request.url = self.base_url + url.path + (f"?{url.query}" if url.query else "")
+        if self.token:
+            request.headers["Authorization"] = f"Bearer {self.token}"
         return super().send(request, **kwargs)
 
 
@@ -80,6 +89,7 @@ def in_process_session(app: Any) -> requests.Session:
     return _session(WSGIAdapter(app))
 
 
-def url_session(base_url: str) -> requests.Session:
-    """A session whose Google requests go to a local server at ``base_url``."""
-    return _session(RedirectAdapter(base_url))
+def url_session(base_url: str, token: str | None = None) -> requests.Session:
+    """A session whose Google requests go to a local server at ``base_url`` (``token``: the
+    access token it was started with)."""
+    return _session(RedirectAdapter(base_url, token))

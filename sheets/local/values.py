@@ -13,8 +13,8 @@ class ApiError(Exception):
 
     STATUS: ClassVar[dict[int, str]] = {
         400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-        404: "NOT_FOUND", 409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-        503: "UNAVAILABLE"}
+        404: "NOT_FOUND", 409: "ABORTED", 415: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED",
+        500: "INTERNAL", 503: "UNAVAILABLE"}
 
     def __init__(self, code: int, message: str, reason: str = "") -> None:
         super().__init__(message)
