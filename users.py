@@ -1,7 +1,8 @@
 """Staff accounts, kept outside the shared workbook so volunteers never see a password hash.
 
 One SQLite file (``USERS_DB``); passwords hashed with Werkzeug; Flask-Login
-loads users from it; ``flask users`` manages them.
+loads users from it; ``flask users`` manages them. Two-factor sign-in is a code from an
+authenticator app (TOTP, RFC 6238, by pyotp), its secret kept in the same file.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import pyotp
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_login import LoginManager, UserMixin
@@ -36,6 +38,10 @@ CREATE TABLE IF NOT EXISTS login_failures (username TEXT NOT NULL, at REAL NOT N
 # A wrong password counts against the username from the address it came from: a colleague
 # typing wrong passwords elsewhere cannot keep a person out (added to older databases).
 _ADDRESS = "ALTER TABLE login_failures ADD COLUMN address TEXT NOT NULL DEFAULT ''"
+# Two-factor sign-in (added to older databases): the authenticator's secret once confirmed, the
+# one offered while enrolling, and the time-step of the last code accepted, so a code seen over
+# a shoulder cannot be used again while it is still valid.
+_TOTP = {"totp_secret": "TEXT", "totp_pending": "TEXT", "totp_step": "INTEGER"}
 WEAK = ("كلمة المرور شائعة أو سهلة التخمين (كلمة معروفة أو تسلسل أو تاريخ أو جزء من اسم "
         "المستخدم). اختر عبارة من ثلاث كلمات غير مترابطة أو أكثر.")
 
@@ -48,6 +54,7 @@ class User(UserMixin):
     display_name: str
     role: str
     active: bool = True
+    two_factor: bool = False
 
     def get_id(self) -> str:
         return self.username
@@ -72,11 +79,15 @@ def _db(path: str | None = None) -> sqlite3.Connection:
     conn.executescript(_SCHEMA)
     if "address" not in {c[1] for c in conn.execute("PRAGMA table_info(login_failures)")}:
         conn.execute(_ADDRESS)
+    have = {c[1] for c in conn.execute("PRAGMA table_info(users)")}
+    for column, kind in _TOTP.items():
+        if column not in have:
+            conn.execute(f"ALTER TABLE users ADD COLUMN {column} {kind}")
     return conn
 
 
 def _row_user(row: tuple) -> User:
-    return User(row[0], row[1], row[2], bool(row[3]))
+    return User(row[0], row[1], row[2], bool(row[3]), bool(row[4]))
 
 
 def username_error(username: str) -> str | None:
@@ -106,7 +117,8 @@ def create(username: str, password: str, role: str, display_name: str = "") -> U
         raise UserError(why)
     with _db() as conn:
         try:
-            conn.execute("INSERT INTO users VALUES (?,?,?,?,1,?)",
+            conn.execute("INSERT INTO users (username, display_name, role, password_hash, "
+                         "active, created) VALUES (?,?,?,?,1,?)",
                          (username, display_name or username, role,
                           generate_password_hash(password),
                           datetime.now(UTC).isoformat(timespec="seconds")))
@@ -128,15 +140,15 @@ def password_error(password: str, *about: str) -> str | None:
 
 def get(username: str) -> User | None:
     with _db() as conn:
-        row = conn.execute("SELECT username, display_name, role, active FROM users "
-                           "WHERE username=?", (username.strip().lower(),)).fetchone()
+        row = conn.execute("SELECT username, display_name, role, active, totp_secret IS NOT NULL "
+                           "FROM users WHERE username=?", (username.strip().lower(),)).fetchone()
     return _row_user(row) if row else None
 
 
 def all_users() -> list[User]:
     with _db() as conn:
-        rows = conn.execute("SELECT username, display_name, role, active FROM users "
-                            "ORDER BY username").fetchall()
+        rows = conn.execute("SELECT username, display_name, role, active, "
+                            "totp_secret IS NOT NULL FROM users ORDER BY username").fetchall()
     return [_row_user(r) for r in rows]
 
 
@@ -147,15 +159,15 @@ def with_role(role: str) -> list[User]:
 def authenticate(username: str, password: str) -> User | None:
     """The active user whose password matches, or ``None`` (same answer for every failure)."""
     with _db() as conn:
-        row = conn.execute("SELECT username, display_name, role, active, password_hash "
-                           "FROM users WHERE username=?",
+        row = conn.execute("SELECT username, display_name, role, active, totp_secret IS NOT NULL, "
+                           "password_hash FROM users WHERE username=?",
                            (username.strip().lower(),)).fetchone()
     if row is None:
         check_password_hash(generate_password_hash("x"), password)  # same time either way
         return None
-    if not row[3] or not check_password_hash(row[4], password):
+    if not row[3] or not check_password_hash(row[5], password):
         return None
-    return _row_user(row[:4])
+    return _row_user(row[:5])
 
 
 def lock_remaining(username: str, address: str = "", now: float | None = None) -> int:
@@ -211,6 +223,80 @@ def count() -> int:
         return conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
 
 
+def two_factor_required(role: str) -> bool:
+    """Whether ``TOTP_REQUIRED_ROLES`` makes this role sign in with a code as well."""
+    named = re.split(r"[\s,،]+", str(current_app.config.get("TOTP_REQUIRED_ROLES") or ""))
+    return role in {r.lower() for r in named if r}
+
+
+def totp_enrolment(username: str) -> str:
+    """The secret offered while enrolling: the one offered before (a page opened again shows the
+    same QR code), or a new one, kept until a code from it is confirmed."""
+    name = username.strip().lower()
+    with _db() as conn:
+        conn.execute("UPDATE users SET totp_pending=? WHERE username=? AND totp_pending IS NULL",
+                     (pyotp.random_base32(), name))
+        row = conn.execute("SELECT totp_pending FROM users WHERE username=?", (name,)).fetchone()
+    if row is None:
+        raise UserError(f"لا يوجد مستخدم باسم {username}.")
+    return row[0]
+
+
+def totp_uri(secret: str, username: str, issuer: str) -> str:
+    """The ``otpauth://`` address an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
+
+
+def _code_step(secret: str, code: str, now: float) -> int | None:
+    """The time-step ``code`` is valid for, now or one step either side (pyotp's
+    ``valid_window=1``: a phone's clock a little off), or ``None``."""
+    totp = pyotp.TOTP(secret)
+    for offset in (0, -1, 1):
+        when = now + offset * totp.interval
+        if totp.verify(code, for_time=when):
+            return totp.timecode(when)
+    return None
+
+
+def confirm_totp(username: str, code: str, now: float | None = None) -> bool:
+    """Turn two-factor sign-in on when ``code`` comes from the secret offered; False if not."""
+    name, now = username.strip().lower(), time.time() if now is None else now
+    with _db() as conn:
+        row = conn.execute("SELECT totp_pending FROM users WHERE username=?", (name,)).fetchone()
+        step = _code_step(row[0], code, now) if row and row[0] else None
+        if step is None:
+            return False
+        cur = conn.execute("UPDATE users SET totp_secret=totp_pending, totp_pending=NULL, "
+                           "totp_step=? WHERE username=? AND totp_pending=?", (step, name, row[0]))
+    return cur.rowcount == 1
+
+
+def verify_totp(username: str, code: str, now: float | None = None) -> bool:
+    """Whether ``code`` is the account's current one and not used before (False for an account
+    without two-factor sign-in or disabled)."""
+    name, now = username.strip().lower(), time.time() if now is None else now
+    with _db() as conn:
+        row = conn.execute("SELECT totp_secret FROM users WHERE username=? AND active=1",
+                           (name,)).fetchone()
+        step = _code_step(row[0], code, now) if row and row[0] else None
+        if step is None:
+            return False
+        # Taken only past the last step accepted, in one statement: a code used once is
+        # refused for the rest of its window, even when two sign-ins send it together.
+        cur = conn.execute("UPDATE users SET totp_step=? WHERE username=? AND "
+                           "(totp_step IS NULL OR totp_step<?)", (step, name, step))
+    return cur.rowcount == 1
+
+
+def disable_totp(username: str) -> None:
+    """Turn two-factor sign-in off (a lost phone, a new one): the person enrols again."""
+    with _db() as conn:
+        cur = conn.execute("UPDATE users SET totp_secret=NULL, totp_pending=NULL, totp_step=NULL "
+                           "WHERE username=?", (username.strip().lower(),))
+    if cur.rowcount == 0:
+        raise UserError(f"لا يوجد مستخدم باسم {username}.")
+
+
 users_cli = AppGroup("users", help="Manage staff accounts (kept outside the workbook).")
 
 
@@ -233,8 +319,9 @@ def create_command(username: str, role: str, display_name: str, password: str) -
 def list_command() -> None:
     """List staff accounts."""
     for u in all_users():
+        two_factor = "\t2fa" if u.two_factor else ""
         click.echo(f"{u.username}\t{u.role}\t{'active' if u.active else 'disabled'}\t"
-                   f"{u.display_name}")
+                   f"{u.display_name}{two_factor}")
 
 
 @users_cli.command("disable")
@@ -254,6 +341,18 @@ def unlock_command(username: str) -> None:
     """Let a username sign in again before its lock after wrong passwords runs out."""
     clear_failures(username)
     click.echo(f"Unlocked {username}.")
+
+
+@users_cli.command("reset-2fa")
+@click.option("--username", required=True)
+def reset_two_factor_command(username: str) -> None:
+    """Turn off an account's two-factor sign-in (a lost phone): it signs in with the password
+    alone, and enrols again at once if TOTP_REQUIRED_ROLES names its role."""
+    try:
+        disable_totp(username)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Two-factor sign-in turned off for {username}.")
 
 
 login_manager = LoginManager()
