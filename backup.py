@@ -3,7 +3,9 @@
 An office that keeps its data on the local backend has no Google version history:
 this is its copy to keep elsewhere. The XLSX opens anywhere; the SQLite copies
 restore the app exactly (see the README). A backup is written in full beside its folder
-and then renamed into place, so a folder that is there is a whole backup.
+and then renamed into place, so a folder that is there is a whole backup. ``--encrypt`` puts
+the same files in one passphrase-locked archive instead (``backup_crypto``), and
+``flask backup-open`` lays it out again as that folder.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -22,10 +25,12 @@ from flask.cli import with_appcontext
 from openpyxl import Workbook as XlsxBook
 from openpyxl.packaging.custom import StringProperty
 
+from backup_crypto import NOTHING_WRITTEN, ArchiveRefused, ask_passphrase, open_archive, write_archive
 from reports.export import fill_text_sheet, sheet_title, xlsx_bytes
 from saudi_calendar import now_stamp
 from sheets import SheetsError, Workbook, get_workbook
 from sheets.table import a1
+from vault import log_command
 
 TABS_PROPERTY = "mustafid.tabs"  # a custom document property: the tab titles, in order
 
@@ -56,29 +61,62 @@ def copy_sqlite(source: str | Path, target: Path) -> bool:
     return True
 
 
+def sqlite_image(source: str | Path) -> bytes | None:
+    """``copy_sqlite``'s copy as bytes, made in memory: no plain file on the disk."""
+    if not Path(source).is_file():
+        return None
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(":memory:")) as mem:
+        # An in-memory copy must have the source's page size (SQLite refuses otherwise).
+        mem.execute(f"PRAGMA page_size={int(src.execute('PRAGMA page_size').fetchone()[0])}")
+        src.backup(mem)
+        return mem.serialize() if mem.execute("PRAGMA page_count").fetchone()[0] else b""
+
+
 def data_files(config: dict[str, Any]) -> dict[str, str]:
     """The SQLite files worth keeping: the embedded workbook (when in use), accounts, journal."""
     files = {"users.sqlite3": config["USERS_DB"], "journal.sqlite3": config["JOURNAL_DB"]}
+    files["sensitive.sqlite3"] = config["SENSITIVE_DB"]  # encrypted; its key is kept apart
     if (config.get("SHEETS_BACKEND") or "local").lower() == "local" and \
             not config.get("SHEETS_LOCAL_URL"):
         files["sheets.sqlite3"] = str(Path(config["SHEETS_LOCAL_DIR"]) / "sheets.sqlite3")
     return files
 
 
+def uploads_dir(config: dict[str, Any], names: list[str]) -> Path | None:
+    """The documents visitors uploaded, kept with the embedded workbook's copy."""
+    uploads = Path(config["SHEETS_LOCAL_DIR"]) / "uploads"
+    return uploads if "sheets.sqlite3" in names and uploads.is_dir() else None
+
+
 @click.command("backup")
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write (default: instance/backups/<date-time>).")
+              help="Folder to write (default: instance/backups/<date-time>); with --encrypt, "
+                   "the folder the archive goes in (default: instance/backups).")
+@click.option("--encrypt", is_flag=True,
+              help="Write one AES-256 ZIP, mustafid-backup-<date-time>.zip, locked with a "
+                   "passphrase (asked twice, or $BACKUP_PASSPHRASE; never on the command line).")
 @with_appcontext
-def backup_command(target: Path | None) -> None:
+def backup_command(target: Path | None, encrypt: bool) -> None:
     """Save the workbook as XLSX (one API call) and copy the local data files."""
-    target = target or Path(current_app.instance_path, "backups",
-                            now_stamp()[:16].replace(":", "").replace("T", "-"))
+    stamp = now_stamp()[:16].replace(":", "").replace("T", "-")
+    passphrase = ask_passphrase(new=True) if encrypt else ""  # before any work is done
+    if encrypt:
+        target = (target or Path(current_app.instance_path, "backups")) / f"mustafid-backup-{stamp}.zip"
+    target = target or Path(current_app.instance_path, "backups", stamp)
     try:
-        names, rows = write_backup(target, current_app.config)
+        if encrypt:
+            names, rows = write_encrypted_backup(target, current_app.config, passphrase)
+        else:
+            names, rows = write_backup(target, current_app.config)
     except SheetsError as exc:
         raise click.ClickException(f"backup not written: {exc.message} ({exc.detail})") from None
     except Exception as exc:  # cron must see a message and a non-zero exit, whatever failed
         raise click.ClickException(f"backup not written: {type(exc).__name__}: {exc}") from exc
+    log_command(f"نسخة احتياطية كاملة (flask backup): {', '.join(names)}")
+    if encrypt:
+        click.echo(f"{target}: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
+        click.echo("  " + ", ".join(names))
+        return
     click.echo(f"{target / names[0]}: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
     for name in names[1:]:
         click.echo(f"{target / name}")
@@ -98,15 +136,37 @@ def write_backup(target: Path, config: dict[str, Any]) -> tuple[list[str], dict[
         os.chmod(stage / "workbook.xlsx", 0o600)
         names = ["workbook.xlsx", *(name for name, source in data_files(config).items()
                                     if copy_sqlite(source, stage / name))]
-        if "sheets.sqlite3" in names:  # the documents visitors uploaded, kept beside it
-            uploads = Path(config["SHEETS_LOCAL_DIR"]) / "uploads"
-            if uploads.is_dir():
-                shutil.copytree(uploads, stage / "uploads")
-                names.append("uploads")
+        if uploads := uploads_dir(config, names):
+            shutil.copytree(uploads, stage / "uploads")
+            names.append("uploads")
         _publish(stage, target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return names, rows
+
+
+def write_encrypted_backup(archive: Path, config: dict[str, Any],
+                           passphrase: str) -> tuple[list[str], dict[str, int]]:
+    """``write_backup``'s files, read in memory into one encrypted archive at ``archive``.
+
+    Returns the top-level names inside (as the folder would have them) and the rows per tab.
+    """
+    data, rows = workbook_xlsx(get_workbook())
+
+    def entries() -> Iterator[tuple[str, bytes | Path]]:  # one SQLite copy in memory at a time
+        yield "workbook.xlsx", data
+        names = ["workbook.xlsx"]
+        for name, source in data_files(config).items():
+            if (image := sqlite_image(source)) is not None:
+                yield name, image
+                names.append(name)
+        if uploads := uploads_dir(config, names):
+            for path in sorted(uploads.rglob("*")):
+                if path.is_file():
+                    yield f"uploads/{path.relative_to(uploads).as_posix()}", path
+
+    written = write_archive(archive, passphrase, entries())
+    return list(dict.fromkeys(name.split("/")[0] for name in written)), rows
 
 
 def _publish(stage: Path, target: Path) -> None:
@@ -122,5 +182,34 @@ def _publish(stage: Path, target: Path) -> None:
         os.replace(path, target / path.name)
 
 
+@click.command("backup-open")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path),
+              help="Empty or new folder to write (default: beside the archive, named as it "
+                   "without .zip).")
+def backup_open_command(archive: Path, target: Path | None) -> None:
+    """Open a `backup --encrypt` archive into the folder `backup` writes (passphrase asked)."""
+    target = target or archive.with_name(archive.name.removesuffix(".zip") + (
+        "" if archive.name.endswith(".zip") else ".opened"))
+    if target.exists() and any(target.iterdir()):
+        raise click.ClickException(f"المجلد {target} ليس فارغًا، {NOTHING_WRITTEN}. / "
+                                   "folder not empty: nothing written")
+    passphrase = ask_passphrase(new=False)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    try:
+        names = open_archive(archive, passphrase, stage)
+        _publish(stage, target)
+    except ArchiveRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # a full disk, a folder it may not write: said, not a traceback
+        raise click.ClickException(f"لم تُفتح النسخة / archive not opened: {exc}") from exc
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    for name in dict.fromkeys(name.split("/")[0] for name in names):
+        click.echo(f"{target / name}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
+    app.cli.add_command(backup_open_command)
