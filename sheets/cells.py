@@ -61,7 +61,7 @@ _MOBILE = re.compile(r"(?:\+?966|00966|0)?(5[0-9]{8})")
 _SEPARATORS = re.compile(r"[\s\-().\u200e\u200f]")
 # Google counts days from 1899-12-30; serials of 1950-01-01 … 2149-12-31, so a typed year
 # (2026) or a small count is never taken for a date.
-_SERIAL_EPOCH, _SERIALS = date(1899, 12, 30), range(18264, 91311)
+_SERIAL_EPOCH, _SERIALS = date(1899, 12, 30), range(18264, 91313)
 
 
 def saudi_mobile(text: str) -> str | None:
@@ -103,7 +103,7 @@ def parse_money(text: str) -> str | None:
     if not re.fullmatch(r"[+-]?\d+(\.\d+)?", t):
         return None
     value = float(t)
-    return str(int(value)) if value.is_integer() else f"{value:.2f}".rstrip("0")
+    return str(int(value)) if value.is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def parse_yesno(text: str) -> str | None:
