@@ -9,7 +9,7 @@ from sheets import Record, Workbook, schema
 from sheets.errors import WorkbookUnavailable
 from sheets.guarded import AuditFn
 
-from . import audit
+from . import audit, sensitive
 from .journal import Journal
 
 
@@ -30,8 +30,9 @@ def create(wb: Workbook, tab: schema.Tab, record: Mapping[str, str], user: str,
     and ID; a request for a file registered in an outage) waits behind it, so
     the workbook never holds it before what it refers to.
     """
+    record, marked = sensitive.seal(wb, tab, record, user)  # a marked text: in the vault
     entry = audit.row(user, action, tab, record.get(tab.id_key or "", ""),
-                      audit.created(record))
+                      sensitive.masked(audit.created(record), marked))
     group = [(tab.name, dict(record)), (audit.TAB, entry)]
     if behind is not None and journal().add_behind(group, behind[0].name,
                                                     behind[0].id_key or "", behind[1]):
@@ -51,9 +52,10 @@ def create_together(wb: Workbook, items: list[tuple[schema.Tab, Mapping[str, str
     together, to be written later exactly once and in this order."""
     group: list[tuple[str, dict[str, str]]] = []
     appends: dict[str, list[Mapping[str, str]]] = {}
-    for tab, record, action in items:
+    for tab, typed, action in items:
+        record, marked = sensitive.seal(wb, tab, typed, user)
         entry = audit.row(user, action, tab, record.get(tab.id_key or "", ""),
-                          audit.created(record))
+                          sensitive.masked(audit.created(record), marked))
         group += [(tab.name, dict(record)), (audit.TAB, entry)]
         appends.setdefault(tab.name, []).append(record)
         appends.setdefault(audit.TAB, []).append(entry)
@@ -77,8 +79,14 @@ def update(wb: Workbook, tab: schema.Tab, rid: str,
     """Write the changed fields by ID with its audit row, in one atomic call; return them.
 
     ``changes`` may be a function of the row as it is now; ``expect`` are values
-    the row must still hold (else ``WriteConflict`` and nothing is changed).
+    the row must still hold (else ``WriteConflict`` and nothing is changed). A field the
+    association marks sensitive is written to the vault, its reference to the cell, and the
+    audit row does not hold its text (``records.sensitive``).
     """
+    marked = sensitive.marked_in(wb, tab)
+    if marked:
+        changes = sensitive.sealing(tab, rid, changes, marked, user)
+        audit_fn = sensitive.masking(audit_fn or auditor(user), marked)
     return wb.update(tab.name, rid, changes, expect=expect, audit=audit_fn or auditor(user),
                      action=action)
 

@@ -27,6 +27,7 @@ from reports import charts, export, kpi
 from sheets import Table, get_workbook, schema
 
 from . import association, roles_required, tables, today
+from .access_log import ALL, log_export
 from .home import workload
 from .snapshot import per_snapshot
 
@@ -246,6 +247,7 @@ def download(name: str, fmt: str) -> BaseResponse:
     if report is None or fmt not in ("csv", "xlsx"):
         abort(404)
     filename = f"mustafid-{name}-{period.start}-{period.end}.{fmt}"
+    log_export(ALL, f"تنزيل تقرير «{report.title}» ({period.start} – {period.end}، {fmt.upper()})")
     if fmt == "csv":
         # content_type, not mimetype: Flask would add a second "; charset=utf-8" to text/csv
         body, kind = export.to_csv(report.header, report.rows), "text/csv; charset=utf-8"

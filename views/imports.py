@@ -41,6 +41,7 @@ from sheets import get_workbook
 from sheets.errors import WorkbookUnavailable, WriteUnconfirmed
 
 from . import association, roles_required, today, user_name
+from .access_log import ALL, log_export
 from .paging import paginate
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
@@ -354,6 +355,7 @@ def rejected() -> BaseResponse:
     if not state.get("checked"):
         return redirect(url_for(".mapping"))
     header, rows = imports.rejected_table(state["headers"], state["rows"])
+    log_export(ALL, "تنزيل الصفوف المرفوضة من الاستيراد (CSV)")
     # content_type, not mimetype: Flask would add a second "; charset=utf-8" to text/csv
     return Response(export.to_csv(header, rows), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":

@@ -12,6 +12,7 @@ from sheets import Record, Table, get_workbook, schema
 from sheets.files import read_file
 
 from . import FRONT, STAFF, roles_required, saved, tables, tables_with, today, user_name
+from .access_log import log_export
 from .paging import paginate
 from .snapshot import per_snapshot
 
@@ -58,6 +59,7 @@ def attachment(rid: str, n: int) -> Response:
     if req is None or not 0 <= n < len(files):
         abort(404)
     data, mime = read_file(get_workbook(), files[n][1])
+    log_export(req.get("beneficiary_id", "") or rid, f"فتح المرفق «{files[n][0]}» (الطلب {rid})")
     return Response(data, mimetype=mime, headers={
         "Content-Disposition": "inline", "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff"})

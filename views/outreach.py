@@ -26,6 +26,7 @@ from reports import export
 from sheets import get_workbook, schema
 
 from . import FRONT, association, roles_required, tables, today, user_name
+from .access_log import ALL, log_export
 from .links import MISSING, public_url_missing, tracking_url
 from .paging import paginate
 from .snapshot import per_snapshot
@@ -139,6 +140,7 @@ def sms_csv() -> Response:
     rows = [[d.mobile.lstrip("+"), d.message]
             for d in _shown(_listed(), reason, _waiting()) if d.mobile]
     name = f"mustafid-outreach-{today().isoformat()}.csv"
+    log_export(ALL, f"تنزيل قائمة الرسائل النصية ({len(rows)} جوالًا، CSV)")
     return Response(export.to_csv(["الجوال", "الرسالة"], rows),
                     content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 import access
 from forms.checks import normalize_name
+from records import sensitive
 from records import sheet as rsheet
 from sheets import Record, Table, get_workbook, schema
 from sheets.errors import RecordNotFound, SheetsError, WriteConflict
@@ -35,6 +36,8 @@ from .snapshot import per_snapshot
 bp = Blueprint("sheet", __name__, url_prefix="/sheet")
 PAGE_MAX = 500
 CHANGED = "تغيّرت هذه الخانة منذ فتحت الجدول فلم يُحفظ تعديلك؛ القيمة الحالية معروضة."
+SENSITIVE = ("«{}» حقل حساس يُحفظ مشفرًا خارج الجدول، وفي خانته مرجع فقط؛ يُكتب من صفحة الملف "
+             "أو الطلب، لا من الجدول.")
 GOOGLE_NOTE = ("على Google Sheets لا تحجب مشاركة الملف الأعمدة ولا تسجّل تعديلات المتطوعين في "
                "تبويب «السجل»: من يُشارَك الملف يرى كل الأعمدة، ومنها أرقام الهوية والملاحظات. "
                "شارك الملف مع الموظفين وحدهم، ودع المتطوعين يعدّلون من هذه الصفحة.")
@@ -53,6 +56,11 @@ def _hidden() -> list[str]:
 
 def _columns(tab: schema.Tab) -> list[schema.Column]:
     return access.visible(current_user.role, tab, _hidden())
+
+
+def _sensitive(tab: schema.Tab) -> frozenset[str]:
+    """The tab's columns the association marks sensitive: their cells hold a reference."""
+    return sensitive.fields(association().values, tab)
 
 
 def _own_field(header: str) -> str:
@@ -111,7 +119,9 @@ def _described(tab: schema.Tab, column: schema.Column, editable: bool) -> dict[s
 def grid(name: str) -> str:
     tab = _tab(name)
     table = _table(tab)
-    columns = [_described(tab, c, access.editable(current_user.role, tab, c))
+    marked = _sensitive(tab)
+    columns = [_described(tab, c, access.editable(current_user.role, tab, c) and
+                          c.key not in marked)
                for c in _columns(tab) if c.key in table.columns or c.key == tab.id_key]
     columns += [{"field": _own_field(h), "title": h, "computed": False, "own": True,
                  "editable": access.editable(current_user.role, tab,
@@ -199,7 +209,10 @@ def data(name: str) -> Response:
     table = _table(tab)
     fields = [c for c in _columns(tab) if c.key in table.columns]
     own = _own_headers(table)
-    known = {c.key for c in fields} | {_own_field(h) for h in own}
+    # A text typed by hand into a sensitive column (until the sync moves it): not shown, and
+    # not sorted or filtered by, for a role that may not read it.
+    hide = frozenset() if sensitive.may_read(current_user.role) else _sensitive(tab)
+    known = {c.key for c in fields if c.key not in hide} | {_own_field(h) for h in own}
     sort, desc = request.args.get("sort", ""), request.args.get("dir") == "desc"
     filters = [(f, v) for f, v in _filters(request.args) if f in known and v]
     sort = sort if sort in known else ""
@@ -226,8 +239,16 @@ def data(name: str) -> Response:
     last = max((len(chosen) + size - 1) // size, 1)
     problems = _problems(tab)
     return jsonify(last_page=last, last_row=len(chosen), data=[
-        _shown(tab, r, fields, own, problems)
+        _held(_shown(tab, r, fields, own, problems), hide)
         for r in chosen[(page - 1) * size: page * size]])
+
+
+def _held(row: dict[str, Any], hide: frozenset[str]) -> dict[str, Any]:
+    """A row with each hidden sensitive cell that is not a reference shown as «محجوب»."""
+    for key in hide & row.keys():
+        if row[key] and not sensitive.ref_in(row[key]):
+            row[key] = sensitive.HIDDEN
+    return row
 
 
 # -- edits ----------------------------------------------------------------------------------
@@ -241,6 +262,8 @@ def _one(tab: schema.Tab, allowed: Mapping[str, schema.Column],
     if field not in allowed:
         return {"ok": False, "message": "هذا العمود للقراءة فقط."}, 403
     key = allowed[field].key
+    if key in _sensitive(tab):
+        return {"ok": False, "message": SENSITIVE.format(allowed[field].header)}, 403
     edit = rsheet.CellEdit(rid, key, str(body.get("value", "")), str(body.get("seen", "")))
     try:
         value = rsheet.edit_cell(get_workbook(), tab, edit, user_name())
@@ -261,12 +284,15 @@ def _block(tab: schema.Tab, allowed: Mapping[str, schema.Column],
     """A pasted block: each cell's result, the cells allowed written together (two calls)."""
     results: list[dict[str, Any]] = []
     wanted: dict[int, rsheet.CellEdit] = {}  # by its place in the block
+    marked = _sensitive(tab)
     for i, e in enumerate(edits):
         field, rid = (str(e.get("field", "")), str(e.get("id", ""))) if isinstance(e, dict) \
             else ("", "")
         results.append({"ok": False, "message": "هذا العمود للقراءة فقط."} if rid else
                        {"ok": False, "message": "تعديل غير مفهوم أو صف بلا رقم سجل."})
-        if rid and field in allowed:
+        if rid and field in allowed and allowed[field].key in marked:
+            results[i] = {"ok": False, "message": SENSITIVE.format(allowed[field].header)}
+        elif rid and field in allowed:
             wanted[i] = rsheet.CellEdit(rid, allowed[field].key, str(e.get("value", "")),
                                         str(e.get("seen", "")))
     try:

@@ -25,7 +25,7 @@ from forms.request import (
 from records import association as assoc
 from records import beneficiaries as bens
 from records import requests as reqs
-from records import store
+from records import sensitive, store
 from saudi_calendar import Calendar
 from sheets import Record, Table, get_workbook, schema
 
@@ -82,6 +82,9 @@ def _run(rid: str, action: str, form: FlaskForm,
             then()
             flash(f"تم: {workflow.ACTIONS[action].label}.", "success")
             return redirect(url_for(after, rid=rid))
+    if action == "decide":  # the study shown to the committee: its notes read, and logged
+        req = sensitive.reveal(schema.REQUESTS, req, current_user,
+                               sensitive.fields(association().values, schema.REQUESTS))
     return render_template("steps/form.html", form=form, req=req, person=person, title=title,
                            refusal=workflow.check(action, req.get("status", "")) or owner,
                            study=action == "decide")
