@@ -14,12 +14,18 @@ from sheets import schema
 VOLUNTEER = "volunteer"
 MANAGERS = frozenset({"manager", "admin"})
 STAFF_ROLES = frozenset({"reception", "researcher", "committee", "manager", "admin"})
+# Who may read the fields an association marks sensitive (records/sensitive.py): the social
+# researcher who studies the case, the committee that decides on that study, and managers.
+# Reception and volunteers type them, never read them back.
+SENSITIVE_ROLES = frozenset({"researcher", "committee", "manager", "admin"})
 
 # The tabs a volunteer works in; the rest are staff's (the audit and settings: managers').
 VOLUNTEER_TABS = (schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.INQUIRIES.name)
-MANAGER_TABS = (schema.AUDIT.name, schema.SETTINGS.name, schema.PROBLEMS.name)
+MANAGER_TABS = (schema.AUDIT.name, schema.SETTINGS.name, schema.PROBLEMS.name,
+                schema.RIGHTS.name)
 # The app's own record of events (the outreach page writes who was contacted and when).
-READ_ONLY_TABS = (schema.AUDIT.name, schema.PROBLEMS.name, schema.CONTACTS.name)
+READ_ONLY_TABS = (schema.AUDIT.name, schema.PROBLEMS.name, schema.CONTACTS.name,
+                  schema.RIGHTS.name)
 # The general assembly's members and the contacts made are the front desk's and managers',
 # as on their pages (a researcher or the committee has no need of them).
 FRONT_DESK = frozenset({"reception", "manager", "admin"})

@@ -25,11 +25,12 @@ import users
 import views
 from arabic import days
 from forms.checks import local_mobile, mask_id
-from records import presets
+from records import presets, sensitive
 from saudi_calendar import both
 from sheets.cells import parse_date
 from sheets.diagnosis import SETUP_ERRORS
 from sheets.errors import RecordNotFound, SheetsError, WorkbookUnavailable
+from views import access_log
 from views.doctor import setup_error
 
 ROOT = Path(__file__).resolve().parent
@@ -67,6 +68,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     transfer.init_app(app)
     doctor.init_app(app)
     views.init_app(app)
+    app.register_blueprint(access_log.bp)  # who opened a sensitive field (records/sensitive.py)
+    sensitive.init_app(app)
     _templates(app)
     _errors(app)
     return app

@@ -28,6 +28,10 @@ SETTINGS: tuple[Setting, ...] = (
             "workbook (`sheets.sqlite3`), relative to the project."),
     Setting("SHEETS_LOCAL_URL", "", "URL of a local server already running "
             "(`python -m sheets.local`); when set, the app uses it instead of the embedded one."),
+    Setting("SHEETS_LOCAL_TOKEN", "", "Access token of the local server at `SHEETS_LOCAL_URL`: "
+            "the server (`python -m sheets.local`, which reads the same variable) refuses every "
+            "request without it, and the app sends it. Required whenever the server listens "
+            "beyond 127.0.0.1, ::1 and localhost; the embedded server needs none."),
     Setting("GOOGLE_SHEET_ID", "", "ID of the workbook (from its URL). Required on Google; "
             "on the local backend it names the local workbook."),
     Setting("GOOGLE_APPLICATION_CREDENTIALS", "", "Path of the service-account JSON file "
@@ -75,6 +79,13 @@ SETTINGS: tuple[Setting, ...] = (
             "outside the shared workbook."),
     Setting("JOURNAL_DB", "instance/journal.sqlite3", "Submissions kept while the workbook "
             "cannot be reached; written later, exactly once."),
+    Setting("SENSITIVE_DB", "instance/sensitive.sqlite3", "The fields the association marks "
+            "sensitive (`sensitive_fields`), encrypted, and the log of who opened them or "
+            "downloaded a file; the workbook's cell holds only a reference."),
+    Setting("SENSITIVE_KEY", "", "The key `SENSITIVE_DB` is encrypted with (a Fernet key; "
+            "several separated by commas while changing keys: the first encrypts, each "
+            "decrypts). When unset, one is made once in `instance/sensitive.key` (mode 600). "
+            "Keep a copy apart from the backups: without it the sensitive fields cannot be read."),
     Setting("PUBLIC_URL", "", "The address beneficiaries open the association's pages at, "
             "e.g. `https://apply.example.org.sa` (no trailing slash). Every link given to a "
             "beneficiary (survey, tracking, WhatsApp and SMS texts, QR codes, the receipt) is "
@@ -103,6 +114,10 @@ SETTINGS: tuple[Setting, ...] = (
             "the sign-in page, whatever the usernames (Flask-Limiter's notation): past it the "
             "page refuses that address for the hour. A username itself is locked after five "
             "wrong passwords from one address, so nobody can lock a colleague out elsewhere."),
+    Setting("TOTP_REQUIRED_ROLES", "", "Roles that must sign in with a code from an "
+            "authenticator app after the password, comma-separated (e.g. `admin,manager`): "
+            "such a person without it is taken to set it up after the password and opens no "
+            "other page until done. Empty: two-factor sign-in is each person's choice."),
     Setting("RATELIMIT_STORAGE_URI", "", "Where the public pages' rate limits are counted: "
             "empty for a SQLite file in `instance/` shared by every app process on the machine; "
             "`memory://` for one process; or a Flask-Limiter storage URI (`redis://…`)."),
@@ -115,7 +130,7 @@ SETTINGS: tuple[Setting, ...] = (
 def load(environ: Mapping[str, str], root: str | Path) -> dict[str, Any]:
     """Settings from the environment, defaults filled, paths made absolute under ``root``."""
     out: dict[str, Any] = {s.name: environ.get(s.name, s.default) for s in SETTINGS}
-    for key in ("SHEETS_LOCAL_DIR", "USERS_DB", "JOURNAL_DB"):
+    for key in ("SHEETS_LOCAL_DIR", "USERS_DB", "JOURNAL_DB", "SENSITIVE_DB"):
         path = Path(out[key])
         out[key] = str(path if path.is_absolute() else Path(root) / path)
     return out

@@ -22,6 +22,7 @@ from integrity_web import ID_RE, Attempt, Browser, Form, Latency
 
 B, R, Q, S = "المستفيدون", "الطلبات", "الاستفسارات", "الاستبيانات"
 SERVICE = "سلة غذائية"
+CONSENT_PURPOSE = "دراسة الطلب وتقديم الخدمة"  # the consent a new file is registered with
 NEW, INCOMPLETE, RESEARCH, COMMITTEE = "جديد", "ناقص", "لدى الباحث", "لدى اللجنة"
 ACCEPTED, REJECTED, REGISTERED, SERVED, CLOSED = "مقبول", "مرفوض", "مسجل", "تم تقديم الخدمة", \
     "مغلق"
@@ -214,7 +215,8 @@ class Worker(threading.Thread):
                 "id_expiry": (self.today + timedelta(days=900)).isoformat(),
                 "mobile": "055" + "".join(self.rng.choice("0123456789") for _ in range(7)),
                 "city": "القريات", "family_size": str(self.rng.randint(1, 9)),
-                "monthly_income": str(self.rng.randrange(0, 6000, 250))}
+                "monthly_income": str(self.rng.randrange(0, 6000, 250)),
+                "consent_purposes": CONSENT_PURPOSE, "consent_method": "حضوري بتوقيع"}
 
     def beneficiary(self) -> None:
         form = self._form("/beneficiaries/new")

@@ -118,7 +118,8 @@ class Staff:
         data = {"full_name": f"مستفيد {self.n}", "national_id": self.values.nid(),
                 "id_expiry": "2028-01-01", "mobile": self.values.mobile(), "city": "القريات",
                 "family_size": "4", "monthly_income": "2500", "notes": f"ملاحظة {tok}",
-                "shared_mobile": "1"}
+                "shared_mobile": "1", "consent_purposes": "دراسة الطلب وتقديم الخدمة",
+                "consent_method": "حضوري بتوقيع"}
         r, _ = self._post("reception", "/beneficiaries/new", data, w)
         found = ID_IN.search(r.headers.get("Location", "")) if w.saved else None
         w.rid = found.group(0) if found else ""

@@ -36,6 +36,7 @@ from .fields import (
     options,
     strip,
 )
+from .privacy import ConsentFields
 
 
 def _choices(key: str) -> list[object]:
@@ -155,3 +156,7 @@ class BeneficiaryForm(TodayMixin, Form):
         out["birth_date"] = self.birth_date.data.isoformat() if self.birth_date.data else ""
         out["family_size"] = str(self.family_size.data) if self.family_size.data else ""
         return out
+
+
+class NewBeneficiaryForm(ConsentFields, BeneficiaryForm):
+    """Registration: the file's data and the person's consent to the association's notice."""

@@ -36,6 +36,7 @@ from .fields import (
     digits,
     strip,
 )
+from .privacy import PurposesFields
 
 
 class Honeypot(Form):
@@ -47,7 +48,7 @@ class Honeypot(Form):
         return bool(self.website.data)
 
 
-class ApplyForm(TodayMixin, Honeypot):
+class ApplyForm(PurposesFields, TodayMixin, Honeypot):
     """تقديم طلب إلكتروني: who applies, and the declaration (documents are added per service)."""
 
     full_name = StringField("الاسم الكامل", filters=[strip], validators=[

@@ -18,8 +18,12 @@ DEFAULTS = {k: v for k, v, _ in schema.ASSOCIATION_SETTINGS}
 INTEGER_KEYS = ("decision_days", "committee_quorum", "incomplete_followup_days", "incomplete_lapse_days",
                 "inquiry_response_days", "complaint_response_days", "suggestion_response_days",
                 "id_expiry_warning_days", "data_update_interval_days", "survey_link_days",
-                "assembly_notice_days", "assembly_quorum_percent")
-OPTIONAL_KEYS = ("incomplete_lapse_days",)  # empty means "never"
+                "assembly_notice_days", "assembly_quorum_percent", "rights_response_days",
+                "retention_closed_requests_years", "retention_inactive_files_years",
+                "backup_retention_days")
+# empty means "never"
+OPTIONAL_KEYS = ("incomplete_lapse_days", "retention_closed_requests_years",
+                 "retention_inactive_files_years")
 MONEY_KEYS = ("share_value", "annual_dues")  # riyals; empty: none
 POLICY_DECISION_DAYS = 14  # «خلال مدة لا تقل عن أسبوعين»: every policy says so
 BELOW_POLICY = ("أقل من أسبوعين، والسياسة تقول «خلال مدة لا تقل عن أسبوعين»؛ استُخدمت 14. "
@@ -91,6 +95,16 @@ class Association:
     def quorum_percent(self) -> int:
         """The share of active working members the present must exceed (percent)."""
         return self.number("assembly_quorum_percent") or 0
+
+    @property
+    def rights_days(self) -> int:
+        """Days to answer a person's request about their own data."""
+        return self.number("rights_response_days") or 30
+
+    @property
+    def purposes(self) -> list[str]:
+        """The purposes a person consents to; the first is the service itself."""
+        return self.items("consent_purposes")
 
     def items(self, key: str) -> list[str]:
         return [p.strip() for p in self.values.get(key, "").replace("،", ",").split(",")

@@ -12,7 +12,8 @@ from sheets import schema
 PREFIXES = {schema.BENEFICIARIES.name: "B", schema.REQUESTS.name: "R",
             schema.INQUIRIES.name: "Q", schema.HOLIDAYS.name: "H", schema.CONTACTS.name: "T",
             schema.MEMBERS.name: "M", schema.PROJECTS.name: "P", schema.PARTICIPATIONS.name: "J",
-            schema.STATEMENTS.name: "F", schema.MEETINGS.name: "G", schema.ATTENDANCE.name: "V"}
+            schema.STATEMENTS.name: "F", schema.MEETINGS.name: "G", schema.ATTENDANCE.name: "V",
+            schema.RIGHTS.name: "D"}
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud without doubt
 
 

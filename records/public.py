@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import privacy
 import workflow
 from sheets import Record, Table, Workbook, schema
 from sheets.errors import SheetsError
@@ -19,6 +20,7 @@ from sheets.files import store_file
 from . import inquiries, store
 from .association import Service
 from .ids import new_id
+from .privacy import consent_fields
 from .requests import new_request, split
 
 USER = "الموقع الإلكتروني"  # the audit's user for what a visitor sends
@@ -62,6 +64,10 @@ def apply(wb: Workbook, people: Sequence[Record], taken: set[str], data: Mapping
         "بيانات التقديم الإلكتروني (للمقارنة عند الاتصال): "
         f"الاسم {data['full_name']}، الجوال {data['mobile']}، المدينة {data['city']}"
         + (f"، الفئة {data['category']}" if data.get("category") else ""))
+    if person is not None and not privacy.consent_of(person).ok:
+        # The file is not changed from a public page: reception records the consent on it.
+        notes += (f"\nوافق المتقدم إلكترونيًا على إشعار الخصوصية في {today.isoformat()}: "
+                  f"{data.get('consent_purposes', '')}")
     record = new_request(taken, bid, service, workflow.ONLINE,
                          [u.document for u in uploads], notes, data["full_name"],
                          "إلكتروني", USER, today)
@@ -81,7 +87,9 @@ def apply(wb: Workbook, people: Sequence[Record], taken: set[str], data: Mapping
             "id_expiry": data["id_expiry"], "mobile": data["mobile"], "city": data["city"],
             "family_size": data.get("family_size", ""), "category": data.get("category", ""),
             "registered_on": today.isoformat(),
-            "data_updated_on": today.isoformat(), "notes": "سُجّل من الموقع الإلكتروني"},
+            "data_updated_on": today.isoformat(), "notes": "سُجّل من الموقع الإلكتروني",
+            **consent_fields(data.get("consent_purposes", "").split("، "), privacy.ONLINE,
+                             today)},
             FILE_ACTION))
     items.append((schema.REQUESTS, record, APPLY_ACTION))
     written = store.create_together(wb, items, USER)

@@ -16,7 +16,7 @@ from sheets import Problem, Table, Workbook, schema
 from sheets.cells import parse_date, parse_integer
 from workflow import STUDY_CHOICES, STUDY_UNCLEAR
 
-from . import store
+from . import sensitive, store
 from .association import DEFAULTS, POLICY_DECISION_DAYS, check_setting
 from .ids import new_id
 
@@ -46,6 +46,10 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("استبيان الرضا", ("survey_questions", "survey_link_days")),
     ("أعضاء الجمعية العمومية", ("share_value", "annual_dues", "assembly_notice_days",
                                 "assembly_quorum_percent")),
+    ("البيانات الحساسة", (sensitive.SETTING,)),
+    ("حماية البيانات الشخصية", ("privacy_notice", "consent_purposes", "rights_response_days",
+                                "retention_closed_requests_years",
+                                "retention_inactive_files_years", "backup_retention_days")),
 )
 OTHER = "إعدادات أخرى"
 # What a manager may change: the association's wording, channels, categories, the survey,
@@ -55,9 +59,12 @@ OTHER = "إعدادات أخرى"
 MANAGER_KEYS = frozenset({"association_name", "policy_title", "policy_approval",
                           "declaration_text", "beneficiary_word", "beneficiary_plural",
                           "staff_title", "channels", "categories", "survey_questions",
-                          "survey_link_days", "share_value", "annual_dues"})
-LIST_KEYS = frozenset({"channels", "categories", "survey_questions", "weekend"})
-LONG_KEYS = frozenset({"declaration_text", "channels", "categories", "survey_questions"})
+                          "survey_link_days", "share_value", "annual_dues", "privacy_notice",
+                          "consent_purposes"})
+LIST_KEYS = frozenset({"channels", "categories", "survey_questions", "weekend", sensitive.SETTING,
+                       "consent_purposes"})
+LONG_KEYS = frozenset({"declaration_text", "channels", "categories", "survey_questions",
+                       "privacy_notice", "consent_purposes"})
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,9 @@ def checked(key: str, typed: str) -> tuple[str, str | None]:
     value, why = check_setting(key, typed)
     if why:
         return typed, why
+    if key == sensitive.SETTING and sensitive.unknown(typed):
+        return typed, (f"ليست من الحقول التي تُحفظ خارج الجدول: {COMMA.join(sensitive.unknown(typed))}"
+                       f"؛ اختر منها: {COMMA.join(sensitive.CHOICES)}")
     return (as_list(value) if key in LIST_KEYS else value), None
 
 

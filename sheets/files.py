@@ -111,6 +111,24 @@ def read_file(wb: Workbook, file_id: str) -> tuple[bytes, str]:
     return answer.content, mime.strip()
 
 
+def delete_file(wb: Workbook, file_id: str) -> bool:
+    """Delete a stored file for good (Drive's ``files.delete``, not the bin: a person asked
+    for their data to go). ``False`` when it was gone already or the ID is not a file's."""
+    if not DRIVE_ID.fullmatch(file_id):
+        return False
+    try:
+        wb.sh.client.request("delete", f"{DRIVE_FILES_API_V3_URL}/{file_id}",
+                             params={"supportsAllDrives": "true"})
+    except SheetsError:
+        raise
+    except CALL_ERRORS as exc:
+        got = _translate(exc, storing=False)
+        if isinstance(got, DocumentNotFound):
+            return False
+        raise got from None
+    return True
+
+
 def file_link(wb: Workbook, file_id: str) -> str:
     """Drive's page for the file on Google; ``""`` on the local backend (the app serves it)."""
     if not wb.on_google or not DRIVE_ID.fullmatch(file_id):

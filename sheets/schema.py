@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from privacy import CONSENT_METHODS, LEGAL_BASES, RIGHT_KINDS, RIGHT_STATUSES
 from workflow import STUDY_CHOICES
 
 TYPES = ("text", "id", "date", "integer", "money", "choice", "yesno", "phone", "national_id")
@@ -91,6 +92,14 @@ BENEFICIARIES = Tab("المستفيدون", (
     C("guardian_national_id", "هوية ولي الأمر أو المعرّف", "national_id"),
     C("guardian_mobile", "جوال ولي الأمر أو المعرّف", "phone"),
     C("guardian_relation", "صلة القرابة", "choice", choices=GUARDIAN_RELATIONS),
+    # The basis for holding the file (privacy.py): the person's consent to the association's
+    # notice (when, how, to what), or another basis a manager chose; and its end.
+    C("consent_on", "تاريخ الموافقة على معالجة البيانات", "date"),
+    C("consent_method", "طريقة الموافقة", "choice", choices=CONSENT_METHODS),
+    C("consent_scope", "ما تشمله الموافقة"),
+    C("consent_withdrawn_on", "تاريخ سحب الموافقة", "date"),
+    C("legal_basis", "أساس معالجة البيانات", "choice", choices=LEGAL_BASES),
+    C("anonymised_on", "تاريخ إخفاء الهوية", "date"),
 ), id_key="id")
 
 REQUESTS = Tab("الطلبات", (
@@ -225,6 +234,10 @@ ASSOCIATION_SETTINGS: tuple[tuple[str, str, str], ...] = (
      "مصدر الدخل، الحالة الصحية، ملاحظات، هوية ولي الأمر أو المعرّف، ملاحظات الباحث، سبب القرار، "
      "التفاصيل، الرد"),
      "الأعمدة التي لا يراها المتطوعون في الجدول (بعناوينها)، مفصولة بفواصل"),
+    ("sensitive_fields", "الحالة الصحية، ملاحظات الباحث",
+     ("الحقول الحساسة: تُحفظ مشفرة خارج الجدول ويبقى في خانتها مرجع فقط، ولا يراها إلا الباحث "
+      "الاجتماعي ولجنة البحث والمدير، ويُسجل كل اطلاع عليها. اختر منها مفصولة بفواصل: الحالة "
+      "الصحية، مصدر الدخل، ملاحظات الملف، ملاحظات الباحث، ملاحظات الطلب؛ أو «لا شيء»")),
     ("survey_questions", "لباقة الاستقبال، وضوح الإجراءات، سرعة الخدمة، تعاون الموظفين، الرضا العام",
      "أسئلة الاستبيان المفعلة (من أعمدة تبويب الاستبيانات)، مفصولة بفواصل"),
     ("share_value", "", ("القيمة الاسمية للسهم بالريال كما في اللائحة الأساسية (للجمعيات "
@@ -233,6 +246,21 @@ ASSOCIATION_SETTINGS: tuple[tuple[str, str, str], ...] = (
                          "يكن للجمعية اشتراك)")),
     ("assembly_notice_days", "15", ("مهلة دعوة الجمعية العمومية: تُرسل الدعوة قبل موعد الاجتماع "
                                     "بهذا العدد من الأيام على الأقل، كما في اللائحة الأساسية")),
+    ("privacy_notice", ("تجمع الجمعية بياناتك الشخصية (الاسم والهوية والجوال والعنوان وبيانات "
+                        "الأسرة والدخل، وما يلزم من بيانات صحية أو اجتماعية) لدراسة طلبك وتقديم "
+                        "الخدمة والتواصل معك وقياس رضاك، ولا تطلع عليها إلا الجهات المختصة في "
+                        "الجمعية، ولا تُشارك مع غيرها إلا بموافقتك أو بما يوجبه النظام. لك أن "
+                        "تطلع على بياناتك وتطلب تصحيحها أو إتلافها أو تسحب موافقتك في أي وقت."),
+     "إشعار الخصوصية الذي يقرؤه صاحب البيانات قبل موافقته (نظام حماية البيانات الشخصية)"),
+    ("consent_purposes", "دراسة الطلب وتقديم الخدمة، التواصل بالرسائل والاتصال، قياس الرضا",
+     "أغراض المعالجة التي يوافق عليها صاحب البيانات، مفصولة بفواصل (الأول منها لازم للخدمة)"),
+    ("rights_response_days", "30", "مدة إنجاز طلب صاحب البيانات (اطلاع أو تصحيح أو حذف) بالأيام"),
+    ("retention_closed_requests_years", "10", ("تُخفى بيانات الطلب المنتهي (رفض أو خدمة أو إغلاق) "
+     "الشخصية بعد كم سنة من انتهائه (فارغ = لا يُخفى)")),
+    ("retention_inactive_files_years", "10", ("يُخفى ملف المستفيد الذي لم يحدث عليه شيء بعد كم "
+     "سنة (فارغ = لا يُخفى)")),
+    ("backup_retention_days", "90", ("كم يومًا تُحفظ النسخ الاحتياطية قبل إتلافها (يُذكر لصاحب "
+     "البيانات عند حذف بياناته)")),
     ("assembly_quorum_percent", "50", ("نصاب الجمعية العمومية: يصح الاجتماع إذا زاد الحاضرون "
                                        "(أصالة أو إنابة) على هذه النسبة المئوية من الأعضاء "
                                        "العاملين النشطين (50 = أكثر من النصف)")),
@@ -412,9 +440,26 @@ ATTENDANCE = Tab("حضور الجمعية العمومية", (
     C("void_reason", "سبب إلغاء التسجيل"),
 ), id_key="id")
 
+# A person's requests about their own data (records/privacy.py): to see it, correct it, have
+# it deleted, or withdraw consent; each is answered within rights_response_days.
+RIGHTS = Tab("طلبات أصحاب البيانات", (
+    C("id", "رقم الطلب", "id", True),
+    C("beneficiary_id", "رقم المستفيد", "id", True),
+    C("kind", "نوع الطلب", "choice", True, RIGHT_KINDS),
+    C("received_on", "تاريخ الاستلام", "date", True),
+    C("channel", "القناة"),
+    C("details", "التفاصيل"),
+    C("status", "الحالة", "choice", True, RIGHT_STATUSES),
+    C("done_on", "تاريخ الإنجاز", "date"),
+    C("done_by", "أنجزه"),
+    C("outcome", "ما تم"),
+    C("due_on", "موعد الإنجاز", "date", computed=True),
+    C("overdue", "متأخر", "yesno", computed=True),
+), id_key="id")
+
 TABS: tuple[Tab, ...] = (BENEFICIARIES, REQUESTS, SURVEYS, INQUIRIES, AUDIT, SETTINGS,
                          PROBLEMS, HOLIDAYS, SERVICES, REFERENCES, CONTACTS, MEMBERS,
-                         PROJECTS, PARTICIPATIONS, STATEMENTS, MEETINGS, ATTENDANCE)
+                         PROJECTS, PARTICIPATIONS, STATEMENTS, MEETINGS, ATTENDANCE, RIGHTS)
 
 
 def tab(name: str) -> Tab:

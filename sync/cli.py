@@ -40,7 +40,9 @@ def sync_command() -> None:
     s = result.summary()
     click.echo(f"rows read: {s['rows_read']}  cells written: {s['cells_written']}  "
                f"problems: {s['problems']}  lapsed: {s['lapsed']}  "
-               f"IDs given to rows typed without one: {s['numbered']}  API calls: {s['api_calls']}  "
+               f"IDs given to rows typed without one: {s['numbered']}  "
+               f"past retention (to review at /privacy/retention): {s['past_retention']}  "
+               f"API calls: {s['api_calls']}  "
                f"seconds: {s['seconds']}")
 
 

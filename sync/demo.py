@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import privacy
 import workflow
 from forms.checks import canonical_mobile, luhn_ok
 from records import association as assoc
@@ -53,6 +54,9 @@ def beneficiaries(n: int, today: date, rng: random.Random) -> list[dict[str, str
             "data_updated_on": (registered + timedelta(days=rng.randint(0, 500))).isoformat()
             if rng.random() < 0.7 else registered.isoformat(),
             "notes": NOTE,
+            # Consent given at the desk when the file was opened (privacy.py).
+            "consent_on": registered.isoformat(), "consent_method": privacy.CONSENT_METHODS[0],
+            "consent_scope": assoc.DEFAULTS["consent_purposes"], "legal_basis": privacy.CONSENT,
         })
     return out
 
@@ -86,8 +90,8 @@ def requests(n: int, people: list[dict[str, str]], org: assoc.Association, today
             rec.update(researcher=rng.choice(researchers),
                        referred_on=min(completed + timedelta(days=1), today).isoformat())
         if order >= workflow.STATUSES.index(workflow.COMMITTEE) and status != workflow.CLOSED:
-            rec.update(recommendation="قبول" if status != workflow.REJECTED else "رفض",
-                       researcher_notes="دراسة حالة تجريبية.")
+            # No study notes: they are a sensitive field, kept outside the sheet.
+            rec.update(recommendation="قبول" if status != workflow.REJECTED else "رفض")
         decided = min(completed + timedelta(days=rng.randint(5, 20)), today)
         if status in (workflow.ACCEPTED, workflow.REGISTERED, workflow.SERVED):
             rec.update(decision=workflow.ACCEPTED, decided_on=decided.isoformat())

@@ -19,8 +19,9 @@ from datetime import date
 from typing import Any
 
 import deadlines
+import privacy
 from records import association as assoc
-from records import audit, meetings, surveys
+from records import audit, erasure, meetings, sensitive, surveys
 from saudi_calendar import now_stamp
 from sheets import Problem, Table, Workbook, schema
 from sheets.bulk import bulk
@@ -34,9 +35,11 @@ from sheets.table import a1, snapshot_range
 
 from .handmade import NUMBER_ACTION, check_rows, numbered_problems, unnumbered
 
-COMPUTED_TABS = (schema.REQUESTS, schema.INQUIRIES, schema.BENEFICIARIES, schema.MEETINGS)
-# A workbook from before the general assembly's tabs still syncs (init-sheets adds them).
-OPTIONAL_TABS = (schema.MEETINGS.name,)
+COMPUTED_TABS = (schema.REQUESTS, schema.INQUIRIES, schema.BENEFICIARIES, schema.MEETINGS,
+                 schema.RIGHTS)
+# A workbook from before the general assembly's or the rights' tabs still syncs (init-sheets
+# adds them).
+OPTIONAL_TABS = (schema.MEETINGS.name, schema.RIGHTS.name)
 MAX_ATTEMPTS = 4
 
 
@@ -50,6 +53,7 @@ class Result:
     lapsed: list[str] = field(default_factory=list)
     invited: list[str] = field(default_factory=list)
     numbered: list[str] = field(default_factory=list)
+    past_retention: int = 0  # files and requests a manager may now anonymise (privacy.py)
     api_calls: int = 0
     seconds: float = 0.0
     attempts: int = 0
@@ -59,6 +63,7 @@ class Result:
         return {"rows_read": self.rows_read, "cells_written": self.cells_written,
                 "problems": len(self.problems), "lapsed": len(self.lapsed),
                 "invited": len(self.invited), "numbered": len(self.numbered),
+                "past_retention": self.past_retention,
                 "api_calls": self.api_calls, "seconds": round(self.seconds, 3),
                 "finished_at": self.finished_at}
 
@@ -98,6 +103,8 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     # Status changes no later run could recompute, and IDs for rows typed without one:
     # written by ID (or, for a row without one, by its cells).
     jobs, hand, quiet = unnumbered(tables, today)
+    # A text typed by hand into a sensitive column goes into the vault, its reference in place.
+    jobs += sensitive.moves(tables, org.values[sensitive.SETTING], user)
     # A computed cell typed over by hand is not a problem: this run writes it again.
     ours = {(t.name, c.header) for t in COMPUTED_TABS for c in t.columns if c.computed}
     problems = [p for p in [q for t in tables.values() for q in t.problems] + check_rows(tables)
@@ -114,9 +121,11 @@ def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     compute: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
         schema.REQUESTS.name: lambda r: deadlines.request_computed(r, today, settings),
         schema.INQUIRIES.name: lambda r: deadlines.inquiry_computed(r, today, settings),
-        schema.BENEFICIARIES.name: lambda r: {"alerts": deadlines.beneficiary_alerts(r, today,
-                                                                                  settings)},
+        schema.BENEFICIARIES.name: lambda r: {"alerts": "؛ ".join(filter(None, (
+            deadlines.beneficiary_alerts(r, today, settings),
+            privacy.consent_of(r).alert if r.get("id") else "")))},
         schema.MEETINGS.name: lambda r: meetings.computed(r, notice),
+        schema.RIGHTS.name: lambda r: privacy.rights_computed(r, today, org.rights_days),
     }
     for t in COMPUTED_TABS:
         if t.name not in tables:
@@ -279,6 +288,10 @@ def _run(wb: Workbook, today: date, user: str, progress: Callable[[str], None]) 
     wb.expire()
     result.rows_read = sum(max(len(v) - 1, 0) for v in plan.raw.values())
     result.problems = plan.problems
+    org = assoc.load(plan.tables)
+    result.past_retention = len(erasure.past_retention(
+        plan.tables, today, org.number("retention_inactive_files_years"),
+        org.number("retention_closed_requests_years")))
     result.api_calls = wb_calls(wb) - calls0
     result.seconds = time.perf_counter() - started
     result.finished_at = now_stamp()

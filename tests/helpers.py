@@ -13,6 +13,8 @@ PERSON = {
     "full_name": "فاطمة عبدالله القحطاني", "national_id": "1000000008",
     "id_expiry": "2027-05-01", "mobile": "0551234567", "city": "القريات",
     "family_size": "5", "monthly_income": "2500",
+    # Consent to the association's notice, given at the desk (the first purpose is required).
+    "consent_purposes": "دراسة الطلب وتقديم الخدمة", "consent_method": "حضوري بتوقيع",
 }
 
 

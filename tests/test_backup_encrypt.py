@@ -65,7 +65,10 @@ def assert_same_backup(plain: Path, opened: Path) -> None:
             assert a.custom_doc_props[TABS_PROPERTY].value == b.custom_doc_props[TABS_PROPERTY].value
         elif name.endswith(".sqlite3"):
             with closing(sqlite3.connect(path)) as x, closing(sqlite3.connect(theirs[name])) as y:
-                assert list(x.iterdump()) == list(y.iterdump())
+                # Each backup logs itself in the access log before copying it: one row more.
+                def kept(db: sqlite3.Connection) -> list[str]:
+                    return [s for s in db.iterdump() if not s.startswith('INSERT INTO "access_log"')]
+                assert kept(x) == kept(y)
         else:
             assert path.read_bytes() == theirs[name].read_bytes()
         assert theirs[name].stat().st_mode & 0o077 == 0

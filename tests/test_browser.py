@@ -29,6 +29,7 @@ def test_request_from_reception_to_service(page: object, wb: Workbook) -> None:
     page.fill("#id_expiry", "2027-05-01")
     page.fill("#mobile", "0551234567")
     page.fill("#city", "القريات")
+    page.check("#consent_purposes-0")  # the notice read out, the service's purpose agreed
     page.click("#submit")
     assert "خانة التحقق" in page.inner_text(".has-error")
     assert page.input_value("#full_name") == "فاطمة عبدالله القحطاني"  # nothing lost

@@ -8,6 +8,7 @@ from typing import Any
 import gspread
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
+from gspread.utils import rowcol_to_a1
 
 from records import problems as found
 from sheets import Workbook, schema
@@ -76,7 +77,10 @@ def test_a_lone_stray_cell_is_one_problem_at_its_row_and_nothing_else_stops(
         wb: Workbook, gc: gspread.Client) -> None:
     wb.append_many(R, [request_row("R-1")])
     typed(gc, wb, B).update([["x"]], "C40", raw=True)
-    typed(gc, wb, B).update([["ملاحظة"]], "Z7", raw=True)  # beyond the header: tolerated
+    sheet = typed(gc, wb, B)
+    sheet.add_cols(2)
+    beyond = rowcol_to_a1(7, len(schema.BENEFICIARIES.columns) + 2)
+    sheet.update([["ملاحظة"]], beyond, raw=True)  # beyond the header: tolerated
     result = job.run(wb, TODAY)
     mine = [p for p in problems_listed(wb) if p["التبويب"] == B]
     assert [(p["الصف"], p["العمود"], p["القيمة"], p["المشكلة"]) for p in mine] == [

@@ -90,6 +90,7 @@ def fill_hostile_workbook(browser: Any, base: str, wb: Workbook) -> dict[str, st
                          "id_expiry": "2027-05-01", "mobile": "0561234567", "city": "القريات",
                          "family_size": "4", "address": URL[:200], "notes": WORD}.items():
         page.fill(f"#{field}", value)
+    page.check("#consent_purposes-0")
     desk.submit()
     latin = file_number(wb, "2000000006")
     desk.go("/beneficiaries/new")
@@ -97,6 +98,7 @@ def fill_hostile_workbook(browser: Any, base: str, wb: Workbook) -> dict[str, st
                          "id_expiry": "2027-05-01", "mobile": "0551234567",
                          "city": "القريات", "family_size": "5"}.items():
         page.fill(f"#{field}", value)
+    page.check("#consent_purposes-0")
     desk.submit()
     arabic = file_number(wb)
     desk.go(f"/beneficiaries/{arabic}/requests/new?service=سلة غذائية")

@@ -58,6 +58,7 @@ def test_an_association_set_up_in_one_command_walked_in_chromium(app: Flask,
                          "id_expiry": "2027-05-01", "mobile": "0551234567",
                          "city": "القريات"}.items():
         page.fill(f"#{field}", value)
+    page.check("#consent_purposes-0")
     page.click("#submit")
     page.wait_for_selector(f"text=تم تسجيل ال{words['beneficiary_word']}")
     read.append(shown(page))

@@ -21,7 +21,8 @@ PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 APPLICANT = {"full_name": "منى سعيد العنزي", "national_id": "1000000016",
              "id_expiry": "2028-01-01", "mobile": "0559876543", "city": "عرعر",
-             "family_size": "4", "declaration": "y"}
+             "family_size": "4", "declaration": "y",
+             "consent_purposes": "دراسة الطلب وتقديم الخدمة"}
 
 
 def nonce(client: FlaskClient, service: str = SERVICE) -> str:

@@ -57,6 +57,7 @@ def test_a_visitor_applies_tracks_uploads_reads_the_decision_and_complains(
         page.fill("#city", "عرعر")
         page.set_input_files("#doc_0", str(tmp_path / "id.pdf"))
         page.set_input_files("#doc_1", str(tmp_path / "income.png"))
+        page.check("#consent_purposes-0")
         page.check("#declaration")
         page.click("#submit")
         receipt = page.inner_text("main")

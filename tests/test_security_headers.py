@@ -65,7 +65,8 @@ def test_pages_json_and_a_redirect_signed_in(client: FlaskClient, auth: AuthActi
                                               wb: Workbook) -> None:
     secured(auth.login("manager"))  # the sign-in's redirect
     for path in ("/", "/beneficiaries", "/requests", "/sheet/", f"/sheet/{quote(B)}",
-                 "/dashboard", "/settings"):
+                 "/dashboard", "/settings", "/privacy/requests", "/privacy/retention",
+                 "/privacy/where", "/privacy/access-log", "/account/two-factor/"):
         response = client.get(path, follow_redirects=True)
         assert response.status_code == 200 and response.mimetype == "text/html", path
         secured(response)

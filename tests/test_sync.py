@@ -151,7 +151,8 @@ def test_inquiries_and_beneficiary_alerts_filled(wb: Workbook) -> None:
                   "received_on": "2026-11-12", "status": "مفتوح"})
     wb.append(B, {"id": "B-1", "full_name": "س", "national_id": "1000000008",
                   "mobile": "0551234567", "city": "ج", "registered_on": "2024-01-01",
-                  "id_expiry": "2026-12-01", "data_updated_on": "2024-01-01"})
+                  "id_expiry": "2026-12-01", "data_updated_on": "2024-01-01",
+                  "consent_on": "2024-01-01"})
     job.run(wb, TODAY)
     wb.invalidate()
     assert wb.table(Q).get("Q-1")["response_due"] == "2026-11-19"

@@ -146,6 +146,8 @@ def init_app(app: Flask) -> None:
         members,
         online,
         outreach,
+        privacy,
+        privacy_admin,
         problems,
         projects,
         public,
@@ -156,12 +158,14 @@ def init_app(app: Flask) -> None:
         statements,
         steps,
         surveys,
+        two_factor,
     )
 
     for module in (auth, home, beneficiaries, requests, steps, surveys, inquiries, dashboard,
                    problems, doctor, references, settings, public, online, sheet, imports,
-                   outreach, members, meetings, member_portal):
+                   outreach, members, meetings, member_portal, privacy, privacy_admin):
         app.register_blueprint(module.bp)
     for module in (projects, statements):  # the general assembly's members (issue 17)
         app.register_blueprint(module.bp)
+    app.register_blueprint(two_factor.bp)  # after auth: its guard runs after the idle sign-out
     app.context_processor(doctor.banner)

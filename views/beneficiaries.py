@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
+import privacy
 import workflow
-from forms.beneficiary import BeneficiaryForm
+from forms.beneficiary import BeneficiaryForm, NewBeneficiaryForm
 from forms.checks import local_mobile
 from forms.fields import options
 from forms.staff import SearchForm
 from records import beneficiaries as bens
-from records import store
+from records import sensitive, store
+from records.privacy import consent_fields, finish_right
 from sheets import Record, get_workbook, schema
 from sheets.cells import parse_date
 from sheets.errors import WorkbookUnavailable
@@ -42,8 +45,13 @@ def _form(obj: dict[str, str] | None = None) -> BeneficiaryForm:
 
 
 def _form_values(person: Record) -> dict[str, object]:
-    """A record as form data: dates and numbers typed, the rest as text."""
-    values: dict[str, object] = dict(person)
+    """A record as form data: dates and numbers typed, the rest as text; a sensitive field's
+    text for a role that may read it (a view, logged), else empty (see ``_hidden_fields``)."""
+    marked = _marked()
+    values: dict[str, object] = dict(sensitive.reveal(schema.BENEFICIARIES, person, current_user,
+                                                      marked))
+    if not sensitive.may_read(current_user.role):
+        values.update(dict.fromkeys(marked, ""))
     values["mobile"] = local_mobile(person.get("mobile", ""))  # as staff type it: 05…
     values["alt_mobile"] = local_mobile(person.get("alt_mobile", ""))
     values["guardian_mobile"] = local_mobile(person.get("guardian_mobile", ""))
@@ -52,6 +60,18 @@ def _form_values(person: Record) -> dict[str, object]:
     size = person.get("family_size", "")
     values["family_size"] = int(size) if size.isdigit() else None
     return values
+
+
+def _marked() -> frozenset[str]:
+    return sensitive.fields(association().values, schema.BENEFICIARIES)
+
+
+def _hidden_fields(form: BeneficiaryForm, held: list[str]) -> None:
+    """Say on a field this role cannot read that it holds a text, and what typing does."""
+    for key in held:
+        label = getattr(form, key).label
+        label.text = f"{label.text} ({sensitive.HIDDEN}: اتركه فارغًا ليبقى كما هو، وما تكتبه " \
+                     "يحل محله)"
 
 
 @bp.route("")
@@ -85,10 +105,15 @@ def search() -> tuple[str, int]:
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*FRONT)
 def new() -> str | Response:
-    form = _form()
+    org = association()
+    form = NewBeneficiaryForm()
+    form.today = today()
+    form.category.choices = options(org.categories)
+    form.offer(org.purposes)
     duplicates: list = []
     if form.validate_on_submit():
-        data = form.record()
+        data = {**form.record(), **consent_fields(form.consent_purposes.data,
+                                                  form.consent_method.data, today())}
         known = [*tables(B)[B].records, *store.pending_records(schema.BENEFICIARIES)]
         duplicates = bens.duplicates(known, data["national_id"], data["mobile"])
         same_id = [r for what, r in duplicates if what == "رقم الهوية"]
@@ -107,7 +132,7 @@ def new() -> str | Response:
                   "تلقائيًا عند عودة الاتصال.", "warning")
             return redirect(url_for(".search", q=rid))
     return render_template("beneficiaries/form.html", form=form, duplicates=duplicates,
-                           title="تسجيل ملف جديد")
+                           title="تسجيل ملف جديد", notice=org.values["privacy_notice"])
 
 
 @bp.route("/<rid>")
@@ -127,11 +152,14 @@ def profile(rid: str) -> str:
     history = sorted([*(r for r in got[R].records if r.get("beneficiary_id") == rid), *waiting],
                      key=lambda r: r.get("submitted_on", ""), reverse=True)
     index = per_snapshot("family", (got[B],), lambda: bens.family_index(got[B].records))
+    # The sensitive fields' texts for a role that may read them (the view is logged).
+    shown = sensitive.reveal(schema.BENEFICIARIES, kept or person, current_user, _marked())
     return render_template("beneficiaries/pending.html" if kept else "beneficiaries/profile.html",
-                           person=kept or person, history=history,
+                           person=shown, history=history,
                            family=bens.family(index, kept or person),
                            waiting={r["id"] for r in waiting},
-                           warnings={r["id"]: workflow.warnings(r) for r in history})
+                           warnings={r["id"]: workflow.warnings(r) for r in history},
+                           consent=privacy.consent_of(kept or person))
 
 
 @bp.route("/<rid>/edit", methods=["GET", "POST"])
@@ -143,6 +171,8 @@ def edit(rid: str) -> str | Response:
     form = _form(_form_values(person) if request.method == "GET" else None)
     if request.method == "GET":
         form.remember_shown()
+    if not sensitive.may_read(current_user.role):
+        _hidden_fields(form, [k for k in _marked() if person.get(k, "").strip()])
     if form.validate_on_submit():
         data = form.record()
         same = [r for what, r in bens.duplicates(tables(B)[B].records, data["national_id"], "",
@@ -158,6 +188,12 @@ def edit(rid: str) -> str | Response:
                                   if k != "data_updated_on")
                 flash("تم تحديث البيانات" + (f": {fields}" if fields else
                                              " (لم تتغير الحقول)."), "success")
+                right = request.args.get("right", "")
+                if right and current_user.role in ("manager", "admin"):
+                    # The person asked for this correction: their request is done with it.
+                    saved(lambda: finish_right(get_workbook(), right, "صُحح: " + (
+                        fields or "لم يتغير شيء"), user_name(), today()))
+                    return redirect(url_for("privacy.person", bid=rid))
                 return redirect(url_for(".profile", rid=rid))
     return render_template("beneficiaries/form.html", form=form, duplicates=[],
                            title="تحديث البيانات", person=person)

@@ -73,6 +73,7 @@ def apply() -> str | Response | tuple[str, int]:
         return render_template("public/choose.html", org=org, services=org.services)
     form = apply_form(service.documents, service.groups)
     form.today = today()
+    form.offer(org.purposes)
     if request.method == "GET":
         form.nonce.data = secrets.token_urlsafe(12)
     if form.validate_on_submit():
@@ -89,7 +90,8 @@ def apply() -> str | Response | tuple[str, int]:
                 session["applied"] = dict(list(done.items())[-5:])
                 return redirect(url_for(".applied", rid=result))
     return render_template("public/apply.html", org=org, service=service, form=form,
-                           declaration=org.values["declaration_text"])
+                           declaration=org.values["declaration_text"],
+                           notice=org.values["privacy_notice"])
 
 
 def _upload(document: str, got: FileStorage) -> public.Upload:
@@ -122,6 +124,7 @@ def _apply(form: object, service: Service, uploads: list[public.Upload]) -> str 
     data["id_expiry"] = form.id_expiry.data.isoformat()
     data["family_size"] = str(form.family_size.data or "")
     data["category"] = form.category.data if hasattr(form, "category") else ""
+    data["consent_purposes"] = "، ".join(form.consent_purposes.data or [])
     wb = get_workbook()
     try:
         got = tables(B, R)

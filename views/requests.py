@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+import privacy
 import workflow
 from deadlines import decision_due, id_expired_on, lapse_on, promised_date
 from forms.checks import canonical_mobile
@@ -12,7 +13,7 @@ from forms.fields import options
 from forms.request import CompleteForm, IntakeForm
 from records import beneficiaries as bens
 from records import requests as reqs
-from records import store, surveys
+from records import sensitive, store, surveys
 from sheets import Record, Table, get_workbook, schema
 from sheets.cells import parse_date
 
@@ -42,6 +43,10 @@ B, R, S = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.SURVEYS.name
 @roles_required(*FRONT)
 def intake(bid: str) -> str | Response | tuple[str, int]:
     person = _beneficiary(bid)
+    consent = privacy.consent_of(person)
+    if not consent.ok:  # no basis to process the data: no new request (privacy.py)
+        return render_template("privacy/needed.html", person=person, consent=consent), \
+            409 if request.method == "POST" else 200
     org = association()
     service = org.service(request.args.get("service", ""))
     group = person.get("category", "")
@@ -110,6 +115,9 @@ def _load(rid: str) -> tuple[dict, dict]:
 def detail(rid: str) -> str:
     req, person = _load(rid)
     org = association()
+    # The sensitive fields' texts for a role that may read them (the view is logged).
+    req = sensitive.reveal(schema.REQUESTS, req, current_user,
+                           sensitive.fields(org.values, schema.REQUESTS))
     due = decision_due(req, org.decision_days, org.values["decision_day_kind"],
                        org.calendar)
     if isinstance(req, store.Kept):  # no row to take a step on until the journal writes it

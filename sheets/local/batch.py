@@ -12,6 +12,7 @@ from typing import Any
 from . import metadata, structure
 from .entry import evaluate
 from .fields import apply_mask, grid_range, parse_mask, sheet
+from .findreplace import find_replace
 from .grid import Book, Cell, Formula, new_grid
 from .values import ApiError, bad
 
@@ -189,6 +190,7 @@ HANDLERS: dict[str, Handler] = {
     "repeatCell": repeat_cell,
     "setDataValidation": set_data_validation,
     "sortRange": sort_range,
+    "findReplace": find_replace,
     "copyPaste": copy_paste,
     "moveDimension": metadata.move_dimension,
     "createDeveloperMetadata": metadata.create,
