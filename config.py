@@ -159,12 +159,18 @@ def instance_secret(instance_path: str) -> str:
 
 
 def _create_secret(path: Path) -> None:
-    """Publish a new key at ``path`` unless one is there already (the first process wins)."""
+    publish_key(path, secrets.token_hex(32))
+
+
+def publish_key(path: Path, key: str) -> None:
+    """Publish a new key at ``path`` (mode 600) unless one is there already: written whole to
+    a private temporary file, then linked into place, so the first process wins and every
+    process keeps the same key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # O_EXCL, mode 600
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # O_EXCL, mode 600
     try:
         with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_hex(32))
+            out.write(key)
             out.flush()
             os.fsync(out.fileno())
         try:

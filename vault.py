@@ -13,13 +13,14 @@ import getpass
 import os
 import secrets
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
+
+from config import publish_key
 
 KEY_FILE = "sensitive.key"
 # A reference reads «S-» and ten letters or digits (no 0/O or 1/I/L to misread): no record
@@ -102,27 +103,11 @@ def _cipher() -> MultiFernet:
 
 
 def _file_key(path: Path) -> str:
-    """The key kept in ``path``, made once (mode 600) by the first process that needs it.
-
-    Written whole to a private temporary file, then linked into place: the link fails if
-    another process got there first, so every process keeps the same key.
-    """
+    """The key kept in ``path``, made once (mode 600) by the first process that needs it."""
     try:
         key = path.read_text().strip()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".sensitive.", dir=path.parent)  # O_EXCL, mode 600
-        try:
-            with os.fdopen(fd, "w") as out:
-                out.write(Fernet.generate_key().decode())
-                out.flush()
-                os.fsync(out.fileno())
-            try:
-                os.link(temp, path)
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(temp)
+        publish_key(path, Fernet.generate_key().decode())
         key = path.read_text().strip()
     if not key:
         raise VaultError(f"{path} is empty: restore the key kept apart, or set SENSITIVE_KEY")

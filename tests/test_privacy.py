@@ -322,3 +322,16 @@ def test_a_correction_request_is_done_through_the_data_update_page(
     done = wb.table(D).get(right)
     assert (done["status"], done["outcome"]) == ("منجز", "صُحح: الحي")
     assert "تحديث بيانات مستفيد" in audit_text(wb) and "الحي: — → حي الورود" in audit_text(wb)
+
+
+def test_a_consent_change_meets_the_cells_as_shown_or_is_refused(
+        client: FlaskClient, auth: Any, wb: Workbook) -> None:
+    bid = registered(client, auth, wb)
+    form = text(client.get(f"/privacy/{bid}/withdraw"))
+    shown = html.unescape(re.search(r'id="shown" name="shown" type="hidden" value="([^"]*)"',
+                                    form).group(1))
+    wb.update(B, bid, {"consent_on": "2026-11-01"})  # changed in the sheet meanwhile
+    got = client.post(f"/privacy/{bid}/withdraw", data={"confirm": "y", "shown": shown})
+    assert got.status_code == 200 and "لم يُحفظ" in text(got)
+    row = person(wb, bid)
+    assert row["consent_withdrawn_on"] == "" and row["consent_on"] == "2026-11-01"

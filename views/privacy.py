@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask import Response as FlaskResponse
@@ -51,61 +51,55 @@ def _shown(form: ConsentForm | WithdrawForm | BasisForm, person: Mapping[str, st
     return {str(k): str(v) for k, v in got.items()} if isinstance(got, dict) else {}
 
 
-def _refused(what: str) -> None:
-    flash(f"لم يُحفظ {what}: تغيّرت بيانات الموافقة في الملف منذ فتح الصفحة. راجع ما يظهر الآن "
-          "ثم أعد المحاولة.", "danger")
+def _consent_page(bid: str, form: ConsentForm | WithdrawForm | BasisForm,
+                  write: Callable[[dict[str, str]], object], done: Callable[[], str],
+                  template: str, **shown: object) -> str | Response:
+    """A change to the file's consent cells, expecting what the page showed: back to the file
+    when written; else the form again (what was typed kept) expecting the cells as they are."""
+    person = _person(bid)
+    seen = _shown(form, person)
+    if form.validate_on_submit():
+        if saved(lambda: write(seen)):
+            flash(done(), "success")
+            return redirect(url_for("beneficiaries.profile", rid=bid))
+        form.shown.data = json.dumps(records.shown(_person(bid)))
+    return render_template(template, form=form, person=person, **shown)
 
 
 @bp.route("/<bid>/consent", methods=["GET", "POST"])
 @roles_required(*FRONT)
 def consent(bid: str) -> str | Response:
     """The notice read to the person, and their consent recorded."""
-    person, org = _person(bid), association()
+    org = association()
     form = ConsentForm()
     form.offer(org.purposes)
-    seen = _shown(form, person)
-    if form.validate_on_submit():
-        if saved(lambda: records.record_consent(
-                get_workbook(), bid, form.consent_purposes.data, form.consent_method.data,
-                user_name(), today(), seen)):
-            flash("سُجلت الموافقة على معالجة البيانات.", "success")
-            return redirect(url_for("beneficiaries.profile", rid=bid))
-        form.shown.data = json.dumps(records.shown(_person(bid)))
-    return render_template("privacy/consent.html", form=form, person=person,
-                           notice=org.values["privacy_notice"],
-                           state=privacy.consent_of(person))
+    return _consent_page(
+        bid, form, lambda seen: records.record_consent(
+            get_workbook(), bid, form.consent_purposes.data, form.consent_method.data,
+            user_name(), today(), seen),
+        lambda: "سُجلت الموافقة على معالجة البيانات.", "privacy/consent.html",
+        notice=org.values["privacy_notice"])
 
 
 @bp.route("/<bid>/withdraw", methods=["GET", "POST"])
 @roles_required(*FRONT)
 def withdraw(bid: str) -> str | Response:
-    person = _person(bid)
-    form = WithdrawForm()
-    seen = _shown(form, person)
-    if form.validate_on_submit():
-        if saved(lambda: records.withdraw(get_workbook(), bid, user_name(), today(), seen)):
-            flash("سُجل سحب الموافقة؛ لا يُستقبل للملف طلب جديد حتى تُسجل موافقة أو أساس آخر.",
-                  "success")
-            return redirect(url_for("beneficiaries.profile", rid=bid))
-        _refused("سحب الموافقة")
-        form.shown.data = json.dumps(records.shown(_person(bid)))
-    return render_template("privacy/withdraw.html", form=form, person=person)
+    return _consent_page(
+        bid, WithdrawForm(), lambda seen: records.withdraw(get_workbook(), bid, user_name(),
+                                                           today(), seen),
+        lambda: "سُجل سحب الموافقة؛ لا يُستقبل للملف طلب جديد حتى تُسجل موافقة أو أساس آخر.",
+        "privacy/withdraw.html")
 
 
 @bp.route("/<bid>/basis", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def basis(bid: str) -> str | Response:
     """Another basis the law allows, chosen by a manager with its reason."""
-    person = _person(bid)
     form = BasisForm()
-    seen = _shown(form, person)
-    if form.validate_on_submit():
-        if saved(lambda: records.choose_basis(get_workbook(), bid, form.basis.data,
-                                              form.reason.data, user_name(), seen)):
-            flash(f"اعتُمد أساس المعالجة: {form.basis.data}.", "success")
-            return redirect(url_for("beneficiaries.profile", rid=bid))
-        form.shown.data = json.dumps(records.shown(_person(bid)))
-    return render_template("privacy/basis.html", form=form, person=person)
+    return _consent_page(
+        bid, form, lambda seen: records.choose_basis(get_workbook(), bid, form.basis.data,
+                                                     form.reason.data, user_name(), seen),
+        lambda: f"اعتُمد أساس المعالجة: {form.basis.data}.", "privacy/basis.html")
 
 
 @bp.route("/<bid>")
