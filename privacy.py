@@ -39,14 +39,16 @@ PERSONAL: dict[str, tuple[str, ...]] = {
                       "district", "address", "income_source", "health_status", "notes",
                       "guardian_name", "guardian_national_id", "guardian_mobile",
                       "consent_scope"),
-    "requests": ("missing", "documents", "declared_by", "researcher_notes", "decision_reason",
-                 "service_given", "notes", "committee_members", "verified_by", "attachments"),
+    # Kept: the documents handed in and missing (the service's list of names, so an open
+    # request still says what it waits for), the service given, and the staff's names.
+    "requests": ("declared_by", "researcher_notes", "decision_reason", "notes", "attachments"),
     "inquiries": ("name", "mobile", "subject", "details", "reply", "adopted_change"),
     "surveys": ("comment",),
     "contacts": ("notes",),
     "rights": ("details", "outcome"),
 }
-NAME_KEYS = ("full_name",)
+# Required texts: the mark stands in their place, so the row stays whole for the sync.
+NAME_KEYS = ("full_name", "subject")
 
 
 @dataclass(frozen=True)

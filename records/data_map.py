@@ -63,8 +63,9 @@ def places(google: bool, stores: Mapping[str, str], hidden: Sequence[str]) -> li
             continue
         roles = {r for r in ROLES if tab.name in access.tabs_for(r)} | set(PAGES.get(tab.name, ()))
         who = _who(sorted(roles))
-        if access.VOLUNTEER in roles and hidden:
-            who += " (المتطوع لا يرى: " + "، ".join(hidden) + ")"
+        away = [h for h in hidden if h in {c.header for c in tab.columns}]
+        if access.VOLUNTEER in roles and away:
+            who += " (المتطوع لا يرى: " + "، ".join(away) + ")"
         out.append(Place(f"تبويب «{tab.name}»", HOLDS[tab.name], who, book))
     for name, (holds, who, where, path) in _stores(stores, google).items():
         out.append(Place(name, holds, who, where, path))
@@ -76,7 +77,7 @@ def _stores(stores: Mapping[str, str], google: bool) -> dict[str, tuple[str, str
     return {
         "الحقول الحساسة": ("ما تحدده الجمعية حساسًا (كالحالة الصحية وملاحظات الباحث)، مشفرًا؛ "
                            "وفي الجدول إشارة إليه فقط، وكل اطلاع عليه يُسجل",
-                           _who(("researcher", "manager", "admin")),
+                           _who(tuple(access.SENSITIVE_ROLES)),
                            local, stores.get("sensitive", "")),
         "المستندات المرفوعة": ("صور الهوية والتقارير والمستندات المرفقة بالطلبات",
                                _who(("reception", "researcher", "committee", "manager", "admin")),
@@ -86,6 +87,7 @@ def _stores(stores: Mapping[str, str], google: bool) -> dict[str, tuple[str, str
                             _who(("admin",)), local, stores.get("users", "")),
         "طلبات تنتظر الحفظ": ("ما أُدخل حين تعذر الوصول إلى الجدول، حتى يُكتب فيه",
                               "التطبيق وحده", local, stores.get("journal", "")),
-        "النسخ الاحتياطية": ("نسخة كاملة من الجدول والملفات، تُشفَّر بكلمة مرور عند أخذها",
+        "النسخ الاحتياطية": ("نسخة كاملة من الجدول والملفات؛ المأخوذة بخيار التشفير لا تُفتح إلا "
+                             "بكلمة مرورها، وغيرها يقرؤه من يصل إليه",
                              _who(("admin",)), "حيث يحفظها مسؤول النظام", stores.get("backups", "")),
     }

@@ -15,6 +15,7 @@ from datetime import date
 
 import privacy
 import vault
+from arabic import Noun, count
 from sheets import Record, Table, Workbook, schema
 from sheets.files import delete_file
 from sheets.guarded import AuditFn
@@ -129,6 +130,11 @@ def _auditor(user: str) -> AuditFn:
         user, action, schema.tab(tab), rid, {k: (CLEARED, new) for k, (_, new) in diff.items()})
 
 
+ROW = Noun("صف", "صفان", "صفين", "صفوف", "صفًا")
+CELL = Noun("خانة", "خانتان", "خانتين", "خانات", "خانة", "واحدة")
+DOCUMENT = Noun("مستند", "مستندان", "مستندين", "مستندات", "مستندًا")
+
+
 @dataclass
 class Outcome:
     """What a wipe did, for the page and the rights request's record."""
@@ -137,6 +143,15 @@ class Outcome:
     audit_cells: int = 0
     files: int = 0
     refused: list[str] = field(default_factory=list)  # "tab: ID" rows changed meanwhile
+
+    def __str__(self) -> str:
+        """In words: «أُخفيت البيانات في 6 صفوف، ومُسحت من السجل خانتان، وحُذف مستند واحد»."""
+        out = f"أُخفيت البيانات في {count(self.rows, ROW, oblique=True)}"
+        if self.audit_cells:
+            out += f"، ومُسح من سجل التعديلات {count(self.audit_cells, CELL)}"
+        if self.files:
+            out += f"، وحُذف من المستندات المرفوعة {count(self.files, DOCUMENT)}"
+        return out
 
 
 def _wipe_rows(wb: Workbook, tab_name: str, rows: Iterable[Record], user: str, action: str,

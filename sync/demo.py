@@ -51,8 +51,8 @@ def beneficiaries(n: int, today: date, rng: random.Random) -> list[dict[str, str
             "city": rng.choice(CITIES), "family_size": str(rng.randint(1, 11)),
             "monthly_income": str(rng.randrange(0, 9000, 250)),
             "registered_on": registered.isoformat(),
-            "data_updated_on": (registered + timedelta(days=rng.randint(0, 500))).isoformat()
-            if rng.random() < 0.7 else registered.isoformat(),
+            "data_updated_on": min(registered + timedelta(days=rng.randint(0, 500)), today
+                                   ).isoformat() if rng.random() < 0.7 else registered.isoformat(),
             "notes": NOTE,
             # Consent given at the desk when the file was opened (privacy.py).
             "consent_on": registered.isoformat(), "consent_method": privacy.CONSENT_METHODS[0],

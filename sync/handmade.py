@@ -129,7 +129,8 @@ def check_rows(tables: dict[str, Table]) -> list[Problem]:
             others = "، ".join(f for f in files[nid] if f != (rid or f"الصف {r.row}"))
             out.append(Problem(people.tab.name, r.row, "رقم الهوية", nid,
                                f"رقم الهوية نفسه في ملف آخر: {others}", rid))
-        out += _own_or_guardian(people.tab.name, r, rid)
+        if not r.get("anonymised_on"):  # its ID and mobile were wiped on purpose (privacy.py)
+            out += _own_or_guardian(people.tab.name, r, rid)
     return out
 
 

@@ -185,14 +185,15 @@ def test_deletion_anonymises_in_place_and_the_reports_still_add_up(
     got = client.post(f"/privacy/{bid}/anonymise", data={"number": bid.lower()},
                       follow_redirects=True)
     page = text(got)
-    assert "أُخفيت بيانات" in page
+    assert "أُخفيت البيانات في" in page
     row = person(wb, bid)
     assert row["full_name"] == "(محذوف بطلب صاحب البيانات)"
     assert row["national_id"] == row["mobile"] == row["consent_scope"] == ""
     assert row["anonymised_on"] == TODAY.isoformat() and row["city"] == PERSON["city"]
     assert row["family_size"] == PERSON["family_size"]  # counts kept
     mine = next(r for r in wb.table(R).records if r["beneficiary_id"] == bid)
-    assert mine["notes"] == mine["declared_by"] == mine["documents"] == ""
+    assert mine["notes"] == mine["declared_by"] == ""
+    assert mine["documents"] == "صورة الهوية، إثبات الدخل، صك الإعالة"  # the service's list
     assert mine["service"] == "سلة غذائية" and mine["submitted_on"] == TODAY.isoformat()
     assert _counts(wb) == before  # every count and date the reports use is unchanged
     trail = audit_text(wb)
@@ -202,7 +203,7 @@ def test_deletion_anonymises_in_place_and_the_reports_still_add_up(
     assert "إخفاء هوية صاحب البيانات بطلبه" in trail and "المدير" in trail
     wb.invalidate()
     erase = wb.table(D).records[0]
-    assert erase["status"] == "منجز" and "أُخفيت بيانات" in erase["outcome"]
+    assert erase["status"] == "منجز" and "أُخفيت البيانات في" in erase["outcome"]
     assert client.get("/dashboard").status_code == dashboard_before == 200
     assert intake(client, bid).status_code == 409  # an anonymised file takes nothing new
 
@@ -245,7 +246,7 @@ def test_retention_lists_old_files_and_ended_requests_and_wipes_what_is_chosen(
     assert f'value="B:{recent}"' not in page
     got = client.post("/privacy/retention", data={"chosen": [f"B:{old}", f"R:{rid}"]},
                       follow_redirects=True)
-    assert "أُخفيت بيانات 2 صفًا" in text(got)
+    assert "أُخفيت البيانات في صفين" in text(got)
     assert person(wb, old)["full_name"] == "(أُخفي بانتهاء مدة الاحتفاظ)"
     assert person(wb, recent)["full_name"] == "منى سعيد العنزي"
     wb.invalidate()
@@ -335,3 +336,27 @@ def test_a_consent_change_meets_the_cells_as_shown_or_is_refused(
     assert got.status_code == 200 and "لم يُحفظ" in text(got)
     row = person(wb, bid)
     assert row["consent_withdrawn_on"] == "" and row["consent_on"] == "2026-11-01"
+
+
+def test_a_file_is_anonymised_only_on_its_owners_logged_request_and_stays_so(
+        app: Flask, client: FlaskClient, auth: Any, wb: Workbook) -> None:
+    bid = registered(client, auth, wb)
+    login_as(client, auth, "manager")
+    page = text(client.post(f"/privacy/{bid}/anonymise", data={"number": bid},
+                            follow_redirects=True))
+    assert "لا يوجد طلب «حذف» مفتوح" in page
+    assert person(wb, bid)["full_name"] == PERSON["full_name"]
+    client.post(f"/privacy/{bid}/rights", data={"kind": "حذف", "channel": "حضوري"})
+    client.post(f"/privacy/{bid}/anonymise", data={"number": bid})
+    assert person(wb, bid)["anonymised_on"] == TODAY.isoformat()
+    # Nothing brings the person back: no consent, no data update.
+    got = client.post(f"/privacy/{bid}/consent", data={
+        "consent_purposes": ["دراسة الطلب وتقديم الخدمة"], "consent_method": "هاتفي مسجل"},
+        follow_redirects=True)
+    assert "أُخفيت هوية صاحب هذا الملف بطلبه" in text(got)
+    assert person(wb, bid)["consent_scope"] == ""
+    assert client.get(f"/beneficiaries/{bid}/edit").status_code == 302
+    # The sync does not ask for the wiped ID and mobile back.
+    with app.app_context():
+        result = sync_run(wb, TODAY)
+    assert not [p for p in result.problems if p.rid == bid]

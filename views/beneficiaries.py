@@ -168,6 +168,9 @@ def edit(rid: str) -> str | Response:
     person = tables_with(B, rid)[B].get(rid)
     if person is None:
         abort(404)
+    if person.get("anonymised_on"):
+        flash("أُخفيت هوية صاحب هذا الملف بطلبه: لا تُعدل بياناته.", "warning")
+        return redirect(url_for(".profile", rid=rid))
     form = _form(_form_values(person) if request.method == "GET" else None)
     if request.method == "GET":
         form.remember_shown()

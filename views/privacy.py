@@ -30,6 +30,7 @@ bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 B, D = schema.BENEFICIARIES.name, schema.RIGHTS.name
 MANAGERS = ("manager", "admin")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GONE = "أُخفيت هوية صاحب هذا الملف بطلبه: لا تُسجل له موافقة ولا تُعدل بياناته."
 
 
 def _person(bid: str) -> Record:
@@ -57,6 +58,9 @@ def _consent_page(bid: str, form: ConsentForm | WithdrawForm | BasisForm,
     """A change to the file's consent cells, expecting what the page showed: back to the file
     when written; else the form again (what was typed kept) expecting the cells as they are."""
     person = _person(bid)
+    if person.get("anonymised_on"):
+        flash(GONE, "warning")
+        return redirect(url_for("beneficiaries.profile", rid=bid))
     seen = _shown(form, person)
     if form.validate_on_submit():
         if saved(lambda: write(seen)):
@@ -113,6 +117,7 @@ def person(bid: str) -> str:
     return render_template("privacy/person.html", person=found, rights=rights, dues=dues,
                            state=privacy.consent_of(found), form=RightForm(),
                            finish=FinishRightForm(), erase=AnonymiseForm(),
+                           erase_request=records.open_of_kind(rights, bid, "حذف"),
                            days=org.rights_days,
                            backup_days=org.number("backup_retention_days") or 0)
 
@@ -159,6 +164,10 @@ def anonymise(bid: str) -> Response:
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
         return redirect(url_for(".person", bid=bid))
+    if records.open_of_kind(tables(D)[D].records, bid, "حذف") is None:
+        flash("لا يوجد طلب «حذف» مفتوح من صاحب البيانات: سجّله أولًا بتاريخه وقناته، ثم أخفِ "
+              "الهوية.", "danger")
+        return redirect(url_for(".person", bid=bid))
     held = erasure.held_about(get_workbook(), bid)
     if held is None:
         abort(404)
@@ -166,8 +175,7 @@ def anonymise(bid: str) -> Response:
     if saved(lambda: got.append(erasure.anonymise(get_workbook(), held, user_name(), today()))):
         done = got[0]
         erase = records.open_of_kind(held.rows.get(D, []), bid, "حذف")
-        note = (f"أُخفيت بيانات {done.rows} صفًا، ومُسحت {done.audit_cells} خانة من السجل، "
-                f"وحُذف {done.files} مستند")
+        note = str(done)
         if erase is not None:
             saved(lambda: records.finish_right(get_workbook(), erase["id"], note, user_name(), today()))
         if done.refused:
@@ -195,7 +203,9 @@ def _held(bid: str, what: str) -> erasure.Held:
 def data(bid: str) -> str:
     """Everything held about the person, as a page to print and hand over."""
     held = _held(bid, "عرض كل بيانات صاحب الملف للطباعة")
-    return render_template("privacy/data.html", person=held.person, sections=sections(held),
+    blocks = [(title, [[(h, v) for h, v in zip(header, row, strict=True) if v] for row in rows])
+              for title, header, rows in sections(held)]
+    return render_template("privacy/data.html", person=held.person, sections=blocks,
                            org=association(), day=today())
 
 

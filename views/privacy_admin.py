@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from werkzeug.wrappers import Response
 
 import privacy
+from arabic import Noun, count
 from forms.privacy import RetentionForm
 from records import erasure
 from records.data_map import places
@@ -15,6 +16,7 @@ from . import association, roles_required, saved, tables, today, user_name
 
 bp = Blueprint("privacy_admin", __name__, url_prefix="/privacy")
 MANAGERS = ("manager", "admin")
+YEAR = Noun("سنة", "سنتان", "سنتين", "سنوات", "سنة", "واحدة")
 B, R, D = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.RIGHTS.name
 
 
@@ -56,14 +58,14 @@ def retention() -> str | Response:
         if saved(lambda: got.append(erasure.wipe_past_retention(get_workbook(), picked,
                                                                 user_name(), today()))):
             done = got[0]
-            flash(f"أُخفيت بيانات {done.rows} صفًا ومُسحت {done.audit_cells} خانة من السجل.",
-                  "success")
+            flash(f"{done}.", "success")
             if done.refused:
                 flash("لم تُخفَ صفوف تغيّرت منذ عرض الصفحة: " + "، ".join(done.refused) +
                       ". راجعها ثم أعد المحاولة.", "warning")
             return redirect(url_for(".retention"))
     return render_template("privacy/retention.html", form=form, due=due, key=_key,
-                           file_years=file_years, request_years=request_years, B=B)
+                           file_years=file_years and count(file_years, YEAR),
+                           request_years=request_years and count(request_years, YEAR), B=B)
 
 
 @bp.route("/where")

@@ -74,6 +74,7 @@ def apply() -> str | Response | tuple[str, int]:
     form = apply_form(service.documents, service.groups)
     form.today = today()
     form.offer(org.purposes)
+    form.consent_purposes.label.text = "أوافق على استخدام بياناتي في"
     if request.method == "GET":
         form.nonce.data = secrets.token_urlsafe(12)
     if form.validate_on_submit():
