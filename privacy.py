@@ -8,7 +8,7 @@ reaches a person and keeps dates, services, statuses and amounts, so the reports
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -114,25 +114,53 @@ def years_before(today: date, years: int) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
+STEP_KEYS = ("submitted_on", "completed_on", "decided_on", "registered_on", "served_on")
+
+
+def _texts(person: Mapping[str, str], requests: Iterable[Mapping[str, str]]) -> Iterator[str]:
+    yield person.get("registered_on", "")
+    yield person.get("data_updated_on", "")
+    for r in requests:
+        for k in STEP_KEYS:
+            yield r.get(k, "")
+
+
 def last_activity(person: Mapping[str, str], requests: Iterable[Mapping[str, str]]) -> date | None:
     """The latest date anything happened on a file: registered, updated, a request's steps."""
-    keys = ("submitted_on", "completed_on", "decided_on", "registered_on", "served_on")
-    dates = [parse_date(person.get(k, "")) for k in ("registered_on", "data_updated_on")]
-    dates += [parse_date(r.get(k, "")) for r in requests for k in keys]
+    dates = (parse_date(t) for t in _texts(person, requests))
     return max((d for d in dates if d is not None), default=None)
 
 
+def idle_since(person: Mapping[str, str], requests: Iterable[Mapping[str, str]], cut: date
+               ) -> date | None:
+    """The file's last activity when it is on or before ``cut``; ``None`` as soon as one date
+    is later (most files: an ISO date is compared as text, never parsed) or none is known."""
+    iso = cut.isoformat()
+    for text in _texts(person, requests):
+        if len(text) == 10 and text[4] == text[7] == "-" and text > iso:
+            return None
+    last = last_activity(person, requests)
+    return last if last is not None and last <= cut else None
+
+
 FINAL = ("مرفوض", "تم تقديم الخدمة", "مغلق")
+ENDED_KEYS = ("served_on", "decided_on", "completed_on", "submitted_on")
 
 
 def request_ended(request: Mapping[str, str]) -> date | None:
     """When a request came to its end (its last step's date), or None while it is open."""
     if request.get("status") not in FINAL:
         return None
-    keys = ("served_on", "decided_on", "completed_on", "submitted_on")
-    return next((d for d in (parse_date(request.get(k, "")) for k in keys) if d), None)
+    return next((d for d in (parse_date(request.get(k, "")) for k in ENDED_KEYS) if d), None)
 
 
-def past_retention(when: date | None, today: date, years: int | None) -> bool:
-    """Whether something that ended on ``when`` has been kept ``years`` already."""
-    return bool(years) and when is not None and when <= years_before(today, years or 0)
+def ended_by(request: Mapping[str, str], cut: date) -> date | None:
+    """The day a request ended when that is on or before ``cut`` (an ISO date compared as
+    text first: most requests are newer and never parsed)."""
+    if request.get("status") not in FINAL:
+        return None
+    text = next((t for t in (request.get(k, "") for k in ENDED_KEYS) if t), "")
+    if len(text) == 10 and text[4] == text[7] == "-" and text > cut.isoformat():
+        return None
+    ended = request_ended(request)
+    return ended if ended is not None and ended <= cut else None

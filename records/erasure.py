@@ -210,18 +210,18 @@ def past_retention(tables: Mapping[str, Table], today: date, file_years: int | N
     for r in requests:
         by_person.setdefault(r.get("beneficiary_id", ""), []).append(r)
     out: list[Due] = []
-    for p in people:
+    cut = privacy.years_before(today, file_years) if file_years else None
+    for p in people if cut is not None else ():
         if p.get("anonymised_on") or not p.get("id"):
             continue
         mine = by_person.get(p["id"], [])
-        last = privacy.last_activity(p, mine)
-        if all(privacy.request_ended(r) for r in mine) and \
-                privacy.past_retention(last, today, file_years) and last is not None:
+        last = privacy.idle_since(p, mine, cut)
+        if last is not None and all(privacy.request_ended(r) for r in mine):
             out.append(Due(schema.BENEFICIARIES.name, p, last))
-    for r in requests:
-        ended = privacy.request_ended(r)
-        if ended is not None and privacy.anonymised("requests", r) and \
-                privacy.past_retention(ended, today, request_years):
+    cut = privacy.years_before(today, request_years) if request_years else None
+    for r in requests if cut is not None else ():
+        ended = privacy.ended_by(r, cut)
+        if ended is not None and privacy.anonymised("requests", r):
             out.append(Due(schema.REQUESTS.name, r, ended))
     return sorted(out, key=lambda d: d.since)
 
