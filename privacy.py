@@ -143,7 +143,8 @@ def idle_since(person: Mapping[str, str], requests: Iterable[Mapping[str, str]],
     return last if last is not None and last <= cut else None
 
 
-FINAL = ("مرفوض", "تم تقديم الخدمة", "مغلق")
+CLOSED = "مغلق"
+FINAL = ("مرفوض", "تم تقديم الخدمة", CLOSED)
 ENDED_KEYS = ("served_on", "decided_on", "completed_on", "submitted_on")
 
 

@@ -155,13 +155,16 @@ class Outcome:
 
 
 def _wipe_rows(wb: Workbook, tab_name: str, rows: Iterable[Record], user: str, action: str,
-               mark: str, extra: Mapping[str, str] | None = None) -> Outcome:
+               mark: str, extra: Mapping[str, str] | None = None, close: bool = False
+               ) -> Outcome:
     changes: dict[str, dict[str, str]] = {}
     expect: dict[str, dict[str, str]] = {}
     for r in rows:
         cells = privacy.anonymised(KEYS[tab_name], r, mark)
         if extra and tab_name == schema.BENEFICIARIES.name:
             cells.update({k: v for k, v in extra.items() if r.get(k, "") != v})
+        if close and tab_name == schema.REQUESTS.name and r.get("status") not in privacy.FINAL:
+            cells["status"] = privacy.CLOSED  # nobody is served whose data is gone
         if cells:
             changes[r["id"]] = cells
             expect[r["id"]] = {k: r.get(k, "") for k in cells}
@@ -182,7 +185,7 @@ def anonymise(wb: Workbook, held: Held, user: str, today: date) -> Outcome:
         if name not in KEYS or not rows:
             continue
         got = _wipe_rows(wb, name, rows, user, ANONYMISE_ACTION, privacy.ANONYMOUS_NAME,
-                         {"anonymised_on": today.isoformat(), "legal_basis": ""})
+                         {"anonymised_on": today.isoformat(), "legal_basis": ""}, close=True)
         out.rows += got.rows
         out.refused += got.refused
     out.audit_cells = _scrub(wb, held.audit, held.rows, WIPED)

@@ -195,7 +195,10 @@ def test_deletion_anonymises_in_place_and_the_reports_still_add_up(
     assert mine["notes"] == mine["declared_by"] == ""
     assert mine["documents"] == "صورة الهوية، إثبات الدخل، صك الإعالة"  # the service's list
     assert mine["service"] == "سلة غذائية" and mine["submitted_on"] == TODAY.isoformat()
-    assert _counts(wb) == before  # every count and date the reports use is unchanged
+    assert mine["status"] == "مغلق"  # an open request is closed: nobody is served whose data is gone
+    assert _counts(wb)[0] == before[0]  # the files are all still counted
+    # Every date and service the reports use is unchanged; only the open request's status moved.
+    assert {(s, d) for (s, _, d) in _counts(wb)[1]} == {(s, d) for (s, _, d) in before[1]}
     trail = audit_text(wb)
     for gone in (PERSON["national_id"], PERSON["full_name"], "0551234567", "+966551234567"):
         assert gone not in trail
