@@ -131,13 +131,19 @@ def last_activity(person: Mapping[str, str], requests: Iterable[Mapping[str, str
     return max((d for d in dates if d is not None), default=None)
 
 
+def _later(text: str, cut: date) -> bool:
+    day = parse_date(text)
+    return day is not None and day > cut
+
+
 def idle_since(person: Mapping[str, str], requests: Iterable[Mapping[str, str]], cut: date
                ) -> date | None:
     """The file's last activity when it is on or before ``cut``; ``None`` as soon as one date
-    is later (most files: an ISO date is compared as text, never parsed) or none is known."""
+    is later (most files: an ISO text is compared first, only a later one parsed) or none is known."""
     iso = cut.isoformat()
     for text in _texts(person, requests):
-        if len(text) == 10 and text[4] == text[7] == "-" and text > iso:
+        # Parsed too: "2017-02-30" and Arabic digits sort after any ISO text without being later.
+        if len(text) == 10 and text[4] == text[7] == "-" and text > iso and _later(text, cut):
             return None
     last = last_activity(person, requests)
     return last if last is not None and last <= cut else None
@@ -161,7 +167,7 @@ def ended_by(request: Mapping[str, str], cut: date) -> date | None:
     if request.get("status") not in FINAL:
         return None
     text = next((t for t in (request.get(k, "") for k in ENDED_KEYS) if t), "")
-    if len(text) == 10 and text[4] == text[7] == "-" and text > cut.isoformat():
+    if len(text) == 10 and text[4] == text[7] == "-" and text > cut.isoformat() and _later(text, cut):
         return None
     ended = request_ended(request)
     return ended if ended is not None and ended <= cut else None
