@@ -9,7 +9,7 @@ A general-assembly membership is the association's register: it is shown, never 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -68,9 +68,9 @@ class Held:
 def _related(tables: Mapping[str, Table], person: Record) -> dict[str, list[Record]]:
     bid = person.get("id", "")
 
-    def rows(tab: schema.Tab, test: object) -> list[Record]:
+    def rows(tab: schema.Tab, test: Callable[[Record], bool]) -> list[Record]:
         table = tables.get(tab.name)
-        return [r for r in table.records if test(r)] if table is not None else []  # type: ignore[operator]
+        return [r for r in table.records if test(r)] if table is not None else []
 
     out = {schema.BENEFICIARIES.name: [person]}
     requests = rows(schema.REQUESTS, lambda r: r.get("beneficiary_id") == bid)

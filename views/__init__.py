@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property, wraps
 from typing import Any, TypeVar
@@ -105,6 +106,31 @@ def refused_edit(tab: schema.Tab, rid: str, seen: Record, form: ShownMixin,
     flash(message, "danger")
     form.show_sheet(now, set(changes))
     return now, conflict
+
+
+@dataclass
+class Edit:
+    """What became of an edit page's write (``save_edit``)."""
+
+    saved: bool
+    row: Record  # the row to show again: as the sheet holds it now after a refusal
+    conflict: list[tuple[str, str, str]]
+    status: int
+
+
+def save_edit(tab: schema.Tab, rid: str, row: Record, form: ShownMixin,
+              changes: Mapping[str, str], shown: Mapping[str, str], write: Callable[[], object],
+              message: str) -> Edit:
+    """Run an edit page's write, which expects the cells the page showed: saved; refused because
+    the row changed meanwhile (the row now, each changed cell, 409); or not reached (200, the
+    form again with what was typed)."""
+    try:
+        if saved(write, conflicts=False):
+            return Edit(True, row, [], 200)
+    except WriteConflict:
+        now, conflict = refused_edit(tab, rid, row, form, changes, shown, message)
+        return Edit(False, now, conflict, 409)
+    return Edit(False, row, [], 200)
 
 
 def saved(write: Callable[[], object], conflicts: bool = True) -> bool:

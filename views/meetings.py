@@ -23,13 +23,12 @@ from records import Refused, attendance, meetings
 from records.requests import sms_link, whatsapp_link
 from sheets import Record, get_workbook, schema
 from sheets.cells import parse_date
-from sheets.errors import WriteConflict
 
 from . import (
     FRONT,
     association,
-    refused_edit,
     roles_required,
+    save_edit,
     saved,
     tables,
     tables_with,
@@ -165,19 +164,16 @@ def edit(gid: str) -> tuple[str, int] | Response:
         if not changes:
             flash("لم يتغير شيء في الاجتماع.", "info")
             return redirect(url_for(".detail", gid=gid))
-        try:
-            if saved(lambda: meetings.update(get_workbook(), gid, changes, shown, user_name()),
-                     conflicts=False):
-                headers = "، ".join(schema.MEETINGS.column(k).header for k in changes)
-                flash(f"حُفظ الاجتماع: {headers}.", "success")
-                if "date" in changes and meeting.get("invited_on"):
-                    flash("تغيّر موعد الاجتماع بعد إرسال دعوته: أرسل الدعوة بالموعد الجديد "
-                          "وسجّل تاريخ إرسالها.", "warning")
-                return redirect(url_for(".detail", gid=gid))
-        except WriteConflict:
-            meeting, conflict = refused_edit(schema.MEETINGS, gid, meeting, form, changes, shown,
-                                             CHANGED)
-            code = 409
+        done = save_edit(schema.MEETINGS, gid, meeting, form, changes, shown, lambda: meetings.update(
+            get_workbook(), gid, changes, shown, user_name()), CHANGED)
+        if done.saved:
+            headers = "، ".join(schema.MEETINGS.column(k).header for k in changes)
+            flash(f"حُفظ الاجتماع: {headers}.", "success")
+            if "date" in changes and meeting.get("invited_on"):
+                flash("تغيّر موعد الاجتماع بعد إرسال دعوته: أرسل الدعوة بالموعد الجديد "
+                      "وسجّل تاريخ إرسالها.", "warning")
+            return redirect(url_for(".detail", gid=gid))
+        meeting, conflict, code = done.row, done.conflict, done.status
     return render_template("meetings/form.html", form=form, meeting=meeting, conflict=conflict,
                            notice=association().notice_days, title="تعديل الاجتماع"), code
 

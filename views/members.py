@@ -24,13 +24,12 @@ from forms.members import (
 from records import members, store
 from sheets import Record, get_workbook, schema
 from sheets.cells import parse_date, parse_integer
-from sheets.errors import WriteConflict
 
 from . import (
     FRONT,
     association,
-    refused_edit,
     roles_required,
+    save_edit,
     saved,
     tables,
     tables_with,
@@ -169,19 +168,16 @@ def edit(mid: str) -> tuple[str, int] | Response:
             flash("لم يتغير شيء في بيانات العضو.", "info")
             return redirect(url_for(".detail", mid=mid))
         else:
-            try:
-                if saved(lambda: members.update(get_workbook(), mid, changes, shown, user_name(),
-                                                today(), bool(form.confirmed.data)),
-                         conflicts=False):
-                    names = members.headers(list(changes))
-                    said = " وسُجل تأكيد العضو لبياناته اليوم." if form.confirmed.data else ""
-                    flash(f"حُفظت بيانات العضو: {names}.{said}" if names else
-                          "سُجل تأكيد العضو لبياناته اليوم.", "success")
-                    return redirect(url_for(".detail", mid=mid))
-            except WriteConflict:
-                member, conflict = refused_edit(schema.MEMBERS, mid, member, form, changes,
-                                                shown, CHANGED)
-                code = 409
+            done = save_edit(schema.MEMBERS, mid, member, form, changes, shown, lambda: members.update(
+                get_workbook(), mid, changes, shown, user_name(), today(),
+                bool(form.confirmed.data)), CHANGED)
+            if done.saved:
+                names = members.headers(list(changes))
+                said = " وسُجل تأكيد العضو لبياناته اليوم." if form.confirmed.data else ""
+                flash(f"حُفظت بيانات العضو: {names}.{said}" if names else
+                      "سُجل تأكيد العضو لبياناته اليوم.", "success")
+                return redirect(url_for(".detail", mid=mid))
+            member, conflict, code = done.row, done.conflict, done.status
     return render_template("members/form.html", form=_as_typed(form), existing=existing,
                            member=member, conflict=conflict, title="تحديث بيانات العضو"), code
 

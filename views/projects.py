@@ -17,13 +17,12 @@ from forms.projects import JoinForm, ProjectForm, StatusForm
 from records import members, projects, store
 from sheets import Record, get_workbook, schema
 from sheets.cells import parse_date
-from sheets.errors import WriteConflict
 
 from . import (
     FRONT,
     association,
-    refused_edit,
     roles_required,
+    save_edit,
     saved,
     tables,
     tables_with,
@@ -127,15 +126,12 @@ def edit(pid: str) -> tuple[str, int] | Response:
         if not changes:
             flash("لم يتغير شيء في المشروع.", "info")
             return redirect(url_for(".detail", pid=pid))
-        try:
-            if saved(lambda: projects.update(get_workbook(), pid, changes, shown, user_name(),
-                                             today()), conflicts=False):
-                flash(f"حُفظ المشروع: {projects.headers(changes)}.", "success")
-                return redirect(url_for(".detail", pid=pid))
-        except WriteConflict:
-            project, conflict = refused_edit(schema.PROJECTS, pid, project, form, changes, shown,
-                                             CHANGED)
-            code = 409
+        done = save_edit(schema.PROJECTS, pid, project, form, changes, shown, lambda: projects.update(
+            get_workbook(), pid, changes, shown, user_name(), today()), CHANGED)
+        if done.saved:
+            flash(f"حُفظ المشروع: {projects.headers(changes)}.", "success")
+            return redirect(url_for(".detail", pid=pid))
+        project, conflict, code = done.row, done.conflict, done.status
     return render_template("projects/form.html", form=form, project=project, conflict=conflict,
                            title="تعديل المشروع"), code
 

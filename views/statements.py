@@ -27,13 +27,12 @@ from forms.statements import StatementForm
 from records import statements, store
 from sheets import Record, Table, get_workbook, schema
 from sheets.cells import parse_date
-from sheets.errors import WriteConflict
 from sheets.files import read_file
 
 from . import (
     FRONT,
-    refused_edit,
     roles_required,
+    save_edit,
     saved,
     tables,
     tables_with,
@@ -164,14 +163,11 @@ def edit(fid: str) -> tuple[str, int] | Response:
                         form.upload or b"", current_app.config["UPLOADS_FOLDER_ID"])
                 statements.update(wb, fid, changes, shown, user_name())
 
-            try:
-                if saved(write, conflicts=False):
-                    flash(f"حُفظت القائمة: {statements.headers(changes)}.", "success")
-                    return redirect(url_for(".index"))
-            except WriteConflict:
-                statement, conflict = refused_edit(schema.STATEMENTS, fid, statement, form,
-                                                   changes, shown, CHANGED)
-                code = 409
+            done = save_edit(schema.STATEMENTS, fid, statement, form, changes, shown, write, CHANGED)
+            if done.saved:
+                flash(f"حُفظت القائمة: {statements.headers(changes)}.", "success")
+                return redirect(url_for(".index"))
+            statement, conflict, code = done.row, done.conflict, done.status
     return render_template("statements/form.html", form=form, statement=statement,
                            twins=twins, conflict=conflict, title="تعديل القائمة المالية",
                            file_again=_file_again(form)), code
