@@ -19,6 +19,7 @@ from sheets.errors import WorkbookUnavailable, WriteConflict, WriteUnconfirmed
 F = TypeVar("F", bound=Callable[..., Any])
 STAFF = ("reception", "researcher", "committee", "manager", "admin")
 FRONT = ("reception", "manager", "admin")
+MANAGERS = ("manager", "admin")
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:
@@ -32,6 +33,11 @@ def roles_required(*roles: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
         return wrapped  # type: ignore[return-value]
     return decorate
+
+
+def manages() -> bool:
+    """Whether the signed-in person is a manager (or admin): the pages' extra actions."""
+    return current_user.role in MANAGERS
 
 
 def today() -> date:

@@ -40,12 +40,11 @@ from reports import export
 from sheets import get_workbook
 from sheets.errors import WorkbookUnavailable, WriteUnconfirmed
 
-from . import association, roles_required, today, user_name
+from . import MANAGERS, association, roles_required, today, user_name
 from .access_log import ALL, log_export
 from .paging import paginate
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
-MANAGERS = ("manager", "admin")
 TOKEN = "import_token"  # noqa: S105 -- the session key's name, not a secret
 SHOWS = {"all": "كل الصفوف", "rejected": "المرفوضة", "accepted": "المقبولة"}
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import assembly
@@ -26,7 +25,9 @@ from sheets.cells import parse_date
 
 from . import (
     FRONT,
+    MANAGERS,
     association,
+    manages,
     roles_required,
     save_edit,
     saved,
@@ -42,14 +43,10 @@ bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 G, A, M, C = (schema.MEETINGS.name, schema.ATTENDANCE.name, schema.MEMBERS.name,
               schema.CONTACTS.name)
 VIEW = FRONT  # reception, manager, admin
-MANAGE = ("manager", "admin")
 PLACE = ("kind", "date", "time", "place", "online_link", "agenda")  # fixed once it is held
 CHANGED = ("تغيّر هذا الاجتماع في ملف البيانات منذ فتحت الصفحة (عدّله شخص آخر)، فلم يُحفظ "
            "شيء. القيم الحالية معروضة أدناه، وما كتبته باقٍ في الحقول؛ راجعه ثم احفظ.")
 
-
-def _manages() -> bool:
-    return current_user.role in MANAGE
 
 
 def _people() -> attendance.Members:
@@ -90,11 +87,11 @@ def index() -> tuple[str, int]:
     page = paginate(rows)
     states = {m["id"]: assembly.invitation(m, now, notice) for m in page.items}
     return render_template("meetings/list.html", page=page, states=states, now=now.isoformat(),
-                           manages=_manages(), title=meetings.title), page.status
+                           manages=manages(), title=meetings.title), page.status
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def new() -> str | Response:
     form = MeetingForm()
     del form.decisions  # a meeting's decisions are recorded when it is held
@@ -138,12 +135,12 @@ def _page(gid: str, form: AttendForm, found: Sequence[Record] = (),
         notice=org.notice_days, quorum=attendance.quorum(rows, people, org.quorum_percent),
         page=page, people=people, form=form, found=found, invited=invited,
         contacted=len(_contacted(gid) & {m["id"] for m in people.active}),
-        active=len(people.active), manages=_manages(), open=meeting.get("status") ==
+        active=len(people.active), manages=manages(), open=meeting.get("status") ==
         meetings.SCHEDULED, reason=meetings.INVITATION, time_words=assembly.time_words), code
 
 
 @bp.route("/<gid>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def edit(gid: str) -> tuple[str, int] | Response:
     """Only the fields changed are written, each expected to hold what the page showed."""
     meeting = _meeting(gid)
@@ -185,7 +182,7 @@ def _values(meeting: Record) -> dict[str, object]:
 
 
 @bp.route("/<gid>/invited", methods=["POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def invited(gid: str) -> Response:
     """The day the invitation went to the members (checked against the date the page showed)."""
     meeting = _meeting(gid)
@@ -205,7 +202,7 @@ def invited(gid: str) -> Response:
 
 
 @bp.route("/<gid>/hold", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def hold(gid: str) -> tuple[str, int] | Response:
     """Held: its decisions, and the quorum kept as it stands now."""
     meeting = _meeting(gid, A, M)
@@ -225,7 +222,7 @@ def hold(gid: str) -> tuple[str, int] | Response:
 
 
 @bp.route("/<gid>/cancel", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def cancel(gid: str) -> tuple[str, int] | Response:
     """Cancelled with a reason (added to its notes); the meeting stays in the list."""
     meeting = _meeting(gid)

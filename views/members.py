@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forms.checks import local_mobile
@@ -27,7 +26,9 @@ from sheets.cells import parse_date, parse_integer
 
 from . import (
     FRONT,
+    MANAGERS,
     association,
+    manages,
     roles_required,
     save_edit,
     saved,
@@ -43,13 +44,9 @@ from .snapshot import per_snapshot
 bp = Blueprint("members", __name__, url_prefix="/members")
 M, B = schema.MEMBERS.name, schema.BENEFICIARIES.name
 VIEW = FRONT  # reception, manager, admin
-MANAGE = ("manager", "admin")
 CHANGED = ("تغيّرت بيانات هذا العضو في ملف البيانات منذ فتحت الصفحة (عدّلها شخص آخر)، فلم "
            "يُحفظ شيء. القيم الحالية معروضة أدناه، وما كتبته باقٍ في الحقول؛ راجعه ثم احفظ.")
 
-
-def _manages() -> bool:
-    return current_user.role in MANAGE
 
 
 def _prepare(form: MemberForm) -> MemberForm:
@@ -138,7 +135,7 @@ def detail(mid: str) -> str:
         year=today().year, dues_behind=members.dues_behind(shown, today().year),
         confirm_due=members.confirmation_due(shown, today(), interval), interval=interval,
         changes=[(k, members.CHANGES[k]) for k in members.changes_for(shown.get("status", ""))],
-        manages=_manages(), confirm=ConfirmForm(prefix="c"))
+        manages=manages(), confirm=ConfirmForm(prefix="c"))
 
 
 @bp.route("/<mid>/edit", methods=["GET", "POST"])
@@ -149,7 +146,7 @@ def edit(mid: str) -> tuple[str, int] | Response:
     if member is None:
         abort(404)
     form = MemberForm(data=_form_values(member) if request.method == "GET" else None)
-    if not _manages():  # the membership itself is the manager's
+    if not manages():  # the membership itself is the manager's
         for key in members.MEMBERSHIP:
             delattr(form, key)
     _prepare(form)
@@ -197,7 +194,7 @@ def _form_values(member: Record) -> dict[str, object]:
 
 
 @bp.route("/<mid>/<any(suspend, reinstate, withdraw):kind>", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def status(mid: str, kind: str) -> tuple[str, int] | Response:
     """Suspend, reinstate or withdraw with a reason; a withdrawn member is kept."""
     member = tables_with(M, mid)[M].get(mid)
@@ -221,7 +218,7 @@ def status(mid: str, kind: str) -> tuple[str, int] | Response:
 
 
 @bp.route("/<mid>/dues", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def dues(mid: str) -> tuple[str, int] | Response:
     """Dues paid for a year: the year, the date and the amount are kept on the member's row."""
     member = tables_with(M, mid)[M].get(mid)

@@ -24,11 +24,10 @@ from records import privacy as records
 from reports.person import person_xlsx, sections
 from sheets import Record, get_workbook, schema
 
-from . import FRONT, association, roles_required, saved, tables, tables_with, today, user_name
+from . import FRONT, MANAGERS, association, roles_required, saved, tables, tables_with, today, user_name
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 B, D = schema.BENEFICIARIES.name, schema.RIGHTS.name
-MANAGERS = ("manager", "admin")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GONE = "أُخفيت هوية صاحب هذا الملف بطلبه: لا تُسجل له موافقة ولا تُعدل بياناته."
 

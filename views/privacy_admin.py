@@ -12,10 +12,9 @@ from records import erasure
 from records.data_map import places
 from sheets import get_workbook, schema
 
-from . import association, roles_required, saved, tables, today, user_name
+from . import MANAGERS, association, roles_required, saved, tables, today, user_name
 
 bp = Blueprint("privacy_admin", __name__, url_prefix="/privacy")
-MANAGERS = ("manager", "admin")
 YEAR = Noun("سنة", "سنتان", "سنتين", "سنوات", "سنة", "واحدة")
 B, R, D = schema.BENEFICIARIES.name, schema.REQUESTS.name, schema.RIGHTS.name
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forms.projects import JoinForm, ProjectForm, StatusForm
@@ -20,7 +19,9 @@ from sheets.cells import parse_date
 
 from . import (
     FRONT,
+    MANAGERS,
     association,
+    manages,
     roles_required,
     save_edit,
     saved,
@@ -35,13 +36,9 @@ from .snapshot import per_snapshot
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 P, J, M = schema.PROJECTS.name, schema.PARTICIPATIONS.name, schema.MEMBERS.name
 VIEW = FRONT  # reception, manager, admin
-MANAGE = ("manager", "admin")
 CHANGED = ("تغيّرت بيانات هذا المشروع في ملف البيانات منذ فتحت الصفحة (عدّلها شخص آخر)، فلم "
            "يُحفظ شيء. القيم الحالية معروضة أدناه، وما كتبته باقٍ في الحقول؛ راجعه ثم احفظ.")
 
-
-def _manages() -> bool:
-    return current_user.role in MANAGE
 
 
 @bp.route("")
@@ -58,7 +55,7 @@ def index() -> tuple[str, int]:
     page = paginate(projects.listed(kept, status) + rows)
     return render_template("projects/list.html", page=page, tally=tally, status=status,
                            statuses=schema.PROJECT_STATUSES, waiting={r["id"] for r in kept},
-                           today=today().isoformat(), manages=_manages()), page.status
+                           today=today().isoformat(), manages=manages()), page.status
 
 
 @bp.route("/open")
@@ -72,7 +69,7 @@ def open_now() -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def new() -> str | Response:
     form = ProjectForm()
     form.today = today()
@@ -104,12 +101,12 @@ def detail(pid: str) -> str:
     return render_template(
         "projects/detail.html", project=project, rows=rows, people=people,
         tally=projects.counts(rows).get(pid, {}), waiting={r["id"] for r in kept},
-        ended=projects.ended(project, today()), manages=_manages(), form=StatusForm(),
+        ended=projects.ended(project, today()), manages=manages(), form=StatusForm(),
         changes=[(k, projects.CHANGES[k]) for k in projects.changes_for(project.get("status", ""))])
 
 
 @bp.route("/<pid>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def edit(pid: str) -> tuple[str, int] | Response:
     """Only the fields the person changed are written, each expected to hold what was shown."""
     project = tables_with(P, pid)[P].get(pid)
@@ -145,7 +142,7 @@ def _form_values(project: Record) -> dict[str, object]:
 
 
 @bp.route("/<pid>/<any(publish, close, reopen):kind>", methods=["POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def status(pid: str, kind: str) -> Response:
     """Publish a draft (dated today), close an open project, or reopen a closed one."""
     if tables_with(P, pid)[P].get(pid) is None:

@@ -19,7 +19,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forms.fields import EMPTY
@@ -31,6 +30,8 @@ from sheets.files import read_file
 
 from . import (
     FRONT,
+    MANAGERS,
+    manages,
     roles_required,
     save_edit,
     saved,
@@ -43,13 +44,9 @@ from . import (
 bp = Blueprint("statements", __name__, url_prefix="/statements")
 F, G = schema.STATEMENTS.name, schema.MEETINGS.name
 VIEW = FRONT  # reception, manager, admin
-MANAGE = ("manager", "admin")
 CHANGED = ("تغيّرت بيانات هذه القائمة في ملف البيانات منذ فتحت الصفحة (عدّلها شخص آخر)، فلم "
            "يُحفظ شيء. القيم الحالية معروضة أدناه، وما كتبته باقٍ في الحقول؛ راجعه ثم احفظ.")
 
-
-def _manages() -> bool:
-    return current_user.role in MANAGE
 
 
 def _prepare(form: StatementForm, meetings: Table, current: str = "") -> StatementForm:
@@ -88,14 +85,14 @@ def index() -> str:
     got = tables(F, G)
     kept = [r for r in store.pending_records(schema.STATEMENTS)
             if got[F].get(r.get("id", "")) is None]
-    rows = statements.listed([*kept, *got[F].records], published_only=not _manages())
+    rows = statements.listed([*kept, *got[F].records], published_only=not manages())
     return render_template("statements/list.html", rows=rows, meetings=got[G],
                            meeting_name=statements.meeting_name,
-                           waiting={r["id"] for r in kept}, manages=_manages())
+                           waiting={r["id"] for r in kept}, manages=manages())
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def new() -> str | Response:
     got = tables(F, G)
     form = _prepare(StatementForm(data={"fiscal_year": str(today().year - 1)}
@@ -128,7 +125,7 @@ def new() -> str | Response:
 
 
 @bp.route("/<fid>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGE)
+@roles_required(*MANAGERS)
 def edit(fid: str) -> tuple[str, int] | Response:
     """Only the fields the person changed are written, each expected to hold what was shown;
     a new document (uploaded or linked) replaces the old, none keeps it."""
@@ -189,7 +186,7 @@ def document(fid: str) -> Response:
     statement = tables_with(F, fid)[F].get(fid)
     if statement is None:
         abort(404)
-    if statement.get("published") != statements.YES and not _manages():
+    if statement.get("published") != statements.YES and not manages():
         abort(403)
     held = statement.get("document", "")
     if statements.is_link(held):
