@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from statistics import mean, median
+from statistics import median
 
 import deadlines
 import workflow
@@ -48,34 +48,40 @@ class Period:
         d = _date(text or "")
         return d is not None and self.start <= d <= self.end
 
+    def within(self, rows: Iterable[Row], key: str) -> list[Row]:
+        """The rows whose date ``key`` falls in the period (``holds``, in one pass)."""
+        first, last, holds = self._first, self._last, self.holds
+        # ``holds`` written out for the ISO text nearly every row holds: a call less per row
+        # (a fifth of the dashboard's time at 50,000 requests).
+        return [r for r in rows if (t := r.get(key, "")) and (
+            first <= t <= last if len(t) == 10 and t[4] == "-" and t[7] == "-" else holds(t))]
+
     def submitted(self, requests: Iterable[Row]) -> list[Row]:
         """The requests submitted in the period (what most indicators count), in one pass."""
-        return [r for r in requests if self.holds(r.get("submitted_on", ""))]
+        return self.within(requests, "submitted_on")
 
 
-def by_status(requests: Iterable[Row], period: Period) -> Counter[str]:
-    return Counter(r.get("status", "") for r in requests if period.holds(r.get("submitted_on")))
+def by_status(asked: Iterable[Row]) -> Counter[str]:
+    """Requests by status, of those a period chose (``Period.submitted``)."""
+    return Counter(r.get("status", "") for r in asked)
 
 
-def by_channel(requests: Iterable[Row], period: Period) -> Counter[str]:
-    return Counter(r.get("channel", "") for r in requests if period.holds(r.get("submitted_on")))
+def by_channel(asked: Iterable[Row]) -> Counter[str]:
+    """Requests by channel, of those a period chose (``Period.submitted``)."""
+    return Counter(r.get("channel", "") for r in asked)
 
 
 UNGROUPED = "غير محددة"
 
 
-def by_group(requests: Iterable[Row], people: Iterable[Row], period: Period
-             ) -> list[tuple[str, int, int, int]]:
-    """Per target group (the file's category): files, requests in the period, served of them."""
+def by_group(chosen: list[Row], people: Iterable[Row]) -> list[tuple[str, int, int, int]]:
+    """Per target group (the file's category): files, and of the requests a period chose
+    (``Period.submitted``) how many and how many served."""
     group = {p.get("id", ""): p.get("category", "") or UNGROUPED for p in people}
     files = Counter(group.values())
-    asked: Counter[str] = Counter()
-    served: Counter[str] = Counter()
-    for r in requests:
-        if period.holds(r.get("submitted_on")):
-            g = group.get(r.get("beneficiary_id", ""), UNGROUPED)
-            asked[g] += 1
-            served[g] += bool(r.get("served_on"))
+    asked = Counter(group.get(r.get("beneficiary_id", ""), UNGROUPED) for r in chosen)
+    served = Counter(group.get(r.get("beneficiary_id", ""), UNGROUPED) for r in chosen
+                     if r.get("served_on"))
     return [(g, files[g], asked[g], served[g])
             for g in sorted(files.keys() | asked.keys(), key=lambda g: (g == UNGROUPED, -asked[g],
                                                                          -files[g], g))]
@@ -261,9 +267,10 @@ def satisfaction(surveys: Iterable[Row], period: Period) -> Satisfaction:
                 period.holds(r.get("answered_on"))]
     averages: dict[str, float | None] = {}
     for q in QUESTIONS:
-        values = [int(r[q]) for r in answered if r.get(q, "").isdigit()]
-        averages[q] = round(mean(values), 2) if values else None
-    overall = [int(r["q_overall"]) for r in answered if r.get("q_overall", "").isdigit()]
+        values = [int(r[q]) for r in answered if r.get(q, "").isdecimal()]
+        # ``sum / len``: whole numbers, so as exact as ``statistics.mean`` and many times faster
+        averages[q] = round(sum(values) / len(values), 2) if values else None
+    overall = [int(r["q_overall"]) for r in answered if r.get("q_overall", "").isdecimal()]
     csat = sum(1 for v in overall if v >= 4) / len(overall) if overall else None
     return Satisfaction(len(invited), sum(1 for r in invited if r.get("status") == "مكتملة"),
                         averages, csat)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import gspread
 
 from . import preimage, schema
+from .bulk import bulk
 from .changes import ChangeCheck
 from .client import CALL_ERRORS, current_deadline, translate
 from .errors import SheetsError, TabMissing, WorkbookUnavailable
@@ -258,12 +259,7 @@ class Snapshot:
         stale = flight.names
         try:
             try:
-                got = self.call(self.sh.values_batch_get, [snapshot_range(n) for n in stale],
-                                params={"valueRenderOption": "FORMATTED_VALUE"})
-                with self._lock:
-                    before = {n: self._tables.get(n) for n in stale}
-                fetched = {n: parse_table(schema.tab(n), vr.get("values", []), before[n])
-                           for n, vr in zip(stale, got.get("valueRanges", []), strict=False)}
+                fetched = self._fetch(stale)
             except SheetsError as exc:
                 with self._lock:
                     flight.error = exc
@@ -285,6 +281,20 @@ class Snapshot:
             with self._lock:
                 self._flights.remove(flight)
             flight.done.set()
+
+    def _fetch(self, names: Sequence[str]) -> dict[str, Table]:
+        """The tabs read in one call and parsed (each against its last read)."""
+        with bulk():
+            got = self.call(self.sh.values_batch_get, [snapshot_range(n) for n in names],
+                            params={"valueRenderOption": "FORMATTED_VALUE"})
+            with self._lock:
+                before = {n: self._tables.get(n) for n in names}
+            fetched = {n: parse_table(schema.tab(n), vr.get("values", []), before[n])
+                       for n, vr in zip(names, got.get("valueRanges", []), strict=False)}
+            # The cells as read are freed while the collector still rests: alive past it,
+            # the next collection would walk every one of their rows for nothing.
+            del got, before
+        return fetched
 
     def _serve_stale(self, names: list[str], now: float) -> None:
         """Keep showing the last good read through an outage, and retry after one TTL.

@@ -146,3 +146,35 @@ def test_a_new_process_fetches_the_tab_list_once(app: Flask,
     # drive.files.list finds the local workbook by name; on Google GOOGLE_SHEET_ID names it.
     assert dict(server.api.calls) == {"drive.files.list": 1, "spreadsheets.get": 1,
                                       "drive.files.get": 1, "spreadsheets.values.batchGet": 1}
+
+
+def test_a_snapshot_cut_off_midway_is_an_outage_not_a_half_read() -> None:
+    """The snapshot's body is read in one go: a connection lost while it arrives is the
+    outage every page already knows how to show (its last good read), never half a tab."""
+    import requests
+    import urllib3
+
+    from sheets.client import translate
+
+    class Cut:
+        def read(self, decode_content: bool = False) -> bytes:
+            raise urllib3.exceptions.ProtocolError("connection lost midway")
+
+        def close(self) -> None:
+            pass
+
+    class Adapter(requests.adapters.BaseAdapter):
+        def send(self, request: requests.PreparedRequest, **_: object) -> requests.Response:
+            response = requests.Response()
+            response.status_code, response.raw = 200, Cut()
+            return response
+
+        def close(self) -> None:
+            pass
+
+    session = requests.Session()
+    session.mount("https://", Adapter())
+    client = RetryingHTTPClient(None, session=session)
+    with pytest.raises(requests.ConnectionError) as info:
+        client.values_batch_get("sid", ["'الطلبات'"])
+    assert isinstance(translate(info.value), WorkbookUnavailable)

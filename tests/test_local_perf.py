@@ -2,6 +2,7 @@
 never see half of a write, opening a workbook loads no cell, and it runs under waitress."""
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import threading
@@ -292,3 +293,48 @@ def test_python_m_sheets_local_runs_under_waitress(tmp_path: Path) -> None:
         rest, _ = proc.communicate(timeout=10)
     output = first + rest
     assert "development server" not in output.lower() and "warning" not in output.lower()
+
+
+def test_a_tab_read_again_is_rendered_once_and_shows_every_change(api: Api,
+                                                                   tmp_path: Path) -> None:
+    """The server keeps a tab's text as last shown until a cell changes: after each of a
+    seeded run of edits, sorts, inserts, deletes and moves, a read shows what a server
+    reading the file afresh shows."""
+    sid = api.create("T")
+    api.put(sid, "T!A1", [["a", "", "c"], ["d"], ["", "e"]])
+    with api.server.store.open(sid) as book:
+        first = values.read(book, "T", "FORMATTED_VALUE", "ROWS")["values"]
+        assert values.read(book, "T", "FORMATTED_VALUE", "ROWS")["values"] is first
+    assert first == [["a", "", "c"], ["d"], ["", "e"]]
+    rnd = random.Random(5)
+    texts = ["", "نص", "b", "12", "2026-11-01", "=1+1"]
+
+    def dim(kind: str, which: str, start: int, end: int) -> dict[str, Any]:
+        return {kind: {"range": {"sheetId": 0, "dimension": which, "startIndex": start,
+                                 "endIndex": end}}}
+
+    edits = [
+        lambda: api.put(sid, f"T!{'ABC'[rnd.randrange(3)]}{rnd.randint(1, 6)}",
+                        [[rnd.choice(texts)]]),
+        lambda: api.s.put(f"{G}/{sid}/values/T!B2", params={"valueInputOption": "USER_ENTERED"},
+                          json={"values": [[rnd.choice(texts)]]}).raise_for_status(),
+        lambda: api.batch(sid, dim("insertDimension", "ROWS", 1, 2)).raise_for_status(),
+        lambda: api.batch(sid, dim("insertDimension", "COLUMNS", 0, 1)).raise_for_status(),
+        lambda: api.batch(sid, dim("deleteDimension", "ROWS", 0, 1)).raise_for_status(),
+        lambda: api.batch(sid, dim("deleteDimension", "COLUMNS", 0, 1)).raise_for_status(),
+        lambda: api.batch(sid, {"moveDimension": {"source": {
+            "sheetId": 0, "dimension": "ROWS", "startIndex": 0, "endIndex": 1},
+            "destinationIndex": 3}}).raise_for_status(),
+        lambda: api.batch(sid, {"sortRange": {"range": {"sheetId": 0, "startRowIndex": 0,
+                                                        "endRowIndex": 6},
+                                              "sortSpecs": [{"dimensionIndex": 0}]}}
+                          ).raise_for_status(),
+        lambda: append_cells(api, sid, [rnd.choice(texts), rnd.choice(texts)]),
+    ]
+    for _ in range(60):
+        rnd.choice(edits)()
+        other = Api(tmp_path)  # reads the file afresh, as a restarted server would
+        try:
+            assert api.get(sid, "T") == other.get(sid, "T")
+        finally:
+            other.close()

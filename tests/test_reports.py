@@ -55,9 +55,20 @@ INQUIRIES = [
 
 
 def test_requests_by_status_and_channel() -> None:
-    assert kpi.by_status(REQUESTS, NOV) == {"مقبول": 1, "مرفوض": 1, "مسجل": 1, "لدى اللجنة": 1}
-    assert kpi.by_channel(REQUESTS, NOV) == {"المقابلة": 2, "الاتصالات الهاتفية": 1,
-                                            "الموقع الإلكتروني للجمعية": 1}
+    asked = NOV.submitted(REQUESTS)
+    assert kpi.by_status(asked) == {"مقبول": 1, "مرفوض": 1, "مسجل": 1, "لدى اللجنة": 1}
+    assert kpi.by_channel(asked) == {"المقابلة": 2, "الاتصالات الهاتفية": 1,
+                                     "الموقع الإلكتروني للجمعية": 1}
+
+
+@pytest.mark.parametrize("text, inside", [
+    ("2026-11-01", True), ("2026-11-30", True), ("2026-10-31", False), ("2026-12-01", False),
+    ("", False), ("5/11/2026", True), ("5/12/2026", False), ("١٤٤٨/٠٥/٢٥", True), ("١٤٤٨/٠٥/١٥", False),
+    ("تاريخ؟", False)])
+def test_a_period_chooses_rows_as_holds_does(text: str, inside: bool) -> None:
+    rows = [{"d": text}]
+    assert NOV.holds(text) is inside
+    assert NOV.within(rows, "d") == (rows if inside else [])
 
 
 def test_decision_speed() -> None:
@@ -78,6 +89,12 @@ def test_satisfaction() -> None:
     assert got.csat == pytest.approx(2 / 3)
     per = kpi.satisfaction_by(SURVEYS, NOV, "service")
     assert per["سلة غذائية"].csat == 0.5 and per["مساعدة إيجار"].response_rate == 0.5
+
+
+def test_a_score_typed_as_a_superscript_is_left_out_not_a_crash() -> None:
+    got = kpi.satisfaction([{"invited_on": "2026-11-02", "answered_on": "2026-11-03",
+                             "status": "مكتملة", "q_overall": "²", "q_speed": "٥"}], NOV)
+    assert got.averages["q_overall"] is None and got.averages["q_speed"] == 5.0
 
 
 def test_inquiries_in_time() -> None:

@@ -135,6 +135,9 @@ class LocalSheets(Controls):
                     if request.args.get("fields") and not isinstance(body, Response):
                         body = partial(body, request.args["fields"])
                     response = body if isinstance(body, Response) else self._json(body)
+                    # Freed while the collector still rests: alive past it, its rows would
+                    # be walked by the next collection for nothing (tens of ms at 50,000).
+                    del body
                 late = self._take_fault(method, True)
                 if late is not None:
                     response = self._fault_response(late)

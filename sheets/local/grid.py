@@ -9,6 +9,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Self
 
 
@@ -33,6 +34,8 @@ class Typed(float):
 
 Cell = Any  # None | str | int | float | bool | Formula | Typed
 Rows = list[list[Cell]]
+_PLAIN = {str, type(None)}
+_EMPTY = {None: ""}.get  # ``_EMPTY(c, c)``: an empty cell as "", text as itself
 
 
 class Grid:
@@ -60,6 +63,8 @@ class Grid:
         self.dims = dims if dims is not None else {"ROWS": {}, "COLUMNS": {}}
         self.dirty: set[int] = set()
         self.moved_from: int | None = None
+        self.generation = 0  # counts the changes to cells, so what was read of them is known
+        self._plain: tuple[tuple[int, ...], Rows] | None = None
 
     @property
     def loaded(self) -> bool:
@@ -113,6 +118,7 @@ class Grid:
             row.extend([None] * (c + 1 - len(row)))
         row[c] = value
         self.dirty.add(r)
+        self.generation += 1
 
     def row_is_empty(self, r: int) -> bool:
         rows = self.rows
@@ -135,6 +141,34 @@ class Grid:
     def moved(self, start: int) -> None:
         """Rows from ``start`` on changed their index: storage rewrites them."""
         self.moved_from = start if self.moved_from is None else min(self.moved_from, start)
+        self.generation += 1
+
+    def plain(self, r0: int, r1: int, c0: int, c1: int) -> Rows | None:
+        """A block's cells as Google shows them when each holds text or nothing (``""``),
+        each row's trailing empty cells left off; ``None`` when any holds a number, a
+        formula or a date (those are shown by ``entry.render``). Empty rows at the end are
+        left off too; the answer is shared, never to be changed.
+
+        The last block asked is kept until a cell changes: a snapshot's read of a tab that
+        did not change (most of the tabs of most reads) costs no pass over its cells.
+        """
+        key = (self.generation, r0, r1, c0, c1)
+        if self._plain is not None and self._plain[0] == key:
+            return self._plain[1]
+        block = [r[c0:c1] for r in self.rows[r0:r1]]
+        if not set(map(type, chain.from_iterable(block))) <= _PLAIN:
+            return None
+        rows = [list(map(_EMPTY, row, row)) for row in block]
+        for row in rows:
+            if row and row[-1] == "":
+                end = len(row) - 1
+                while end and row[end - 1] == "":
+                    end -= 1
+                del row[end:]
+        while rows and not rows[-1]:
+            rows.pop()
+        self._plain = (key, rows)
+        return rows
 
     def insert_rows(self, start: int, n: int) -> None:
         rows = self.rows
