@@ -9,7 +9,10 @@ and another child serves the pages with Flask's test client, signed in as the
 manager, with no injected latency. *Cold* reads the snapshot again before each
 view (the batchGet, the parse and every per-snapshot value); *warm* is a page
 served from a fresh snapshot; *after write* follows a step written to a request (it goes
-into the snapshot, so the page computes its per-snapshot values again). Prints p50/p95 ms, HTML size and the peak RSS
+into the snapshot, so the page computes its per-snapshot values again); *hand edit* is a
+cold page after a volunteer changed one cell of the requests tab in the sheet (that tab's
+cells are rendered, sent and its changed row parsed again; the others are as they were,
+as in most reads of a busy office). Prints p50/p95 ms, HTML size and the peak RSS
 while the page was served warm, then cold (``VmHWM``, reset before each series; a cold
 view holds the old snapshot while the new one is read, as a page does when the
 snapshot expires). ``--server http`` runs the local server as its own process, so the
@@ -151,7 +154,10 @@ def _measure(config: dict[str, Any], warm: int, cold: int, pages: list[str]) -> 
     # the next page's warm peak.
     with app.app_context():
         rid = next(r["id"] for r in wb.table(R).records if r.get("status") == "جديد")
-    for kind, reps in (("warm", warm), ("written", warm), ("cold", cold)):
+    from sheets.local.a1 import index_to_col
+
+    notes = index_to_col(wb.table(R).columns["notes"])
+    for kind, reps in (("warm", warm), ("written", warm), ("cold", cold), ("edited", cold)):
         for name in pages:
             url, row = PAGES[name], rows[name]
             if kind == "warm":
@@ -160,6 +166,10 @@ def _measure(config: dict[str, Any], warm: int, cold: int, pages: list[str]) -> 
             row[kind] = []
             for i in range(reps):
                 if kind == "cold":
+                    wb.invalidate()
+                if kind == "edited":  # a volunteer's edit, straight into the sheet
+                    wb.sh.values_update(f"'{R}'!{notes}{3 + i}", params={
+                        "valueInputOption": "RAW"}, body={"values": [[f"بخط متطوع {i}"]]})
                     wb.invalidate()
                 if kind == "written":  # a colleague's step just went into the snapshot
                     with app.app_context():
@@ -193,15 +203,17 @@ def run(n: int, root: Path, warm: int, cold: int, pages: list[str], server: str)
                          check=True, capture_output=True, text=True).stdout
     print(f"\n{n} requests ({(folder / 'ready').read_text()}), {server} server")
     print(f"{'page':<20}{'warm p50':>9}{'warm p95':>9}{'after write p50':>16}{'p95':>6}"
-          f"{'cold p50':>9}{'cold p95':>9}{'HTML KB':>8}{'peak RSS MB warm':>17}{'cold':>6}")
+          f"{'cold p50':>9}{'cold p95':>9}{'hand edit p50':>14}{'p95':>6}{'HTML KB':>8}"
+          f"{'peak RSS MB warm':>17}{'cold':>6}")
     for line in out.splitlines():
         row = json.loads(line)
         if "cold" not in row:
-            print(f"{row['page']:<20}{'':>66}{row['rss']:>17}")
+            print(f"{row['page']:<20}{'':>86}{row['rss']:>17}")
             continue
         print(f"{row['page']:<20}{_pct(row['warm'], .5):>9}{_pct(row['warm'], .95):>9}"
               f"{_pct(row['written'], .5):>16}{_pct(row['written'], .95):>6}"
-              f"{_pct(row['cold'], .5):>9}{_pct(row['cold'], .95):>9}{row['kb']:>8}"
+              f"{_pct(row['cold'], .5):>9}{_pct(row['cold'], .95):>9}"
+              f"{_pct(row['edited'], .5):>14}{_pct(row['edited'], .95):>6}{row['kb']:>8}"
               f"{row['rss_warm']:>17}{row['rss_cold']:>6}")
 
 

@@ -61,14 +61,19 @@ class Period:
         return self.within(requests, "submitted_on")
 
 
+def count(rows: Iterable[Row], key: str) -> Counter[str]:
+    """How many rows hold each value of ``key``."""
+    return Counter(r.get(key, "") for r in rows)
+
+
 def by_status(asked: Iterable[Row]) -> Counter[str]:
     """Requests by status, of those a period chose (``Period.submitted``)."""
-    return Counter(r.get("status", "") for r in asked)
+    return count(asked, "status")
 
 
 def by_channel(asked: Iterable[Row]) -> Counter[str]:
     """Requests by channel, of those a period chose (``Period.submitted``)."""
-    return Counter(r.get("channel", "") for r in asked)
+    return count(asked, "channel")
 
 
 UNGROUPED = "غير محددة"
@@ -79,9 +84,12 @@ def by_group(chosen: list[Row], people: Iterable[Row]) -> list[tuple[str, int, i
     (``Period.submitted``) how many and how many served."""
     group = {p.get("id", ""): p.get("category", "") or UNGROUPED for p in people}
     files = Counter(group.values())
-    asked = Counter(group.get(r.get("beneficiary_id", ""), UNGROUPED) for r in chosen)
-    served = Counter(group.get(r.get("beneficiary_id", ""), UNGROUPED) for r in chosen
-                     if r.get("served_on"))
+    asked: Counter[str] = Counter()
+    served: Counter[str] = Counter()
+    for bid, n in count(chosen, "beneficiary_id").items():  # a person's requests at once
+        asked[group.get(bid, UNGROUPED)] += n
+    for bid, n in count((r for r in chosen if r.get("served_on")), "beneficiary_id").items():
+        served[group.get(bid, UNGROUPED)] += n
     return [(g, files[g], asked[g], served[g])
             for g in sorted(files.keys() | asked.keys(), key=lambda g: (g == UNGROUPED, -asked[g],
                                                                          -files[g], g))]
@@ -160,12 +168,11 @@ def decision_times(requests: Iterable[Row], period: Period, s: deadlines.Setting
     Counts requests decided within the period whose dates can all be true.
     """
     days, on_time = [], 0
-    for r, (start, problems) in _timing.over(requests, today):
-        decided = _date(r.get("decided_on", ""))
-        if decided is None or start is None or not period.holds(r.get("decided_on")) or \
-                problems:
+    first, last = period.start, period.end
+    for _, (start, decided, took) in _timing.over(requests, today):
+        if took is None or not first <= decided <= last:
             continue
-        days.append((decided - start).days)
+        days.append(took)
         if decided <= _promised(start, s):
             on_time += 1
     if not days:
@@ -209,9 +216,9 @@ def workload(requests: Iterable[Row], items: Iterable[Row], today: date,
                   if q.get("type") == "شكوى" and q.get("status") != "مغلق"]
     late = [q for q, c in sorted(complaints, key=lambda qc: qc[1]["response_due"])
             if c["overdue"] == deadlines.YES]
-    return Workload(len(rows), Counter(r.get("status", "") for r in rows), overdue, due_week,
-                    Counter(r.get("researcher", "") for r in rows
-                            if r.get("status") == workflow.RESEARCH),
+    return Workload(len(rows), count(rows, "status"), overdue, due_week,
+                    count((r for r in rows if r.get("status") == workflow.RESEARCH),
+                          "researcher"),
                     unusual, late)
 
 
@@ -222,9 +229,13 @@ def _standing_of(r: Row, today: date, s: deadlines.Settings) -> tuple[bool, str,
             bool(workflow.warnings(r)))
 
 
-def _timing_of(r: Row, today: date | None) -> tuple[date | None, bool]:
-    """When the decision clock started, and whether the dates cannot all be true."""
-    return deadlines.decision_start(r), bool(request_date_problems(r, today))
+def _timing_of(r: Row, today: date | None) -> tuple[date, date, int | None]:
+    """When the decision clock started, the decision's date, and the days between them
+    (``None`` when either is missing or the dates cannot all be true: not counted)."""
+    start, decided = deadlines.decision_start(r), _date(r.get("decided_on", ""))
+    if start is None or decided is None or request_date_problems(r, today):
+        return date.min, date.min, None
+    return start, decided, (decided - start).days
 
 
 @lru_cache(maxsize=4096)
@@ -316,12 +327,10 @@ def staff_trends(requests: Iterable[Row], period: Period, today: date | None = N
     Shown to the manager as each person's own trend, sorted by name, not ranked.
     """
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for r, (start, problems) in _timing.over(requests, today):
-        decided = _date(r.get("decided_on", ""))
-        if r.get("researcher") and decided and start and period.holds(r.get("decided_on")) \
-                and not problems:
-            out[r["researcher"]][f"{decided.year:04d}-{decided.month:02d}"].append(
-                (decided - start).days)
+    first, last = period.start, period.end
+    for r, (_, decided, took) in _timing.over(requests, today):
+        if took is not None and first <= decided <= last and r.get("researcher"):
+            out[r["researcher"]][f"{decided.year:04d}-{decided.month:02d}"].append(took)
     return {name: {m: (len(v), float(median(v))) for m, v in sorted(months.items())}
             for name, months in sorted(out.items())}
 

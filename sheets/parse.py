@@ -255,16 +255,18 @@ def parse_table(tab: schema.Tab, values: list[list[Any]], before: Table | None =
 
     ``before`` is the same tab as read last time: its rows that are unchanged (same cells,
     by fingerprint) are taken over instead of parsed again, which at 50,000 rows is most of
-    a cold page's time. Without it every row is parsed (and fingerprinted for the next read).
+    a cold page's time, and when no cell changed ``before`` itself is the answer. Without it
+    every row is parsed (and fingerprinted for the next read).
     """
     with bulk():
         prints = _prints(values[1:])
         if before is None or prints is None or not values or before.tab is not tab or \
                 [cells.clean_text(h) for h in values[0]] != before.header:
             table = _parse(tab, values)
-        elif prints == before.prints:  # not a cell changed (most tabs of most reads)
-            table = Table(tab, before.header, before.columns, before.records, before.problems,
-                          _index=before._index)  # shared: a table is never changed in place
+        elif prints == before.prints:
+            # Not a cell changed (most tabs of most reads): the same table, so every value a
+            # page derived from it (``views.snapshot``) still holds and is not computed again.
+            return before
         else:
             table = _reparse(before, values, prints)
         table.prints = prints if prints is not None else array("q")
