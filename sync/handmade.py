@@ -116,13 +116,14 @@ def check_rows(tables: dict[str, Table]) -> list[Problem]:
     if people is None:
         return out
     files: dict[str, list[str]] = {}
-    for r in people.records:
+    checked = [(r, national_id_error(nid) if (nid := r.get("national_id", "")) else None)
+               for r in people.records]  # each ID checked once: 25,000 of them at 50,000
+    for r, why in checked:
         nid = r.get("national_id", "")
-        if nid and not national_id_error(nid):
+        if nid and not why:
             files.setdefault(nid, []).append(r.get("id", "") or f"الصف {r.row}")
-    for r in people.records:
+    for r, why in checked:
         rid, nid = r.get("id", ""), r.get("national_id", "")
-        why = national_id_error(nid) if nid else None
         if why:
             out.append(Problem(people.tab.name, r.row, "رقم الهوية", nid, why, rid))
         elif nid and len(files[nid]) > 1:

@@ -93,7 +93,9 @@ def _ids(values: list[list[Any]], col: int | None) -> list[str]:
 def _plan(wb: Workbook, today: date, user: str) -> _Plan:
     names = [t.name for t in schema.TABS if t.name in wb.titles()]
     raw = dict(zip(names, wb.raw_values([snapshot_range(n) for n in names]), strict=False))
-    tables = {n: parse_table(schema.tab(n), raw[n]) for n in names}
+    # Against the app's snapshot when it has one (the sync running in the app): its
+    # unchanged rows are taken over, not parsed again.
+    tables = {n: parse_table(schema.tab(n), raw[n], wb.cached(n)) for n in names}
     wb.remember(tables)
     for n in (assoc.TABS + tuple(t.name for t in COMPUTED_TABS)):
         if n not in tables and n not in OPTIONAL_TABS:
