@@ -168,8 +168,9 @@ def _measure(config: dict[str, Any], warm: int, cold: int, pages: list[str]) -> 
                 if kind == "cold":
                     wb.invalidate()
                 if kind == "edited":  # a volunteer's edit, straight into the sheet
+                    text = f"بخط متطوع {time.time_ns()}"  # never what the cell held before
                     wb.sh.values_update(f"'{R}'!{notes}{3 + i}", params={
-                        "valueInputOption": "RAW"}, body={"values": [[f"بخط متطوع {i}"]]})
+                        "valueInputOption": "RAW"}, body={"values": [[text]]})
                     wb.invalidate()
                 if kind == "written":  # a colleague's step just went into the snapshot
                     with app.app_context():

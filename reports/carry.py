@@ -39,8 +39,17 @@ class Carried(Generic[V]):
         with self._lock:
             same = self._key == args
             last, before, out = (self._last, self._rows, self._out) if same else ({}, [], [])
-        if before and len(before) == len(rows) and all(map(is_, rows, before)):
-            return out  # the same records again (the next table of one page)
+        if before and len(before) == len(rows):
+            moved = [i for i, kept in enumerate(map(is_, rows, before)) if not kept]
+            if not moved:
+                return out  # the same records again (the next table of one page)
+            if len(moved) * 10 <= len(rows):  # a few rows read again: only theirs computed
+                return self._patch(rows, moved, args, last, out)
+        return self._full(rows, args, last)
+
+    def _full(self, rows: list[Mapping[str, str]], args: tuple[Any, ...],
+              last: dict[int, tuple[Mapping[str, str], V]]) -> Pairs:
+        """Every row's pair: the last pass's for its very record, else computed."""
         fn = self.fn
         now: dict[int, tuple[Mapping[str, str], V]] = {}
         out = []
@@ -57,4 +66,20 @@ class Carried(Generic[V]):
         with self._lock:
             self._key, self._last = args, now
             self._rows, self._out = (list(rows), out) if records else ([], [])
+        return out
+
+    def _patch(self, rows: list[Mapping[str, str]], moved: list[int], args: tuple[Any, ...],
+               last: dict[int, tuple[Mapping[str, str], V]], out: Pairs) -> Pairs:
+        """The last pass's pairs with the rows at ``moved`` (all records) computed again."""
+        now, out = dict(last), list(out)
+        for i in moved:
+            r = rows[i]
+            if type(r) is not Record:
+                return self._full(rows, args, last)
+            now.pop(id(out[i][0]), None)  # the record no longer read is let go
+            hit = last.get(id(r))
+            pair = hit if hit is not None and hit[0] is r else (r, self.fn(r, *args))
+            now[id(r)] = out[i] = pair
+        with self._lock:
+            self._key, self._last, self._rows, self._out = args, now, list(rows), out
         return out

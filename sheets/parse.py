@@ -111,8 +111,9 @@ class Table:
         kept = [rec for rec in self.records if rec.row not in parsed]
         new = [rec for rec, _ in parsed.values() if rec is not None]
         records = sorted([*kept, *new], key=lambda rec: rec.row) if rows else [*kept, *new]
-        problems = [p for p in self.problems if p.row not in parsed] + \
-            [p for _, found in parsed.values() for p in found]
+        problems = sorted([p for p in self.problems if p.row not in parsed] +
+                          [p for _, found in parsed.values() for p in found],
+                          key=lambda p: p.row)  # in the sheet's order, as a read gives them
         prints = array("q", self.prints)
         for r in written:
             if r - 1 > len(prints):
@@ -267,10 +268,19 @@ def parse_table(tab: schema.Tab, values: list[list[Any]], before: Table | None =
             # Not a cell changed (most tabs of most reads): the same table, so every value a
             # page derived from it (``views.snapshot``) still holds and is not computed again.
             return before
+        elif len(prints) == len(before.prints) and \
+                len(changed := _changed(prints, before.prints)) * 10 <= len(prints):
+            # A few rows typed over in place (a volunteer's edits): only they are parsed.
+            table = before.patched({i + 2: values[i + 1] for i in changed})
         else:
             table = _reparse(before, values, prints)
         table.prints = prints if prints is not None else array("q")
         return table
+
+
+def _changed(prints: array[int], before: array[int]) -> list[int]:
+    """Where two reads' fingerprints differ, row by row (0 for the sheet's row 2)."""
+    return [i for i, same in enumerate(map(int.__eq__, prints, before)) if not same]
 
 
 def _prints(rows: list[list[Any]]) -> array[int] | None:

@@ -72,6 +72,18 @@ def test_unchanged_rows_are_the_same_records_and_a_changed_one_is_parsed() -> No
     assert all(r.extra == {"جديد": ""} or r.extra == {} for r in renamed.records)
 
 
+def test_a_cell_typed_over_parses_its_row_alone() -> None:
+    header = [TAB.column("id").header, TAB.column("status").header]
+    rows = [[f"R-{i}", "جديد"] for i in range(40)]
+    before = parse_table(TAB, [header, *rows])
+    now = [list(r) for r in rows]
+    now[7], now[20] = ["R-7", "حالة لا يعرفها النظام"], []  # typed over; cleared
+    again = parse_table(TAB, [header, *now], before)
+    assert _seen(again) == _seen(parse_table(TAB, [header, *now]))
+    assert again.records[0] is before.records[0] and again.records[-1] is before.records[-1]
+    assert [(p.row, p.rid) for p in again.problems if p.row > 1] == [(9, "R-7")]
+
+
 def test_carried_values_follow_the_records_not_plain_dicts() -> None:
     calls: list[str] = []
 

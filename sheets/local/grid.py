@@ -36,6 +36,17 @@ Cell = Any  # None | str | int | float | bool | Formula | Typed
 Rows = list[list[Cell]]
 _PLAIN = {str, type(None)}
 _EMPTY = {None: ""}.get  # ``_EMPTY(c, c)``: an empty cell as "", text as itself
+PATCHED_ROWS = 1000  # rows set since a block was rendered that are rendered alone
+
+
+def _shown(cells: list[Cell]) -> list[str]:
+    """A row of text and empty cells as Google shows it: empty as "", none at the end."""
+    row = list(map(_EMPTY, cells, cells))
+    end = len(row)
+    while end and row[end - 1] == "":
+        end -= 1
+    del row[end:]
+    return row
 
 
 class Grid:
@@ -64,7 +75,8 @@ class Grid:
         self.dirty: set[int] = set()
         self.moved_from: int | None = None
         self.generation = 0  # counts the changes to cells, so what was read of them is known
-        self._plain: tuple[tuple[int, ...], Rows] | None = None
+        self._plain: tuple[tuple[int, ...], int, Rows] | None = None  # block, generation, text
+        self._touched: set[int] | None = None  # rows set since then (None: rows moved)
 
     @property
     def loaded(self) -> bool:
@@ -119,6 +131,8 @@ class Grid:
         row[c] = value
         self.dirty.add(r)
         self.generation += 1
+        if self._touched is not None:
+            self._touched.add(r)
 
     def row_is_empty(self, r: int) -> bool:
         rows = self.rows
@@ -142,6 +156,7 @@ class Grid:
         """Rows from ``start`` on changed their index: storage rewrites them."""
         self.moved_from = start if self.moved_from is None else min(self.moved_from, start)
         self.generation += 1
+        self._touched = None
 
     def plain(self, r0: int, r1: int, c0: int, c1: int) -> Rows | None:
         """A block's cells as Google shows them when each holds text or nothing (``""``),
@@ -149,25 +164,46 @@ class Grid:
         formula or a date (those are shown by ``entry.render``). Empty rows at the end are
         left off too; the answer is shared, never to be changed.
 
-        The last block asked is kept until a cell changes: a snapshot's read of a tab that
-        did not change (most of the tabs of most reads) costs no pass over its cells.
+        The last block asked is kept: a snapshot's read of a tab that did not change (most
+        of the tabs of most reads) costs no pass over its cells, and one after a few cells
+        were typed renders only their rows (rows inserted, deleted or sorted: all again).
         """
-        key = (self.generation, r0, r1, c0, c1)
-        if self._plain is not None and self._plain[0] == key:
-            return self._plain[1]
-        block = [r[c0:c1] for r in self.rows[r0:r1]]
-        if not set(map(type, chain.from_iterable(block))) <= _PLAIN:
+        block, kept = (r0, r1, c0, c1), self._plain
+        if kept is not None and kept[0] == block:
+            if kept[1] == self.generation:
+                return kept[2]
+            touched = self._touched
+            if touched is not None and len(touched) <= PATCHED_ROWS:  # a few cells typed
+                rows = self._patched(kept[2], touched, block)
+                if rows is not None:
+                    self._plain, self._touched = (block, self.generation, rows), set()
+                return rows
+        block_cells = [r[c0:c1] for r in self.rows[r0:r1]]
+        if not set(map(type, chain.from_iterable(block_cells))) <= _PLAIN:
             return None
-        rows = [list(map(_EMPTY, row, row)) for row in block]
-        for row in rows:
-            if row and row[-1] == "":
-                end = len(row) - 1
-                while end and row[end - 1] == "":
-                    end -= 1
-                del row[end:]
+        rows = [_shown(row) for row in block_cells]
         while rows and not rows[-1]:
             rows.pop()
-        self._plain = (key, rows)
+        self._plain, self._touched = (block, self.generation, rows), set()
+        return rows
+
+    def _patched(self, before: Rows, touched: set[int], block: tuple[int, ...]) -> Rows | None:
+        """``before`` with the rows set since rendered again (a new list: ``before`` may be
+        on its way to a reader); ``None`` when one of them now holds more than text."""
+        r0, r1, c0, c1 = block
+        rows = list(before)
+        source = self.rows
+        for r in touched:
+            if not r0 <= r < r1:
+                continue
+            cells = source[r][c0:c1] if r < len(source) else []
+            if not set(map(type, cells)) <= _PLAIN:
+                return None
+            i = r - r0
+            rows.extend([] for _ in range(i + 1 - len(rows)))
+            rows[i] = _shown(cells)
+        while rows and not rows[-1]:
+            rows.pop()
         return rows
 
     def insert_rows(self, start: int, n: int) -> None:
