@@ -79,10 +79,14 @@ def by_channel(asked: Iterable[Row]) -> Counter[str]:
 UNGROUPED = "غير محددة"
 
 
-def by_group(chosen: list[Row], people: Iterable[Row]) -> list[tuple[str, int, int, int]]:
-    """Per target group (the file's category): files, and of the requests a period chose
+def file_groups(people: Iterable[Row]) -> dict[str, str]:
+    """Each file's target group (its category), by file number."""
+    return {p.get("id", ""): p.get("category", "") or UNGROUPED for p in people}
+
+
+def by_group(chosen: list[Row], group: Mapping[str, str]) -> list[tuple[str, int, int, int]]:
+    """Per target group (``file_groups``): files, and of the requests a period chose
     (``Period.submitted``) how many and how many served."""
-    group = {p.get("id", ""): p.get("category", "") or UNGROUPED for p in people}
     files = Counter(group.values())
     asked: Counter[str] = Counter()
     served: Counter[str] = Counter()
@@ -169,11 +173,15 @@ def decision_times(requests: Iterable[Row], period: Period, s: deadlines.Setting
     """
     days, on_time = [], 0
     first, last = period.start, period.end
-    for _, (start, decided, took) in _timing.over(requests, today):
+    promised: dict[date, date] = {}  # by start: a few hundred, and hashing ``s`` is not free
+    for _, (start, decided, took, _) in _timing.over(requests, today):
         if took is None or not first <= decided <= last:
             continue
         days.append(took)
-        if decided <= _promised(start, s):
+        due = promised.get(start)
+        if due is None:
+            due = promised[start] = _promised(start, s)
+        if decided <= due:
             on_time += 1
     if not days:
         return None, None, 0
@@ -212,8 +220,8 @@ def workload(requests: Iterable[Row], items: Iterable[Row], today: date,
         elif due and r.get("status") in deadlines.DUE_STATUSES and due <= week:
             due_week += 1
         unusual += odd
-    complaints = [(q, deadlines.inquiry_computed(q, today, s)) for q in items
-                  if q.get("type") == "شكوى" and q.get("status") != "مغلق"]
+    complaints = _open_complaint.over([q for q in items if q.get("type") == "شكوى" and
+                                       q.get("status") != "مغلق"], today, s)
     late = [q for q, c in sorted(complaints, key=lambda qc: qc[1]["response_due"])
             if c["overdue"] == deadlines.YES]
     return Workload(len(rows), count(rows, "status"), overdue, due_week,
@@ -229,13 +237,13 @@ def _standing_of(r: Row, today: date, s: deadlines.Settings) -> tuple[bool, str,
             bool(workflow.warnings(r)))
 
 
-def _timing_of(r: Row, today: date | None) -> tuple[date, date, int | None]:
-    """When the decision clock started, the decision's date, and the days between them
-    (``None`` when either is missing or the dates cannot all be true: not counted)."""
+def _timing_of(r: Row, today: date | None) -> tuple[date, date, int | None, str]:
+    """When the decision clock started, the decision's date and month, and the days
+    between them (``None`` when either is missing or the dates cannot all be true)."""
     start, decided = deadlines.decision_start(r), _date(r.get("decided_on", ""))
     if start is None or decided is None or request_date_problems(r, today):
-        return date.min, date.min, None
-    return start, decided, (decided - start).days
+        return date.min, date.min, None, ""
+    return start, decided, (decided - start).days, f"{decided.year:04d}-{decided.month:02d}"
 
 
 @lru_cache(maxsize=4096)
@@ -252,6 +260,7 @@ def _answered_of(r: Row, today: date, s: deadlines.Settings) -> tuple[bool, bool
 
 
 _standing = Carried(_standing_of)
+_open_complaint = Carried(deadlines.inquiry_computed)
 _answered = Carried(_answered_of)
 _timing = Carried(_timing_of)
 _request_problems = Carried(request_date_problems)
@@ -328,9 +337,9 @@ def staff_trends(requests: Iterable[Row], period: Period, today: date | None = N
     """
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     first, last = period.start, period.end
-    for r, (_, decided, took) in _timing.over(requests, today):
+    for r, (_, decided, took, month) in _timing.over(requests, today):
         if took is not None and first <= decided <= last and r.get("researcher"):
-            out[r["researcher"]][f"{decided.year:04d}-{decided.month:02d}"].append(took)
+            out[r["researcher"]][month].append(took)
     return {name: {m: (len(v), float(median(v))) for m, v in sorted(months.items())}
             for name, months in sorted(out.items())}
 

@@ -119,7 +119,8 @@ def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.
     rows = [[k, v] for k, v in channel.most_common()]
     out.append(Report("channel", "الطلبات حسب القناة", ["القناة", "العدد"], rows,
                       charts.bars([(k, v) for k, v in rows], "الطلبات حسب القناة")))
-    groups = kpi.by_group(asked, got[B].records)
+    groups = kpi.by_group(asked, per_snapshot("file-groups", (got[B],),
+                                                lambda: kpi.file_groups(got[B].records)))
     out.append(Report("group", "الملفات والطلبات حسب الفئة",
                       ["الفئة", "الملفات المسجلة", "طلبات الفترة", "منها قُدمت لها الخدمة"],
                       [list(g) for g in groups],
