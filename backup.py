@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,14 @@ from openpyxl import Workbook as XlsxBook
 from openpyxl.packaging.custom import StringProperty
 
 from backup_crypto import NOTHING_WRITTEN, ArchiveRefused, ask_passphrase, open_archive, write_archive
+from records import association as assoc
 from reports.export import fill_text_sheet, sheet_title, xlsx_bytes
 from saudi_calendar import now_stamp
 from sheets import SheetsError, Workbook, get_workbook
 from sheets.table import a1
 from vault import log_command
 
+RETENTION = "backup_retention_days"
 TABS_PROPERTY = "mustafid.tabs"  # a custom document property: the tab titles, in order
 
 
@@ -182,6 +186,67 @@ def _publish(stage: Path, target: Path) -> None:
         os.replace(path, target / path.name)
 
 
+# The names ``backup`` gives: a folder ``2026-11-22-0200``, an archive
+# ``mustafid-backup-2026-11-22-0200.zip``. Only such names are ever destroyed by the app: a
+# folder someone named by hand (``--to``) is theirs to keep or destroy.
+_STAMPED = re.compile(r"(?:mustafid-backup-)?(\d{4}-\d{2}-\d{2})-\d{4}(\.zip)?")
+
+
+def past_retention(names: Iterable[str], today: date, days: int) -> list[str]:
+    """The backups among ``names`` (as ``backup`` names them) made more than ``days`` days
+    before ``today``, by the date in the name (a copy's file time may be any date)."""
+    out = []
+    for name in names:
+        m = _STAMPED.fullmatch(name)
+        if m is None or bool(m.group(2)) != name.startswith("mustafid-backup-"):
+            continue
+        try:
+            made = date.fromisoformat(m.group(1))
+        except ValueError:
+            continue
+        if (today - made).days > days:
+            out.append(name)
+    return sorted(out)
+
+
+@click.command("backup-prune")
+@click.option("--in", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder the backups are in (default: instance/backups).")
+@click.option("--days", type=click.IntRange(min=0),
+              help="Keep this many days (default: the setting backup_retention_days).")
+@click.option("--dry-run", is_flag=True, help="List what would be destroyed; destroy nothing.")
+@with_appcontext
+def backup_prune_command(folder: Path | None, days: int | None, dry_run: bool) -> None:
+    """Destroy the backups older than the association keeps them (run it daily, after backup)."""
+    from views import today  # Riyadh's date (``TODAY`` in tests)
+
+    folder = folder or Path(current_app.instance_path, "backups")
+    if days is None:
+        try:
+            org = assoc.load(get_workbook().read(*assoc.TABS))
+        except SheetsError as exc:
+            raise click.ClickException(f"nothing destroyed: {exc.message} ({exc.detail})"
+                                       ) from None
+        days = org.number(RETENTION)
+        if days is None:  # a setting that may be left empty would mean: keep them all
+            raise click.ClickException(f"nothing destroyed: the setting {RETENTION} is empty")
+    names = past_retention((p.name for p in folder.iterdir()) if folder.is_dir() else (),
+                           today(), days)
+    for name in names:
+        path = folder / name
+        click.echo(f"{'would destroy' if dry_run else 'destroyed'}: {path}")
+        if not dry_run:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    if names and not dry_run:
+        log_command(f"إتلاف نسخ احتياطية أقدم من {days} يومًا (flask backup-prune): "
+                    f"{'، '.join(names)}")
+    click.echo(f"{len(names)} backup(s) older than {days} days in {folder}"
+               f"{' (dry run: none destroyed)' if dry_run else ''}")
+
+
 @click.command("backup-open")
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path),
@@ -213,3 +278,4 @@ def backup_open_command(archive: Path, target: Path | None) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(backup_open_command)
+    app.cli.add_command(backup_prune_command)

@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from backup import TABS_PROPERTY, workbook_xlsx
 from sheets import SheetsError, get_workbook
 from sheets.transfer import NotABackup, Sheet, load, trimmed
+from vault import log_command
 
 
 def cell_text(value: Any) -> str:
@@ -102,6 +103,7 @@ def export_command(target: Path) -> None:
             raise
     except Exception as exc:  # a message and a non-zero exit, whatever failed
         raise _fail(exc) from exc
+    log_command(f"نسخة كاملة من ملف البيانات (flask export-workbook): {target.name}")
     click.echo(f"{target}: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
 
 

@@ -1,6 +1,7 @@
 """``flask backup``: the workbook as XLSX, exactly as stored, and the local data files."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from flask import Flask
@@ -109,3 +110,52 @@ def test_backup_into_an_existing_folder_replaces_its_files(runner: FlaskCliRunne
     assert load_workbook(target / "workbook.xlsx").sheetnames
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
     assert (target / "keep.txt").read_text() == "mine"
+
+
+def test_which_backups_are_past_the_retention_period() -> None:
+    from backup import past_retention
+
+    today = date(2026, 11, 22)  # 90 days back is 2026-08-24
+    names = ["2026-08-23-0200", "2026-08-24-0200", "2026-11-22-0200",
+             "mustafid-backup-2026-01-01-0200.zip", "mustafid-backup-2026-11-01-0200.zip",
+             "mustafid-backup-2026-01-01-0200",  # not a name backup gives: left alone
+             "2026-01-01-0200.zip", "نسخة المدير", ".2026-01-01-0200.x.partial",
+             "2026-02-30-0200", "2026-01-01-0200-copy"]
+    assert past_retention(names, today, 90) == ["2026-08-23-0200",
+                                                "mustafid-backup-2026-01-01-0200.zip"]
+    assert past_retention(names, today, 0) == ["2026-08-23-0200", "2026-08-24-0200",
+                                               "mustafid-backup-2026-01-01-0200.zip",
+                                               "mustafid-backup-2026-11-01-0200.zip"]
+
+
+def test_backup_prune_destroys_what_the_setting_no_longer_keeps(
+        app: Flask, runner: FlaskCliRunner, wb: Workbook, tmp_path: Path) -> None:
+    import vault
+
+    folder = Path(app.instance_path, "backups")
+    old, kept = folder / "2026-08-01-0200", folder / "2026-11-21-0200"
+    for path in (old, kept, folder / "نسخة يدوية"):
+        path.mkdir(parents=True)
+        (path / "workbook.xlsx").write_bytes(b"x")
+    (folder / "mustafid-backup-2026-07-01-0200.zip").write_bytes(b"z")
+    dry = runner.invoke(args=["backup-prune", "--dry-run"])
+    assert dry.exit_code == 0 and "would destroy" in dry.output and old.exists()
+    result = runner.invoke(args=["backup-prune"])  # backup_retention_days: 90 by default
+    assert result.exit_code == 0, result.output
+    assert "2 backup(s) older than 90 days" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["2026-11-21-0200", "نسخة يدوية"]
+    with app.app_context():
+        assert "flask backup-prune" in vault.access_rows(1)[0].what
+    assert runner.invoke(args=["backup-prune", "--days", "0"]).exit_code == 0
+    assert not kept.exists() and (folder / "نسخة يدوية").exists()
+
+
+def test_backup_prune_follows_the_associations_setting(
+        runner: FlaskCliRunner, wb: Workbook, app: Flask) -> None:
+    wb.update(schema.SETTINGS.name, "backup_retention_days", {"value": "30"})
+    folder = Path(app.instance_path, "backups")
+    for name in ("2026-10-22-0200", "2026-10-23-0200"):  # 31 and 30 days before TODAY
+        (folder / name).mkdir(parents=True)
+    result = runner.invoke(args=["backup-prune"])
+    assert result.exit_code == 0 and "older than 30 days" in result.output
+    assert [p.name for p in folder.iterdir()] == ["2026-10-23-0200"]

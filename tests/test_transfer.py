@@ -14,6 +14,7 @@ from openpyxl import Workbook as XlsxBook
 from openpyxl import load_workbook
 
 import sheets.transfer
+import vault
 from app import create_app
 from sheets import Workbook, get_workbook, preimage, schema
 from sheets.client import local_server
@@ -133,6 +134,8 @@ def test_local_to_google_and_back_is_identical_cell_for_cell(
     assert result.exit_code == 0, result.output
     assert f"{B} {len(beneficiaries) - 1}" in result.output
     assert exported.stat().st_mode & 0o077 == 0
+    with source.app_context():  # a whole workbook left the system: the access log says so
+        assert "flask export-workbook" in vault.access_rows(1)[0].what
     book = load_workbook(exported)
     assert LONG_TAB not in book.sheetnames and len(book.sheetnames) == len(titles)
 
