@@ -332,3 +332,24 @@ def test_ten_thousand_rows_preview_in_seconds(client: FlaskClient, auth: AuthAct
     assert "صفحة 1 من 200" in page
     assert "مستفيد 9999" in text(client.get("/import/preview?page=200"))
     assert time.monotonic() - began < 10
+
+
+def test_an_xlsx_declaring_xml_entities_is_refused_not_expanded() -> None:
+    """A crafted file (a «billion laughs» or an entity reading a server file) is refused as
+    unreadable: openpyxl parses through defusedxml, which forbids entity declarations."""
+    import io
+    import zipfile
+
+    from records.import_files import FileProblem, read_upload
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx([["الاسم"], ["فاطمة"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as crafted:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = b'<!DOCTYPE worksheet [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;">]>' + \
+                    data.replace("فاطمة".encode(), b"&b;")
+            crafted.writestr(item, data)
+    with pytest.raises(FileProblem, match="تعذر فتح ملف XLSX"):
+        read_upload("مستفيدون.xlsx", out.getvalue())
