@@ -228,8 +228,11 @@ def test_a_complaint_sent_online_and_its_reply_read_by_tracking(
 def test_a_service_for_some_groups_asks_the_applicants_group(client: FlaskClient,
                                                             wb: Workbook) -> None:
     wb.update(schema.SERVICES.name, SERVICE, {"groups": "أرملة، يتيم"})
-    page = text(apply(client))
+    sent = apply(client)
+    page = text(sent)
     assert "هذه الخدمة لفئات محددة؛ اختر فئتك." in page and rows(wb, R) == []
+    top = sent.get_data(as_text=True).split('id="mistakes"', 1)[1].split("</ul>", 1)[0]
+    assert "لم يُحفظ شيء بعد" in top and "اختر فئتك" in top and 'href="#category"' in top
     assert apply(client, category="أسرة سجين").status_code == 200  # not one of its groups
     assert apply(client, category="أرملة").status_code == 302
     assert rows(wb, B)[0]["category"] == "أرملة"

@@ -105,6 +105,10 @@ def test_invalid_input_redisplays_with_a_message_per_field(
     assert message in page
     assert 'value="حي الروضة"' in page  # nothing typed is lost
     assert sheet_values(wb, B)[1:] == []
+    # At the form's top too, with a link to the field (on a phone it may be far below).
+    html = response.get_data(as_text=True)
+    top = html.split('id="mistakes"', 1)[1].split("</ul>", 1)[0]
+    assert "لم يُحفظ شيء بعد" in top and message in top and f'href="#{field}"' in top
 
 
 @pytest.mark.parametrize("typed", ["0551234567", "+966551234567", "00966 55 123 4567",
