@@ -53,15 +53,20 @@ class Held:
 
     @property
     def documents(self) -> list[tuple[str, str, str]]:
-        """``(request, document, file id)``: what was handed in, and what was uploaded."""
+        """``(request, document, file id)``: each document handed in or uploaded, once (an
+        uploaded one is also named in the request's documents: it has its file id there)."""
         out = []
         for r in self.rows.get(schema.REQUESTS.name, []):
-            for name in filter(None, (d.strip() for d in r.get("documents", "").split("،"))):
-                out.append((r.get("id", ""), name, ""))
-            for line in r.get("attachments", "").splitlines():
+            uploaded: dict[str, list[str]] = {}  # by name: every file, none left out (erasure
+            for line in r.get("attachments", "").splitlines():  # deletes what is listed here)
                 name, _, fid = line.rpartition(":")
                 if fid.strip():
-                    out.append((r.get("id", ""), name.strip(), fid.strip()))
+                    uploaded.setdefault(name.strip(), []).append(fid.strip())
+            for name in filter(None, (d.strip() for d in r.get("documents", "").split("،"))):
+                files = uploaded.get(name)
+                out.append((r.get("id", ""), name, files.pop(0) if files else ""))
+            out += [(r.get("id", ""), name, fid) for name, fids in uploaded.items()
+                    for fid in fids]
         return out
 
 

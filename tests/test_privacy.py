@@ -363,3 +363,16 @@ def test_a_file_is_anonymised_only_on_its_owners_logged_request_and_stays_so(
     with app.app_context():
         result = sync_run(wb, TODAY)
     assert not [p for p in result.problems if p.rid == bid]
+
+
+def test_a_persons_documents_are_listed_once_each_with_every_uploaded_file() -> None:
+    from records.erasure import Held
+    from sheets.parse import Record
+
+    request = Record({"id": "R-1", "documents": "صورة الهوية، إثبات الدخل، صك الإعالة",
+                      "attachments": "صورة الهوية: f1\nإثبات الدخل: f2\nإثبات الدخل: f3\n"
+                                     "خطاب: f4"})
+    held = Held(Record({"id": "B-1"}), {"الطلبات": [request]})
+    assert held.documents == [("R-1", "صورة الهوية", "f1"), ("R-1", "إثبات الدخل", "f2"),
+                              ("R-1", "صك الإعالة", ""), ("R-1", "إثبات الدخل", "f3"),
+                              ("R-1", "خطاب", "f4")]
