@@ -28,7 +28,6 @@ from openpyxl import Workbook as XlsxBook
 from openpyxl.packaging.custom import StringProperty
 
 from backup_crypto import NOTHING_WRITTEN, ArchiveRefused, ask_passphrase, open_archive, write_archive
-from records import association as assoc
 from reports.export import fill_text_sheet, sheet_title, xlsx_bytes
 from saudi_calendar import now_stamp
 from sheets import SheetsError, Workbook, get_workbook
@@ -36,6 +35,7 @@ from sheets.table import a1
 from vault import log_command
 
 RETENTION = "backup_retention_days"
+ARCHIVE = "mustafid-backup-{}.zip"  # an encrypted backup's name, its date and time inside
 TABS_PROPERTY = "mustafid.tabs"  # a custom document property: the tab titles, in order
 
 
@@ -105,7 +105,7 @@ def backup_command(target: Path | None, encrypt: bool) -> None:
     stamp = now_stamp()[:16].replace(":", "").replace("T", "-")
     passphrase = ask_passphrase(new=True) if encrypt else ""  # before any work is done
     if encrypt:
-        target = (target or Path(current_app.instance_path, "backups")) / f"mustafid-backup-{stamp}.zip"
+        target = (target or Path(current_app.instance_path, "backups")) / ARCHIVE.format(stamp)
     target = target or Path(current_app.instance_path, "backups", stamp)
     try:
         if encrypt:
@@ -189,7 +189,8 @@ def _publish(stage: Path, target: Path) -> None:
 # The names ``backup`` gives: a folder ``2026-11-22-0200``, an archive
 # ``mustafid-backup-2026-11-22-0200.zip``. Only such names are ever destroyed by the app: a
 # folder someone named by hand (``--to``) is theirs to keep or destroy.
-_STAMPED = re.compile(r"(?:mustafid-backup-)?(\d{4}-\d{2}-\d{2})-\d{4}(\.zip)?")
+_STAMP = r"(\d{4}-\d{2}-\d{2})-\d{4}"  # the date, then the time: 2026-11-22-0200
+_STAMPED = re.compile(f"{_STAMP}|{re.escape(ARCHIVE).replace(re.escape('{}'), _STAMP)}")
 
 
 def past_retention(names: Iterable[str], today: date, days: int) -> list[str]:
@@ -198,10 +199,10 @@ def past_retention(names: Iterable[str], today: date, days: int) -> list[str]:
     out = []
     for name in names:
         m = _STAMPED.fullmatch(name)
-        if m is None or bool(m.group(2)) != name.startswith("mustafid-backup-"):
+        if m is None:
             continue
         try:
-            made = date.fromisoformat(m.group(1))
+            made = date.fromisoformat(m.group(1) or m.group(2))
         except ValueError:
             continue
         if (today - made).days > days:
@@ -218,12 +219,12 @@ def past_retention(names: Iterable[str], today: date, days: int) -> list[str]:
 @with_appcontext
 def backup_prune_command(folder: Path | None, days: int | None, dry_run: bool) -> None:
     """Destroy the backups older than the association keeps them (run it daily, after backup)."""
-    from views import today  # Riyadh's date (``TODAY`` in tests)
+    from views import association, today  # the association's settings, Riyadh's date
 
     folder = folder or Path(current_app.instance_path, "backups")
     if days is None:
         try:
-            org = assoc.load(get_workbook().read(*assoc.TABS))
+            org = association()
         except SheetsError as exc:
             raise click.ClickException(f"nothing destroyed: {exc.message} ({exc.detail})"
                                        ) from None

@@ -138,9 +138,10 @@ def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.
                       charts.bars([(k, v) for k, v in rows], "المتأخر الآن")))
     # What only the surveys and names feed is kept apart: a volunteer's edit to the
     # requests leaves it as it is (a tenth of this page's second at 50,000 requests).
-    surveyed = per_snapshot(("dashboard-surveys", period), (got[S], got[B], w),
-                            lambda: _survey_reports(got[S].records, got[B].records, period, w))
-    out += surveyed[:2]
+    satisfied, comments = per_snapshot(
+        ("dashboard-surveys", period), (got[S], got[B], w),
+        lambda: _survey_reports(got[S].records, got[B].records, period, w))
+    out += satisfied
     stats = kpi.inquiries(items, period, s, now)
     rows = [[f"النوع: {k}", v] for k, v in stats.by_type.most_common()] + \
         [[f"القناة: {k}", v] for k, v in stats.by_channel.most_common()] + \
@@ -160,7 +161,7 @@ def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.
                        for r in adopted],
                       links=[url_for("inquiries.detail", qid=r["id"]) for r in adopted],
                       notes=["اقتراحات وردت أو رُدّ عليها في الفترة وتبنّتها الجمعية."]))
-    out += surveyed[2:]
+    out.append(comments)
     out.append(Report("dates", "تواريخ غير معقولة", ["الرقم", "السجل", "المشكلة"],
                       [[o.id, "طلب" if o.tab == "request" else "استفسار أو شكوى أو اقتراح",
                         "، ".join(o.problems)] for o in odd],
@@ -179,8 +180,8 @@ def _build(got: dict[str, Table], s: deadlines.Settings, now: date, period: kpi.
 
 
 def _survey_reports(surveys: list[kpi.Row], people: list[kpi.Row], period: kpi.Period, w: Words
-                    ) -> list[Report]:
-    """Satisfaction by service and by month, and the comments with no names."""
+                    ) -> tuple[list[Report], Report]:
+    """Satisfaction by service and by month; the comments with no names."""
     answers = [r for r in surveys if period.holds(r.get("invited_on", "")) or
                period.holds(r.get("answered_on", ""))]
     overall = kpi.satisfaction(answers, period)
@@ -194,11 +195,11 @@ def _survey_reports(surveys: list[kpi.Row], people: list[kpi.Row], period: kpi.P
                    charts.bars([(k, round((g.csat or 0) * 100)) for k, g in by_service.items()],
                                "نسبة الرضا حسب الخدمة", "%")),
             Report("satisfaction_month", f"رضا {w.the_many} حسب الشهر", ["الشهر", *head[1:]],
-                   _satisfaction_rows(by_month)),
-            Report("comments", "تعليقات الاستبيانات دون أسماء", ["الخدمة", "الشهر", "التعليق"],
-                   [[c.service, c.month, c.text] for c in comments], limit=SHOWN,
-                   notes=[policy_note(w) + " لا يُعرض اسم صاحب التعليق ولا رقمه، ويُخفى ما "
-                          "كتبه من اسمه أو أرقامه."])]
+                   _satisfaction_rows(by_month))], \
+        Report("comments", "تعليقات الاستبيانات دون أسماء", ["الخدمة", "الشهر", "التعليق"],
+               [[c.service, c.month, c.text] for c in comments], limit=SHOWN,
+               notes=[policy_note(w) + " لا يُعرض اسم صاحب التعليق ولا رقمه، ويُخفى ما "
+                      "كتبه من اسمه أو أرقامه."])
 
 
 def _cut(value: Any, n: int = 150) -> Any:
